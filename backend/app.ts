@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import compression from 'compression';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { healthRoutes } from './health/health-routes';
+import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { requireAuth } from './http/require-auth';
+import { feedRoutes } from './modules/posts/feed-routes';
+import { postsRoutes } from './modules/posts/posts-routes';
+import { authRoutes } from './modules/users/auth-routes';
+import { usersRoutes } from './modules/users/users-routes';
+import type { Services } from './services';
+
+const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** Builds the Express app from services; does no I/O, so tests can build many. */
+export function createApp(services: Services): Express {
+  const { config, logger } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(helmet());
+  app.use(compression());
+  app.use(
+    cors({
+      // an empty allowlist answers no CORS headers: same-origin and non-browser clients only
+      origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+      credentials: true,
+    }),
+  );
+  app.use(express.json({ limit: '100kb', strict: true }));
+
+  app.use(
+    '/health',
+    healthRoutes({ health: services.health, features: services.features, instanceId: config.instanceId }),
+  );
+
+  const auth = requireAuth((token) => services.tokens.verify(token));
+  app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
+  app.use('/api/users', auth, usersRoutes({ users: services.users, posts: services.posts }));
+  app.use('/api/posts', auth, postsRoutes({ posts: services.posts }));
+  app.use('/api/feed', auth, feedRoutes({ posts: services.posts }));
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(logger));
+  return app;
+}

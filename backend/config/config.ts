@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { type FlagName, type FlagSource, type FlagValues, readFlagsFromEnv } from './features';
+
+type Env = Record<string, string | undefined>;
+
+const DEV_SECRET_HINTS = ['secret', 'changeme', 'change-me', 'dev', 'development', 'test'];
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  INSTANCE_ID: z.string().min(1).max(100).optional(),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().max(50).default('social:'),
+  JWT_SECRET: z.string().min(1).optional(),
+  JWT_EXPIRES_IN: z
+    .string()
+    .regex(/^\d+[smhd]?$/, 'a number of seconds or like 15m, 1h, 7d')
+    .default('1h'),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  CORS_ORIGIN: z.string().optional(),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60000).default(2000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120000).default(15000),
+  // OWASP's argon2id floor (19 MiB, 2 passes); raise it where the hardware allows.
+  PASSWORD_MEMORY_KIB: z.coerce.number().int().min(1024).max(1048576).default(19456),
+  PASSWORD_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+});
+
+export interface Config {
+  port: number;
+  env: 'development' | 'production' | 'test';
+  instanceId: string;
+  version: string;
+  mongoUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  jwt: { secret: string; expiresIn: string; issuer: string };
+  adminToken: string | undefined;
+  corsOrigins: string[];
+  trustProxy: number;
+  logLevel: string;
+  shutdown: { drainMs: number; timeoutMs: number };
+  password: { memoryCost: number; timeCost: number };
+  /** flag values from env or default; runtime overrides are layered on top by flags/ */
+  flags: FlagValues;
+  flagSources: Record<FlagName, FlagSource>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function packageVersion(): string {
+  try {
+    // resolved at run time from the project root (dist/backend/config or backend/config)
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    try {
+      return (require('../../../package.json') as { version: string }).version;
+    } catch {
+      return '0.0.0';
+    }
+  }
+}
+
+/** Parses env once; every problem is reported together so one start shows all of them. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const flags = readFlagsFromEnv(env);
+  problems.push(...flags.errors);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  if (e.NODE_ENV === 'production') {
+    if (!e.MONGO_URL)
+      problems.push('MONGO_URL: required in production (embedded databases are for development)');
+    if (!e.JWT_SECRET) problems.push('JWT_SECRET: required in production');
+    else if (e.JWT_SECRET.length < 32 || DEV_SECRET_HINTS.includes(e.JWT_SECRET.toLowerCase()))
+      problems.push('JWT_SECRET: use at least 32 random characters in production');
+  }
+  const needsRedis = flagsNeedingRedis(flags.values);
+  if (!e.REDIS_URL && needsRedis.length > 0)
+    problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis`);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    env: e.NODE_ENV,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    version: packageVersion(),
+    mongoUrl: e.MONGO_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    jwt: {
+      // A random dev secret means tokens die with the process; set JWT_SECRET to share them.
+      secret: e.JWT_SECRET ?? randomBytes(32).toString('hex'),
+      expiresIn: e.JWT_EXPIRES_IN,
+      issuer: 'social-scale',
+    },
+    adminToken: e.ADMIN_TOKEN,
+    corsOrigins: (e.CORS_ORIGIN ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    password: { memoryCost: e.PASSWORD_MEMORY_KIB, timeCost: e.PASSWORD_TIME_COST },
+    flags: flags.values,
+    flagSources: flags.sources,
+  };
+}
+
+/** Flags whose value cannot be served without Redis (no fallback exists for them). */
+export function flagsNeedingRedis(flags: FlagValues): string[] {
+  const out: string[] = [];
+  if (flags['socket.adapter'] !== 'memory') out.push(`socket.adapter=${flags['socket.adapter']}`);
+  if (flags['presence.mode'] !== 'memory') out.push(`presence.mode=${flags['presence.mode']}`);
+  if (flags['rateLimit.store'] === 'redis') out.push('rateLimit.store=redis');
+  if (flags['cache.enabled']) out.push('cache.enabled');
+  return out;
+}
+
+/** Test and script helper: a config from defaults plus overrides, validated the same way. */
+export function buildConfig(overrides: Env = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+}

@@ -1,0 +1,98 @@
+import type { Connection } from 'mongoose';
+import { pingMongo } from '../infra/mongo';
+import type { Readiness } from './readiness';
+
+export type CheckStatus = 'ok' | 'fail' | 'disabled';
+
+export interface TimedCheck {
+  status: CheckStatus;
+  latencyMs?: number;
+  error?: string;
+}
+
+export interface SocketCheck {
+  status: CheckStatus;
+  connections: number;
+  adapter: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'fail';
+  timestamp: string;
+  instance: string;
+  version: string;
+  uptimeSeconds: number;
+  checks: { database: TimedCheck; redis: TimedCheck; socket: SocketCheck };
+}
+
+/** Probes the parts other issues add (Redis, Socket.IO) plug in here without touching routes. */
+export interface HealthProbes {
+  /** undefined = nothing uses Redis: reported as disabled */
+  redis?: () => Promise<TimedCheck & { hasFallback?: boolean }>;
+  socket?: () => SocketCheck;
+}
+
+const CHECK_TIMEOUT_MS = 1500;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class HealthService {
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly deps: {
+      mongo: Connection;
+      readiness: Readiness;
+      instanceId: string;
+      version: string;
+      probes: HealthProbes;
+    },
+  ) {}
+
+  async database(): Promise<TimedCheck> {
+    try {
+      const latencyMs = await withTimeout(pingMongo(this.deps.mongo), CHECK_TIMEOUT_MS);
+      return { status: 'ok', latencyMs: Math.round(latencyMs * 100) / 100 };
+    } catch (err) {
+      return { status: 'fail', error: (err as Error).message };
+    }
+  }
+
+  async ready(): Promise<{ ready: boolean; reason?: string }> {
+    if (this.deps.readiness.shuttingDown) return { ready: false, reason: 'shutting down' };
+    const db = await this.database();
+    if (db.status !== 'ok') return { ready: false, reason: 'database unavailable' };
+    return { ready: true };
+  }
+
+  async report(): Promise<HealthReport> {
+    const [database, redis] = await Promise.all([
+      this.database(),
+      this.deps.probes.redis
+        ? withTimeout(this.deps.probes.redis(), CHECK_TIMEOUT_MS).catch(
+            (err: Error): TimedCheck & { hasFallback?: boolean } => ({ status: 'fail', error: err.message }),
+          )
+        : Promise.resolve<TimedCheck & { hasFallback?: boolean }>({ status: 'disabled' }),
+    ]);
+    const socket = this.deps.probes.socket?.() ?? { status: 'ok', connections: 0, adapter: 'none' };
+    const { hasFallback, ...redisCheck } = redis;
+    let status: HealthReport['status'] = 'ok';
+    if (database.status === 'fail' || socket.status === 'fail') status = 'fail';
+    // Redis down is survivable only when every Redis-backed feature in force can fall back.
+    else if (redis.status === 'fail') status = hasFallback ? 'degraded' : 'fail';
+    return {
+      status,
+      timestamp: new Date().toISOString(),
+      instance: this.deps.instanceId,
+      version: this.deps.version,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      checks: { database, redis: redisCheck, socket },
+    };
+  }
+}

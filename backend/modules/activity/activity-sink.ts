@@ -1,0 +1,15 @@
+/**
+ * The port through which domain services report what happened after it is persisted.
+ * Notifications implement it; services never know about sockets.
+ */
+export type Activity =
+  | { kind: 'follow'; actorId: string; userId: string }
+  | { kind: 'like'; actorId: string; userId: string; postId: string }
+  | { kind: 'reply'; actorId: string; userId: string; postId: string; replyId: string };
+
+export interface ActivitySink {
+  record(activity: Activity): Promise<void>;
+}
+
+/** Used until a notification service is wired in, and by tests that do not look at activity. */
+export const ignoreActivity: ActivitySink = { record: async () => {} };

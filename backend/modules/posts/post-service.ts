@@ -1,0 +1,222 @@
+import mongoose, { Types } from 'mongoose';
+import { ForbiddenError, NotFoundError } from '../../http/app-error';
+import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
+import type { ActivitySink } from '../activity/activity-sink';
+import type { UserModel } from '../users/user-model';
+import type { UserService } from '../users/user-service';
+import type { LikeModel } from './like-model';
+import type { PostDoc, PostModel } from './post-model';
+import type { ReplyDoc, ReplyModel } from './reply-model';
+
+export interface AuthorSummary {
+  id: string;
+  username: string;
+  name: string;
+}
+
+export interface PublicPost {
+  id: string;
+  author: AuthorSummary;
+  text: string;
+  likesCount: number;
+  repliesCount: number;
+  likedByMe: boolean;
+  createdAt: string;
+}
+
+export interface PublicReply {
+  id: string;
+  postId: string;
+  author: AuthorSummary;
+  text: string;
+  createdAt: string;
+}
+
+export interface PageRequest {
+  cursor?: string | undefined;
+  limit: number;
+}
+
+const inIds = (ids: Types.ObjectId[]) => mongoose.trusted({ $in: ids });
+
+export class PostService {
+  constructor(
+    private readonly deps: {
+      posts: PostModel;
+      likes: LikeModel;
+      replies: ReplyModel;
+      users: UserModel;
+      userService: UserService;
+      activity: ActivitySink;
+    },
+  ) {}
+
+  async create(authorId: string, text: string): Promise<PublicPost> {
+    const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
+    const [post] = await this.present([doc.toObject()], authorId);
+    return post!;
+  }
+
+  async get(postId: string, viewerId: string): Promise<PublicPost> {
+    const doc = await this.deps.posts.findById(postId).lean();
+    if (!doc) throw new NotFoundError('Post');
+    const [post] = await this.present([doc], viewerId);
+    return post!;
+  }
+
+  async remove(postId: string, userId: string): Promise<void> {
+    const doc = await this.deps.posts.findById(postId, { postedBy: 1 }).lean();
+    if (!doc) throw new NotFoundError('Post');
+    if (!doc.postedBy.equals(userId)) throw new ForbiddenError('Only the author can delete a post');
+    const post = new Types.ObjectId(postId);
+    await this.deps.posts.deleteOne({ _id: post });
+    await Promise.all([this.deps.likes.deleteMany({ post }), this.deps.replies.deleteMany({ post })]);
+  }
+
+  /** Idempotent like: only the insert that wins the unique index moves the counter. */
+  async like(postId: string, userId: string): Promise<{ liked: boolean; likesCount: number }> {
+    const post = await this.mustFind(postId);
+    let created = false;
+    try {
+      await this.deps.likes.create({ post: post._id, user: new Types.ObjectId(userId) });
+      created = true;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    if (created) {
+      await this.deps.posts.updateOne({ _id: post._id }, { $inc: { likesCount: 1 } });
+      if (!post.postedBy.equals(userId))
+        await this.deps.activity.record({
+          kind: 'like',
+          actorId: userId,
+          userId: post.postedBy.toHexString(),
+          postId,
+        });
+    }
+    return { liked: true, likesCount: await this.likesCount(post._id) };
+  }
+
+  async unlike(postId: string, userId: string): Promise<{ liked: boolean; likesCount: number }> {
+    const post = await this.mustFind(postId);
+    const { deletedCount } = await this.deps.likes.deleteOne({
+      post: post._id,
+      user: new Types.ObjectId(userId),
+    });
+    if (deletedCount === 1) await this.deps.posts.updateOne({ _id: post._id }, { $inc: { likesCount: -1 } });
+    return { liked: false, likesCount: await this.likesCount(post._id) };
+  }
+
+  async reply(postId: string, userId: string, text: string): Promise<PublicReply> {
+    const post = await this.mustFind(postId);
+    const doc = await this.deps.replies.create({
+      post: post._id,
+      postedBy: new Types.ObjectId(userId),
+      text,
+    });
+    await this.deps.posts.updateOne({ _id: post._id }, { $inc: { repliesCount: 1 } });
+    if (!post.postedBy.equals(userId))
+      await this.deps.activity.record({
+        kind: 'reply',
+        actorId: userId,
+        userId: post.postedBy.toHexString(),
+        postId,
+        replyId: doc._id.toHexString(),
+      });
+    const [reply] = await this.presentReplies([doc.toObject()]);
+    return reply!;
+  }
+
+  async listReplies(postId: string, page: PageRequest): Promise<Page<PublicReply>> {
+    const post = await this.mustFind(postId);
+    const rows = await this.deps.replies
+      .find({ post: post._id, ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1)
+      .lean();
+    const result = toPage(rows, page.limit, (r) => r);
+    return { items: await this.presentReplies(result.items), nextCursor: result.nextCursor };
+  }
+
+  async listByAuthor(authorId: string, viewerId: string, page: PageRequest): Promise<Page<PublicPost>> {
+    await this.deps.userService.mustExist(authorId);
+    return this.pageOf({ postedBy: new Types.ObjectId(authorId) }, viewerId, page);
+  }
+
+  /** Posts by everyone the user follows and by the user, newest first. */
+  async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
+    const authors = await this.deps.userService.followingIds(userId);
+    authors.push(new Types.ObjectId(userId));
+    return this.pageOf({ postedBy: inIds(authors) }, userId, page);
+  }
+
+  private async pageOf(
+    filter: Record<string, unknown>,
+    viewerId: string,
+    page: PageRequest,
+  ): Promise<Page<PublicPost>> {
+    const rows = await this.deps.posts
+      .find({ ...filter, ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1)
+      .lean();
+    const result = toPage(rows, page.limit, (r) => r);
+    return { items: await this.present(result.items, viewerId), nextCursor: result.nextCursor };
+  }
+
+  private async mustFind(postId: string): Promise<PostDoc> {
+    const doc = await this.deps.posts.findById(postId).lean();
+    if (!doc) throw new NotFoundError('Post');
+    return doc;
+  }
+
+  private async likesCount(post: Types.ObjectId): Promise<number> {
+    const doc = await this.deps.posts.findById(post, { likesCount: 1 }).lean();
+    return doc?.likesCount ?? 0;
+  }
+
+  private async authors(ids: Types.ObjectId[]): Promise<Map<string, AuthorSummary>> {
+    const unique = [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+    const users = await this.deps.users.find({ _id: inIds(unique) }, { username: 1, name: 1 }).lean();
+    return new Map(
+      users.map((u) => [
+        u._id.toHexString(),
+        { id: u._id.toHexString(), username: u.username, name: u.name },
+      ]),
+    );
+  }
+
+  private async present(docs: PostDoc[], viewerId: string): Promise<PublicPost[]> {
+    if (docs.length === 0) return [];
+    const [authors, liked] = await Promise.all([
+      this.authors(docs.map((d) => d.postedBy)),
+      this.deps.likes
+        .find({ user: new Types.ObjectId(viewerId), post: inIds(docs.map((d) => d._id)) }, { post: 1 })
+        .lean(),
+    ]);
+    const likedSet = new Set(liked.map((l) => l.post.toHexString()));
+    return docs.map((d) => ({
+      id: d._id.toHexString(),
+      author: authors.get(d.postedBy.toHexString()) ?? deletedAuthor(d.postedBy),
+      text: d.text,
+      likesCount: d.likesCount,
+      repliesCount: d.repliesCount,
+      likedByMe: likedSet.has(d._id.toHexString()),
+      createdAt: d.createdAt.toISOString(),
+    }));
+  }
+
+  private async presentReplies(docs: ReplyDoc[]): Promise<PublicReply[]> {
+    const authors = await this.authors(docs.map((d) => d.postedBy));
+    return docs.map((d) => ({
+      id: d._id.toHexString(),
+      postId: d.post.toHexString(),
+      author: authors.get(d.postedBy.toHexString()) ?? deletedAuthor(d.postedBy),
+      text: d.text,
+      createdAt: d.createdAt.toISOString(),
+    }));
+  }
+}
+
+function deletedAuthor(id: Types.ObjectId): AuthorSummary {
+  return { id: id.toHexString(), username: '[deleted]', name: '' };
+}

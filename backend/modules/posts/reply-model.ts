@@ -1,0 +1,27 @@
+import { type Connection, type Model, Schema, type Types } from 'mongoose';
+
+export interface ReplyDoc {
+  _id: Types.ObjectId;
+  post: Types.ObjectId;
+  postedBy: Types.ObjectId;
+  text: string;
+  createdAt: Date;
+}
+
+export type ReplyModel = Model<ReplyDoc>;
+
+const replySchema = new Schema<ReplyDoc>(
+  {
+    post: { type: Schema.Types.ObjectId, required: true, ref: 'Post' },
+    postedBy: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
+    text: { type: String, required: true, maxlength: 500 },
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  { strict: 'throw', versionKey: false },
+);
+
+replySchema.index({ post: 1, createdAt: -1, _id: -1 });
+
+export function getReplyModel(conn: Connection): ReplyModel {
+  return (conn.models.Reply as ReplyModel | undefined) ?? conn.model<ReplyDoc>('Reply', replySchema);
+}

@@ -1,0 +1,66 @@
+import { ConflictError, UnauthorizedError } from '../../http/app-error';
+import type { PasswordHasher } from './password-hasher';
+import type { TokenService } from './token-service';
+import { type PublicUser, toPublicUser, type UserModel } from './user-model';
+
+export interface RegisterInput {
+  username: string;
+  email: string;
+  password: string;
+  name?: string | undefined;
+}
+
+export interface AuthResult {
+  user: PublicUser;
+  token: string;
+}
+
+export class AuthService {
+  constructor(private readonly deps: { users: UserModel; hasher: PasswordHasher; tokens: TokenService }) {}
+
+  async register(input: RegisterInput): Promise<AuthResult> {
+    const username = input.username.toLowerCase();
+    const email = input.email.toLowerCase();
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    try {
+      const doc = await this.deps.users.create({
+        username,
+        email,
+        passwordHash,
+        name: input.name ?? username,
+      });
+      const user = toPublicUser(doc.toObject(), { withEmail: true });
+      return { user, token: this.deps.tokens.sign(user.id) };
+    } catch (err) {
+      // The unique indexes decide, so two concurrent sign-ups for one name cannot both win.
+      if ((err as { code?: number }).code === 11000) {
+        const key = Object.keys((err as { keyPattern?: object }).keyPattern ?? {})[0] ?? 'username';
+        throw new ConflictError(`That ${key} is taken`, [{ path: key, message: 'taken' }]);
+      }
+      throw err;
+    }
+  }
+
+  async login(login: string, password: string): Promise<AuthResult> {
+    const key = login.toLowerCase();
+    const filter = key.includes('@') ? { email: key } : { username: key };
+    const doc = await this.deps.users.findOne(filter).select('+passwordHash').lean();
+    if (!doc) {
+      await this.deps.hasher.verifyDummy(password);
+      throw new UnauthorizedError('Wrong login or password');
+    }
+    if (!(await this.deps.hasher.verify(doc.passwordHash, password)))
+      throw new UnauthorizedError('Wrong login or password');
+    return {
+      user: toPublicUser(doc, { withEmail: true }),
+      token: this.deps.tokens.sign(doc._id.toHexString()),
+    };
+  }
+
+  async me(userId: string): Promise<PublicUser> {
+    const doc = await this.deps.users.findById(userId).lean();
+    // A valid token for a deleted account is no longer a session.
+    if (!doc) throw new UnauthorizedError('Account no longer exists');
+    return toPublicUser(doc, { withEmail: true });
+  }
+}

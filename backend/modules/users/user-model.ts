@@ -1,0 +1,69 @@
+import { type Connection, type HydratedDocument, type Model, Schema, type Types } from 'mongoose';
+
+export interface UserDoc {
+  _id: Types.ObjectId;
+  username: string;
+  email: string;
+  passwordHash: string;
+  name: string;
+  bio: string;
+  followersCount: number;
+  followingCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type UserModel = Model<UserDoc>;
+export type UserDocument = HydratedDocument<UserDoc>;
+
+const userSchema = new Schema<UserDoc>(
+  {
+    username: { type: String, required: true, lowercase: true, trim: true },
+    email: { type: String, required: true, lowercase: true, trim: true },
+    passwordHash: { type: String, required: true, select: false },
+    name: { type: String, default: '' },
+    bio: { type: String, default: '' },
+    // Denormalised: FerretDB has no $size in projections or $lookup, and counting
+    // follow edges per profile view does not scale on MongoDB either.
+    followersCount: { type: Number, default: 0, min: 0 },
+    followingCount: { type: Number, default: 0, min: 0 },
+  },
+  { timestamps: true, strict: 'throw' },
+);
+
+// Login looks users up by either; both unique, stored lower-case so "Alice" and "alice" collide.
+userSchema.index({ username: 1 }, { unique: true });
+userSchema.index({ email: 1 }, { unique: true });
+
+export function getUserModel(conn: Connection): UserModel {
+  return (conn.models.User as UserModel | undefined) ?? conn.model<UserDoc>('User', userSchema);
+}
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  name: string;
+  bio: string;
+  followersCount: number;
+  followingCount: number;
+  createdAt: string;
+  isFollowing?: boolean;
+  email?: string;
+}
+
+export function toPublicUser(
+  u: Omit<UserDoc, 'passwordHash' | 'updatedAt'>,
+  opts: { isFollowing?: boolean; withEmail?: boolean } = {},
+): PublicUser {
+  return {
+    id: u._id.toHexString(),
+    username: u.username,
+    name: u.name,
+    bio: u.bio,
+    followersCount: u.followersCount,
+    followingCount: u.followingCount,
+    createdAt: u.createdAt.toISOString(),
+    ...(opts.isFollowing !== undefined ? { isFollowing: opts.isFollowing } : {}),
+    ...(opts.withEmail ? { email: u.email } : {}),
+  };
+}

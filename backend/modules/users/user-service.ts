@@ -1,0 +1,138 @@
+import mongoose, { Types } from 'mongoose';
+import { NotFoundError, ValidationError } from '../../http/app-error';
+import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
+import type { ActivitySink } from '../activity/activity-sink';
+import type { FollowModel } from './follow-model';
+import { type PublicUser, toPublicUser, type UserModel } from './user-model';
+
+export interface FollowResult {
+  following: boolean;
+  followersCount: number;
+}
+
+export class UserService {
+  constructor(private readonly deps: { users: UserModel; follows: FollowModel; activity: ActivitySink }) {}
+
+  async getProfile(idOrUsername: string, viewerId: string): Promise<PublicUser> {
+    const filter = /^[0-9a-f]{24}$/.test(idOrUsername)
+      ? { _id: new Types.ObjectId(idOrUsername) }
+      : { username: idOrUsername.toLowerCase() };
+    const doc = await this.deps.users.findOne(filter).lean();
+    if (!doc) throw new NotFoundError('User');
+    const isFollowing = doc._id.equals(viewerId)
+      ? false
+      : (await this.deps.follows.exists({ follower: new Types.ObjectId(viewerId), followee: doc._id })) !==
+        null;
+    return toPublicUser(doc, { isFollowing });
+  }
+
+  async updateMe(
+    userId: string,
+    patch: { name?: string | undefined; bio?: string | undefined },
+  ): Promise<PublicUser> {
+    const set: Record<string, string> = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.bio !== undefined) set.bio = patch.bio;
+    const doc = await this.deps.users.findByIdAndUpdate(userId, { $set: set }, { new: true }).lean();
+    if (!doc) throw new NotFoundError('User');
+    return toPublicUser(doc, { withEmail: true });
+  }
+
+  /**
+   * Idempotent: the unique edge index lets exactly one concurrent follow insert, and only the
+   * insert that won moves the counters, so double clicks leave them right.
+   */
+  async follow(followerId: string, followeeId: string): Promise<FollowResult> {
+    if (followerId === followeeId) throw new ValidationError('You cannot follow yourself');
+    await this.mustExist(followeeId);
+    let created = false;
+    try {
+      await this.deps.follows.create({
+        follower: new Types.ObjectId(followerId),
+        followee: new Types.ObjectId(followeeId),
+      });
+      created = true;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    if (created) {
+      await Promise.all([
+        this.deps.users.updateOne({ _id: followeeId }, { $inc: { followersCount: 1 } }),
+        this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: 1 } }),
+      ]);
+      await this.deps.activity.record({ kind: 'follow', actorId: followerId, userId: followeeId });
+    }
+    return { following: true, followersCount: await this.followersCount(followeeId) };
+  }
+
+  async unfollow(followerId: string, followeeId: string): Promise<FollowResult> {
+    if (followerId === followeeId) throw new ValidationError('You cannot unfollow yourself');
+    await this.mustExist(followeeId);
+    const { deletedCount } = await this.deps.follows.deleteOne({
+      follower: new Types.ObjectId(followerId),
+      followee: new Types.ObjectId(followeeId),
+    });
+    if (deletedCount === 1) {
+      await Promise.all([
+        this.deps.users.updateOne({ _id: followeeId }, { $inc: { followersCount: -1 } }),
+        this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: -1 } }),
+      ]);
+    }
+    return { following: false, followersCount: await this.followersCount(followeeId) };
+  }
+
+  listFollowers(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<PublicUser>> {
+    return this.listEdges('followee', 'follower', userId, page);
+  }
+
+  listFollowing(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<PublicUser>> {
+    return this.listEdges('follower', 'followee', userId, page);
+  }
+
+  /** Ids the user follows; the feed's fan-in set. */
+  async followingIds(userId: string): Promise<Types.ObjectId[]> {
+    const rows = await this.deps.follows
+      .find({ follower: new Types.ObjectId(userId) }, { followee: 1, _id: 0 })
+      .lean();
+    return rows.map((r) => r.followee);
+  }
+
+  async mustExist(userId: string): Promise<void> {
+    if ((await this.deps.users.exists({ _id: userId })) === null) throw new NotFoundError('User');
+  }
+
+  private async followersCount(userId: string): Promise<number> {
+    const doc = await this.deps.users.findById(userId, { followersCount: 1 }).lean();
+    return doc?.followersCount ?? 0;
+  }
+
+  private async listEdges(
+    by: 'follower' | 'followee',
+    other: 'follower' | 'followee',
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<PublicUser>> {
+    await this.mustExist(userId);
+    const edges = await this.deps.follows
+      .find({ [by]: new Types.ObjectId(userId), ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1)
+      .lean();
+    const result = toPage(edges, page.limit, (e) => e[other].toHexString());
+    const ids = result.items.map((id) => new Types.ObjectId(id));
+    const users = await this.deps.users.find({ _id: mongoose.trusted({ $in: ids }) }).lean();
+    const byId = new Map(users.map((u) => [u._id.toHexString(), u]));
+    // An edge can outlive a deleted account for a moment; skip rather than fail the page.
+    const items = result.items.flatMap((id) => {
+      const u = byId.get(id);
+      return u ? [toPublicUser(u)] : [];
+    });
+    return { items, nextCursor: result.nextCursor };
+  }
+}

@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { type Config, ConfigError, loadConfig } from './config/config';
+import { createServices, type Services } from './services';
+
+export interface RunningServer {
+  port: number;
+  services: Services;
+  http: Server;
+  /** the graceful shutdown sequence; resolves when everything is closed */
+  shutdown(reason: string): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts on config.port (0 = a free port) and returns the port actually bound. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const services = await createServices(config);
+  const app = createApp(services);
+  const http = createServer(app);
+  // Longer than a typical load balancer's idle timeout, so the LB closes idle sockets first.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  services.logger.info({ port, env: config.env }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    closing ??= (async () => {
+      const log = services.logger;
+      log.info({ reason }, 'shutdown: readiness off, draining');
+      services.readiness.startDraining();
+      // Let load balancers see the 503 on /health/ready before connections are refused.
+      await sleep(config.shutdown.drainMs);
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      await closed;
+      await services.close();
+      log.info('shutdown: done');
+      log.flush?.();
+    })();
+    return closing;
+  };
+
+  return { port, services, http, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await startServer(config);
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal, or a sequence that overruns its budget, exits hard rather than hang.
+    const timer = setTimeout(() => {
+      server.services.logger.error({ signal }, 'shutdown timed out');
+      process.exit(1);
+    }, config.shutdown.timeoutMs);
+    timer.unref();
+    server.shutdown(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.services.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  process.on('unhandledRejection', (err) => server.services.logger.error({ err }, 'unhandled rejection'));
+  // pm2's wait_ready: only now is this instance able to take traffic
+  process.send?.('ready');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,81 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cacheDir } from './cache-dir';
+import { type ChildService, spawnService } from './child-service';
+import { freePort, waitForPort } from './free-port';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const SOURCE_DIR = resolve(__dirname, '..', '..', '..', 'scripts', 'ferretdb');
+
+function sourceDir(): string {
+  // compiled: dist/scripts/databases → scripts/ferretdb; from source: scripts/databases → ../ferretdb
+  for (const dir of [SOURCE_DIR, resolve(__dirname, '..', 'ferretdb')])
+    if (existsSync(join(dir, 'go.mod'))) return dir;
+  throw new Error(`scripts/ferretdb/go.mod not found near ${__dirname}`);
+}
+
+/**
+ * Builds the project's FerretDB wrapper once into a cache folder named by version.
+ * About a minute on a cold Go cache; go's own progress lines are shown.
+ */
+export async function ensureFerretDbBinary(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<string> {
+  const src = sourceDir();
+  // Keyed by version and by the wrapper's own source, so editing main.go rebuilds.
+  const hash = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(src, f)));
+  const bin = join(cacheDir(`ferretdb-${FERRETDB_VERSION}-${hash.digest('hex').slice(0, 10)}`), 'ferretdb');
+  if (existsSync(bin)) return bin;
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('Go is not installed: it is needed once to build FerretDB (or set MONGO_URL)');
+  }
+  log(`[databases] building FerretDB ${FERRETDB_VERSION} (first run only, about a minute)…`);
+  const started = Date.now();
+  const tmp = `${bin}.tmp-${process.pid}`;
+  await new Promise<void>((ok, fail) => {
+    const child = spawn('go', ['build', '-v', '-o', tmp, '.'], {
+      cwd: src,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
+    let count = 0;
+    let errText = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      errText = (errText + text).slice(-4000);
+      for (const line of text.split('\n').filter(Boolean)) {
+        count++;
+        if (count % 25 === 0) log(`[databases]   ${count} packages built… (${line.trim()})`);
+      }
+    });
+    child.once('error', fail);
+    child.once('exit', (code) =>
+      code === 0 ? ok() : fail(new Error(`go build failed (${code}):\n${errText}`)),
+    );
+  });
+  mkdirSync(join(bin, '..'), { recursive: true });
+  renameSync(tmp, bin); // atomic: a parallel build never sees a half-written binary
+  log(`[databases] FerretDB built in ${Math.round((Date.now() - started) / 1000)} s → ${bin}`);
+  return bin;
+}
+
+export async function startFerretDb(opts: { dataDir: string; port?: number }): Promise<ChildService> {
+  const bin = await ensureFerretDbBinary();
+  const port = opts.port ?? (await freePort());
+  mkdirSync(opts.dataDir, { recursive: true });
+  const svc = spawnService(bin, ['-listen', `127.0.0.1:${port}`, '-data', opts.dataDir, '-watch-stdin'], {
+    stdin: 'pipe',
+  });
+  try {
+    await waitForPort(port, { isAlive: svc.isAlive, timeoutMs: 20000 });
+  } catch (err) {
+    await svc.stop();
+    throw new Error(`FerretDB did not start: ${(err as Error).message}\n${svc.output()}`);
+  }
+  return { url: `mongodb://127.0.0.1:${port}`, port, process: svc.child, stop: () => svc.stop('SIGTERM') };
+}

@@ -1,0 +1,59 @@
+// Command ferretdb runs FerretDB v1 (MongoDB wire protocol over SQLite) for
+// development and tests. FerretDB's own command cannot be installed here with
+// `go install` (the module proxy refuses the module list and the command panics
+// without a generated version file), so the project embeds the public package.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	addr := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	dir := flag.String("data", "", "folder for the SQLite databases (required)")
+	watchStdin := flag.Bool("watch-stdin", false, "exit when standard input closes (the parent died)")
+	flag.Parse()
+	if *dir == "" {
+		fmt.Fprintln(os.Stderr, "ferretdb: -data is required")
+		os.Exit(2)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *addr},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + *dir + "/",
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *watchStdin {
+		// A parent that is SIGKILLed cannot stop us; its end of the pipe closing can.
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+
+	// The parent process waits for this line before it connects.
+	fmt.Printf("ferretdb listening on %s\n", *addr)
+	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { startDatabases } from './databases/start-databases';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * What `npm start` and `npm run dev` run: in development without MONGO_URL it starts the
+ * embedded database (kept in .data/ across runs), then runs the server as a child so a
+ * dev reload restarts only the server, and stops the database after the server exits.
+ */
+export async function serve(opts: { dev: boolean }): Promise<number> {
+  const env = { ...process.env };
+  const embedded = env.NODE_ENV !== 'production' && !env.MONGO_URL;
+  const dbs = embedded
+    ? await startDatabases({
+        env,
+        dataDir: resolve(ROOT, env.EMBEDDED_DATA_DIR ?? '.data'),
+        redis: env.EMBEDDED_REDIS === 'true',
+      })
+    : undefined;
+  if (dbs) {
+    env.MONGO_URL = dbs.mongoUrl;
+    if (dbs.redisUrl) env.REDIS_URL = dbs.redisUrl;
+  }
+  const [cmd, args] = opts.dev
+    ? [
+        join(ROOT, 'node_modules', '.bin', 'tsx'),
+        ['watch', '--clear-screen=false', join(ROOT, 'backend', 'server.ts')],
+      ]
+    : [process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'backend', 'server.js')]];
+  const child = spawn(cmd, args, { env, stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise<number>((ok) => child.once('exit', (c, s) => ok(c ?? (s ? 128 + 15 : 1))));
+  await dbs?.stop();
+  return code;
+}
+
+if (require.main === module) {
+  serve({ dev: process.argv.includes('--dev') }).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`npm start failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
