@@ -1,9 +1,14 @@
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Config } from './config/config';
+import type { FlagReader } from './flags/flag-reader';
+import { StaticFlags } from './flags/static-flags';
 import { HealthService } from './health/health-service';
 import { Readiness } from './health/readiness';
 import { createLogger, type Logger } from './infra/logger';
+import { createMetrics, type Metrics } from './infra/metrics';
 import { connectMongo } from './infra/mongo';
+import { closeRedis, createRedisClient } from './infra/redis';
 import { type ActivitySink, ignoreActivity } from './modules/activity/activity-sink';
 import { getLikeModel } from './modules/posts/like-model';
 import { getPostModel } from './modules/posts/post-model';
@@ -24,6 +29,10 @@ export interface Services {
   config: Config;
   logger: Logger;
   mongo: Connection;
+  /** fail-fast client (cache, presence, rate limits); undefined without REDIS_URL */
+  redis: Redis | undefined;
+  flags: FlagReader;
+  metrics: Metrics;
   readiness: Readiness;
   health: HealthService;
   tokens: TokenService;
@@ -55,6 +64,14 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   // before the first request, not whenever autoIndex gets to them.
   await Promise.all(Object.values(models).map((m) => m.createIndexes()));
 
+  const closers: Array<() => Promise<void>> = [() => mongo.close()];
+  const metrics = createMetrics();
+  const flags = new StaticFlags(config.flags);
+  const redis = config.redisUrl
+    ? createRedisClient(config.redisUrl, 'fail-fast', logger, 'fail-fast')
+    : undefined;
+  if (redis) closers.push(() => closeRedis(redis));
+
   const activity: ActivitySink = ignoreActivity;
   const readiness = new Readiness();
   const tokens = createTokenService(config.jwt);
@@ -73,15 +90,18 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     config,
     logger,
     mongo,
+    redis,
+    flags,
+    metrics,
     readiness,
     health,
     tokens,
     auth: new AuthService({ users: models.users, hasher, tokens }),
     users,
     posts,
-    features: () => ({ ...config.flags }),
+    features: () => flags.snapshot(),
     close: async () => {
-      await mongo.close();
+      for (const close of closers.reverse()) await close();
     },
   };
 }

@@ -34,7 +34,10 @@ export class AuthService {
     } catch (err) {
       // The unique indexes decide, so two concurrent sign-ups for one name cannot both win.
       if ((err as { code?: number }).code === 11000) {
-        const key = Object.keys((err as { keyPattern?: object }).keyPattern ?? {})[0] ?? 'username';
+        // MongoDB names the index in keyPattern; FerretDB does not, so ask which one is taken.
+        const key =
+          Object.keys((err as { keyPattern?: object }).keyPattern ?? {})[0] ??
+          ((await this.deps.users.exists({ username })) ? 'username' : 'email');
         throw new ConflictError(`That ${key} is taken`, [{ path: key, message: 'taken' }]);
       }
       throw err;

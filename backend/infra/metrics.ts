@@ -1,0 +1,84 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every series of the contract in one registry per process (per test app, so tests do not
+ * share counters). Names follow Prometheus conventions: _seconds, _total.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const r = [registry];
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    }),
+    socketConnections: new Gauge({
+      name: 'socketio_connections',
+      help: 'Socket.IO connections open on this instance',
+      registers: r,
+    }),
+    socketEvents: new Counter({
+      name: 'socketio_events_total',
+      help: 'Socket.IO events handled, by event and outcome',
+      labelNames: ['event', 'outcome'] as const,
+      registers: r,
+    }),
+    redisDuration: new Histogram({
+      name: 'redis_command_duration_seconds',
+      help: 'Redis command duration by client role and outcome',
+      labelNames: ['client', 'outcome'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers: r,
+    }),
+    mongoDuration: new Histogram({
+      name: 'mongo_command_duration_seconds',
+      help: 'MongoDB command duration by command and outcome',
+      labelNames: ['command', 'outcome'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: r,
+    }),
+    cacheRequests: new Counter({
+      name: 'cache_requests_total',
+      help: 'Cache lookups by result: hit, miss, error (an error reads the database)',
+      labelNames: ['cache', 'result'] as const,
+      registers: r,
+    }),
+    presenceReads: new Counter({
+      name: 'presence_reads_total',
+      help: 'Presence lookups by the store that answered (redis, memory, memory-fallback)',
+      labelNames: ['store'] as const,
+      registers: r,
+    }),
+    presenceShadow: new Counter({
+      name: 'presence_shadow_reads_total',
+      help: 'Shadow comparisons of the two presence stores by result: match, mismatch, error',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
+    presenceSecondaryFailures: new Counter({
+      name: 'presence_secondary_failures_total',
+      help: 'Best-effort writes or reads to the secondary presence store that failed',
+      labelNames: ['op'] as const,
+      registers: r,
+    }),
+    breakerState: new Gauge({
+      name: 'redis_breaker_state',
+      help: 'Circuit breaker state for the fail-fast Redis client: 0 closed, 1 half-open, 2 open',
+      labelNames: ['breaker'] as const,
+      registers: r,
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limited_total',
+      help: 'Requests refused with 429, by limiter',
+      labelNames: ['limiter'] as const,
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+
+/** Shared secrets so tokens minted by one test instance verify on another. */
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export function testMongoBaseUrl(): string {
+  const url = process.env.TEST_MONGO_URL;
+  if (!url)
+    throw new Error('TEST_MONGO_URL is not set: run tests through jest (global setup starts the databases)');
+  return url;
+}
+
+export function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run tests through jest');
+  return url;
+}
+
+/** A fresh database per call, so test files (and instances of one test) never share data by accident. */
+export function freshMongoUrl(label = 't'): string {
+  const base = new URL(testMongoBaseUrl());
+  base.pathname = `/${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${randomBytes(5).toString('hex')}`;
+  return base.toString();
+}
+
+/** Env for a server under test: cheap password hashing, quiet logs, shared secrets. */
+export function testServerEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    PASSWORD_MEMORY_KIB: '1024',
+    PASSWORD_TIME_COST: '1',
+    SHUTDOWN_DRAIN_MS: '0',
+    PORT: '0',
+    ...overrides,
+  };
+}
