@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../infra/logger';
+
+export const HEARTBEAT_TTL_SECONDS = 30;
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+
+export interface InstanceInfo {
+  id: string;
+  startedAt: string;
+  connections: number;
+  flagVersion: number;
+  version: string;
+  lastSeen: string;
+}
+
+const key = (prefix: string, id: string) => `${prefix}instance:${id}`;
+const setKey = (prefix: string) => `${prefix}instances`;
+
+/**
+ * Each instance refreshes a key with a TTL; the key expiring is how others learn an instance
+ * is gone (crashed, SIGKILLed, partitioned). Presence reaps the sockets of instances whose key
+ * is gone; /admin/instances lists the live ones.
+ */
+export class InstanceHeartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(
+    private readonly deps: {
+      redis: Redis;
+      prefix: string;
+      instanceId: string;
+      version: string;
+      logger: Logger;
+      stats: () => { connections: number; flagVersion: number };
+      intervalMs?: number;
+      ttlSeconds?: number;
+    },
+  ) {}
+
+  async beat(): Promise<void> {
+    const { redis, prefix, instanceId } = this.deps;
+    const info: InstanceInfo = {
+      id: instanceId,
+      startedAt: this.startedAt,
+      version: this.deps.version,
+      lastSeen: new Date().toISOString(),
+      ...this.deps.stats(),
+    };
+    await redis
+      .multi()
+      .set(key(prefix, instanceId), JSON.stringify(info), 'EX', this.deps.ttlSeconds ?? HEARTBEAT_TTL_SECONDS)
+      .sadd(setKey(prefix), instanceId)
+      .exec();
+  }
+
+  start(): void {
+    const tick = () =>
+      this.beat().catch((err: Error) => this.deps.logger.warn({ err: err.message }, 'heartbeat failed'));
+    void tick();
+    this.timer = setInterval(tick, this.deps.intervalMs ?? HEARTBEAT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops beating and removes the key, so a clean shutdown is seen at once. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const { redis, prefix, instanceId } = this.deps;
+    await redis
+      .multi()
+      .del(key(prefix, instanceId))
+      .srem(setKey(prefix), instanceId)
+      .exec()
+      .catch(() => {});
+  }
+}
+
+/** Instances whose heartbeat key is alive; ids in the set whose key expired are pruned. */
+export async function listInstances(redis: Redis, prefix: string): Promise<InstanceInfo[]> {
+  const ids = await redis.smembers(setKey(prefix));
+  if (ids.length === 0) return [];
+  const raw = await redis.mget(ids.map((id) => key(prefix, id)));
+  const live: InstanceInfo[] = [];
+  const dead: string[] = [];
+  raw.forEach((v, i) => {
+    if (v) live.push(JSON.parse(v) as InstanceInfo);
+    else dead.push(ids[i]!);
+  });
+  if (dead.length > 0) await redis.srem(setKey(prefix), ...dead);
+  return live;
+}
