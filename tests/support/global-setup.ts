@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { startDatabases } from '../../scripts/databases/start-databases';
 
 /**
@@ -5,6 +6,11 @@ import { startDatabases } from '../../scripts/databases/start-databases';
  * their URLs to the test workers through env, which workers inherit when Jest spawns them.
  */
 export default async function globalSetup(): Promise<void> {
+  // Multi-instance tests run dist/ as production does; compile it if the sources are newer.
+  const { ensureBuilt } = (await import(join(__dirname, '..', '..', 'scripts', 'start.mjs'))) as {
+    ensureBuilt(): void;
+  };
+  ensureBuilt();
   const dbs = await startDatabases({ redis: true, log: (l) => process.stderr.write(`${l}\n`) });
   process.env.TEST_MONGO_URL = dbs.mongoUrl;
   process.env.TEST_MONGO_KIND = dbs.mongoKind;
