@@ -18,7 +18,8 @@ export const objectId = z.string().refine((s) => /^[0-9a-f]{24}$/i.test(s) && Ty
 
 export const idParams = z.object({ id: objectId });
 
-export const pageQuery = z.object({
+// strict: an unknown parameter (limit[$gt]=1 arrives as the key "limit[$gt]") is a 400, not ignored
+export const pageQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

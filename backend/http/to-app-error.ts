@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { AppError, ConflictError, ValidationError } from './app-error';
+import { AppError, ConflictError, UnavailableError, ValidationError } from './app-error';
 
 interface HttpishError {
   type?: string;
@@ -27,7 +27,27 @@ export function toAppError(err: unknown): AppError {
     );
   if (err instanceof mongoose.Error.StrictModeError) return new ValidationError(err.message);
   if (e.code === 11000) return new ConflictError('Already exists');
+  if (isDatabaseUnavailable(err)) return new UnavailableError('Database unavailable, try again');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
     return new AppError(e.status, 'BAD_REQUEST', 'Bad request');
   return new AppError(500, 'INTERNAL', 'Internal error');
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  if (UNAVAILABLE_NAMES.has(name)) return true;
+  // mongoose with bufferCommands off, while disconnected
+  return (
+    err instanceof mongoose.Error &&
+    /before initial connection|not connected|connection .* closed/i.test(err.message)
+  );
 }

@@ -9,6 +9,8 @@ mongoose.set('strictQuery', 'throw');
 export async function connectMongo(url: string, logger: Logger): Promise<Connection> {
   const conn = mongoose.createConnection(url, {
     serverSelectionTimeoutMS: 5000,
+    // Fail fast while the database is away (503) instead of queueing requests until it returns.
+    bufferCommands: false,
     maxPoolSize: 20,
     // FerretDB and MongoDB both answer ping; autoIndex stays on so a fresh database gets its
     // indexes (syncIndexes at start is the documented, idempotent way to keep them in step).

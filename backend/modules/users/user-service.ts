@@ -33,7 +33,10 @@ export class UserService {
     const set: Record<string, string> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.bio !== undefined) set.bio = patch.bio;
-    const doc = await this.deps.users.findByIdAndUpdate(userId, { $set: set }, { new: true }).lean();
+    // updateOne then read: FerretDB v1 rejects findAndModify with a projection, which
+    // mongoose adds for the select:false password hash.
+    const { matchedCount } = await this.deps.users.updateOne({ _id: userId }, { $set: set });
+    const doc = matchedCount === 1 ? await this.deps.users.findById(userId).lean() : null;
     if (!doc) throw new NotFoundError('User');
     return toPublicUser(doc, { withEmail: true });
   }
