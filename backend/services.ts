@@ -20,6 +20,9 @@ import { createArgon2Hasher } from './modules/users/password-hasher';
 import { createTokenService, type TokenService } from './modules/users/token-service';
 import { getUserModel } from './modules/users/user-model';
 import { UserService } from './modules/users/user-service';
+import { MemoryPresenceStore } from './presence/memory-presence-store';
+import type { PresenceStore } from './presence/presence-store';
+import { SwitchingPresenceStore } from './presence/switching-presence-store';
 
 /**
  * The composition root: the one place that picks implementations and wires them.
@@ -39,6 +42,8 @@ export interface Services {
   auth: AuthService;
   users: UserService;
   posts: PostService;
+  /** who is online; the store in force follows flag presence.mode on every call */
+  presence: PresenceStore;
   /** current flag values, as /health/features reports them */
   features(): Record<string, unknown>;
   /** closes clients in reverse order of creation */
@@ -72,6 +77,14 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     : undefined;
   if (redis) closers.push(() => closeRedis(redis));
 
+  const presenceMemory = new MemoryPresenceStore();
+  const presence = new SwitchingPresenceStore({
+    memory: presenceMemory,
+    redisBacked: undefined,
+    flags,
+    logger,
+  });
+
   const activity: ActivitySink = ignoreActivity;
   const readiness = new Readiness();
   const tokens = createTokenService(config.jwt);
@@ -99,6 +112,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     auth: new AuthService({ users: models.users, hasher, tokens }),
     users,
     posts,
+    presence,
     features: () => flags.snapshot(),
     close: async () => {
       for (const close of closers.reverse()) await close();
