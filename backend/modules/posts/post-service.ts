@@ -139,27 +139,38 @@ export class PostService {
 
   async listByAuthor(authorId: string, viewerId: string, page: PageRequest): Promise<Page<PublicPost>> {
     await this.deps.userService.mustExist(authorId);
-    return this.pageOf({ postedBy: new Types.ObjectId(authorId) }, viewerId, page);
+    return this.pageOf(this.authorPostsQuery(authorId, page), viewerId, page);
   }
 
   /** Posts by everyone the user follows and by the user, newest first. */
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
     const authors = await this.deps.userService.followingIds(userId);
     authors.push(new Types.ObjectId(userId));
-    return this.pageOf({ postedBy: inIds(authors) }, userId, page);
+    return this.pageOf(this.feedQuery(authors, page), userId, page);
+  }
+
+  /** The feed's query, unexecuted: verify-indexes explains exactly what the service runs. */
+  feedQuery(authorIds: Types.ObjectId[], page: PageRequest) {
+    return this.postsPage({ postedBy: inIds(authorIds) }, page);
+  }
+
+  authorPostsQuery(authorId: string, page: PageRequest) {
+    return this.postsPage({ postedBy: new Types.ObjectId(authorId) }, page);
+  }
+
+  private postsPage(filter: Record<string, unknown>, page: PageRequest) {
+    return this.deps.posts
+      .find({ ...filter, ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1);
   }
 
   private async pageOf(
-    filter: Record<string, unknown>,
+    query: ReturnType<PostService['postsPage']>,
     viewerId: string,
     page: PageRequest,
   ): Promise<Page<PublicPost>> {
-    const rows = await this.deps.posts
-      .find({ ...filter, ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1)
-      .lean();
-    const result = toPage(rows, page.limit, (r) => r);
+    const result = toPage(await query.lean(), page.limit, (r) => r);
     return { items: await this.present(result.items, viewerId), nextCursor: result.nextCursor };
   }
 

@@ -45,9 +45,7 @@ export class AuthService {
   }
 
   async login(login: string, password: string): Promise<AuthResult> {
-    const key = login.toLowerCase();
-    const filter = key.includes('@') ? { email: key } : { username: key };
-    const doc = await this.deps.users.findOne(filter).select('+passwordHash').lean();
+    const doc = await this.loginQuery(login).lean();
     if (!doc) {
       await this.deps.hasher.verifyDummy(password);
       throw new UnauthorizedError('Wrong login or password');
@@ -58,6 +56,13 @@ export class AuthService {
       user: toPublicUser(doc, { withEmail: true }),
       token: this.deps.tokens.sign(doc._id.toHexString()),
     };
+  }
+
+  /** Unexecuted, for verify-indexes: a login is a username or an email, both unique indexes. */
+  loginQuery(login: string) {
+    const key = login.toLowerCase();
+    const filter = key.includes('@') ? { email: key } : { username: key };
+    return this.deps.users.findOne(filter).select('+passwordHash');
   }
 
   async me(userId: string): Promise<PublicUser> {

@@ -100,10 +100,12 @@ export class UserService {
 
   /** Ids the user follows; the feed's fan-in set. */
   async followingIds(userId: string): Promise<Types.ObjectId[]> {
-    const rows = await this.deps.follows
-      .find({ follower: new Types.ObjectId(userId) }, { followee: 1, _id: 0 })
-      .lean();
+    const rows = await this.followingIdsQuery(userId).lean();
     return rows.map((r) => r.followee);
+  }
+
+  followingIdsQuery(userId: string) {
+    return this.deps.follows.find({ follower: new Types.ObjectId(userId) }, { followee: 1, _id: 0 });
   }
 
   async mustExist(userId: string): Promise<void> {
@@ -115,6 +117,18 @@ export class UserService {
     return doc?.followersCount ?? 0;
   }
 
+  /** Unexecuted, for verify-indexes: followers are edges by followee, following by follower. */
+  edgesQuery(
+    by: 'follower' | 'followee',
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ) {
+    return this.deps.follows
+      .find({ [by]: new Types.ObjectId(userId), ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1);
+  }
+
   private async listEdges(
     by: 'follower' | 'followee',
     other: 'follower' | 'followee',
@@ -122,11 +136,7 @@ export class UserService {
     page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<PublicUser>> {
     await this.mustExist(userId);
-    const edges = await this.deps.follows
-      .find({ [by]: new Types.ObjectId(userId), ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1)
-      .lean();
+    const edges = await this.edgesQuery(by, userId, page).lean();
     const result = toPage(edges, page.limit, (e) => e[other].toHexString());
     const ids = result.items.map((id) => new Types.ObjectId(id));
     const users = await this.deps.users.find({ _id: mongoose.trusted({ $in: ids }) }).lean();
