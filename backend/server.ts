@@ -28,6 +28,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const port = (http.address() as AddressInfo).port;
   services.logger.info({ port, env: config.env }, 'listening');
+  services.heartbeat?.setUrl(config.instances.url ?? `http://127.0.0.1:${port}`);
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {

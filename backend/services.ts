@@ -9,19 +9,32 @@ import { createLogger, type Logger } from './infra/logger';
 import { createMetrics, type Metrics } from './infra/metrics';
 import { connectMongo } from './infra/mongo';
 import { closeRedis, createRedisClient } from './infra/redis';
-import { type ActivitySink, ignoreActivity } from './modules/activity/activity-sink';
+import { InstanceHeartbeat, listInstances } from './instances/instance-heartbeat';
+import type { ActivitySink } from './modules/activity/activity-sink';
+import { getConversationModel } from './modules/messages/conversation-model';
+import { getMessageModel } from './modules/messages/message-model';
+import { MessageService } from './modules/messages/message-service';
+import { getNotificationModel } from './modules/notifications/notification-model';
+import { NotificationService } from './modules/notifications/notification-service';
+import { getUnreadCounterModel } from './modules/notifications/unread-counter-model';
+import { LateBoundNotifier } from './modules/notifier/late-bound-notifier';
 import { getLikeModel } from './modules/posts/like-model';
 import { getPostModel } from './modules/posts/post-model';
 import { PostService } from './modules/posts/post-service';
 import { getReplyModel } from './modules/posts/reply-model';
+import { SyncService } from './modules/sync/sync-service';
 import { AuthService } from './modules/users/auth-service';
 import { getFollowModel } from './modules/users/follow-model';
 import { createArgon2Hasher } from './modules/users/password-hasher';
 import { createTokenService, type TokenService } from './modules/users/token-service';
 import { getUserModel } from './modules/users/user-model';
 import { UserService } from './modules/users/user-service';
+import { DualWritePresenceStore } from './presence/dual-write-presence-store';
 import { MemoryPresenceStore } from './presence/memory-presence-store';
+import { freshInstanceIds, PresenceReaper } from './presence/presence-reaper';
 import type { PresenceStore } from './presence/presence-store';
+import { RedisPresenceStore } from './presence/redis-presence-store';
+import { ShadowTally } from './presence/shadow-tally';
 import { SwitchingPresenceStore } from './presence/switching-presence-store';
 
 /**
@@ -42,8 +55,17 @@ export interface Services {
   auth: AuthService;
   users: UserService;
   posts: PostService;
+  messages: MessageService;
+  notifications: NotificationService;
+  sync: SyncService;
+  /** where services emit; server.ts attaches the Socket.IO server once it is up */
+  notifier: LateBoundNotifier;
   /** who is online; the store in force follows flag presence.mode on every call */
   presence: PresenceStore;
+  /** this instance's shadow-read tally (GET /admin/presence/consistency) */
+  presenceTally: ShadowTally;
+  /** liveness beacon in Redis; server.ts gives it the address once listening */
+  heartbeat: InstanceHeartbeat | undefined;
   /** current flag values, as /health/features reports them */
   features(): Record<string, unknown>;
   /** closes clients in reverse order of creation */
@@ -64,6 +86,10 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     posts: getPostModel(mongo),
     likes: getLikeModel(mongo),
     replies: getReplyModel(mongo),
+    messages: getMessageModel(mongo),
+    conversations: getConversationModel(mongo),
+    notifications: getNotificationModel(mongo),
+    unreadCounters: getUnreadCounterModel(mongo),
   };
   // Unique indexes carry correctness (idempotent follows and likes), so they must exist
   // before the first request, not whenever autoIndex gets to them.
@@ -78,19 +104,94 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   if (redis) closers.push(() => closeRedis(redis));
 
   const presenceMemory = new MemoryPresenceStore();
+  const presenceTally = new ShadowTally();
+  const presenceRedis = redis
+    ? new RedisPresenceStore({ redis, prefix: config.redisKeyPrefix, instanceId: config.instanceId })
+    : undefined;
   const presence = new SwitchingPresenceStore({
     memory: presenceMemory,
-    redisBacked: undefined,
+    redisBacked:
+      presenceRedis &&
+      new DualWritePresenceStore({
+        memory: presenceMemory,
+        redis: presenceRedis,
+        flags,
+        metrics,
+        tally: presenceTally,
+        logger,
+      }),
     flags,
     logger,
   });
+  presence.start();
+  let heartbeat: InstanceHeartbeat | undefined;
+  if (redis && presenceRedis) {
+    const beats = config.instances;
+    heartbeat = new InstanceHeartbeat({
+      redis,
+      prefix: config.redisKeyPrefix,
+      instanceId: config.instanceId,
+      version: config.version,
+      logger,
+      stats: () => ({ connections: presenceMemory.size, flagVersion: 0 }),
+      intervalMs: beats.heartbeatIntervalMs,
+      ttlSeconds: beats.heartbeatTtlSeconds,
+    });
+    const reaper = new PresenceReaper({
+      store: presenceRedis,
+      liveInstanceIds: freshInstanceIds(
+        () => listInstances(redis, config.redisKeyPrefix),
+        Math.min(beats.heartbeatTtlSeconds * 1000, beats.heartbeatIntervalMs * 2.5),
+      ),
+      intervalMs: config.presence.reapIntervalMs,
+      logger,
+      afterSweep: () => presence.checkDrift(),
+    });
+    // At start this purges a previous incarnation's stale entries; after an outage it
+    // backfills. Beat first, so no reaper takes our fresh entries for a dead instance's.
+    let beating = false;
+    const onReady = () =>
+      void heartbeat!.beat().then(
+        () => {
+          if (!beating) heartbeat!.start();
+          beating = true;
+          return presence.sync('redis ready');
+        },
+        () => {},
+      );
+    redis.on('ready', onReady);
+    if (redis.status === 'ready') onReady();
+    reaper.start();
+    closers.push(async () => {
+      redis.off('ready', onReady);
+      reaper.stop();
+      await presence.stop();
+      await heartbeat!.stop();
+    });
+  }
 
-  const activity: ActivitySink = ignoreActivity;
+  const notifier = new LateBoundNotifier();
+  const notifications = new NotificationService({
+    notifications: models.notifications,
+    counters: models.unreadCounters,
+    users: models.users,
+    notifier,
+    logger,
+  });
+  const activity: ActivitySink = notifications;
   const readiness = new Readiness();
   const tokens = createTokenService(config.jwt);
   const hasher = createArgon2Hasher(config.password);
   const users = new UserService({ users: models.users, follows: models.follows, activity });
   const posts = new PostService({ ...models, userService: users, activity });
+  const messages = new MessageService({
+    messages: models.messages,
+    conversations: models.conversations,
+    users: models.users,
+    notifier,
+    activity,
+  });
+  const sync = new SyncService({ messages, notifications });
   const health = new HealthService({
     mongo,
     readiness,
@@ -112,7 +213,13 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     auth: new AuthService({ users: models.users, hasher, tokens }),
     users,
     posts,
+    messages,
+    notifications,
+    sync,
+    notifier,
     presence,
+    presenceTally,
+    heartbeat,
     features: () => flags.snapshot(),
     close: async () => {
       for (const close of closers.reverse()) await close();

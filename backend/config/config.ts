@@ -34,6 +34,17 @@ const envSchema = z.object({
   // OWASP's argon2id floor (19 MiB, 2 passes); raise it where the hardware allows.
   PASSWORD_MEMORY_KIB: z.coerce.number().int().min(1024).max(1048576).default(19456),
   PASSWORD_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+  // Socket.IO: per-socket event budget (token bucket) and the presence grace period that keeps
+  // a page reload from flapping offline/online to followers.
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(0.1).max(10000).default(20),
+  SOCKET_EVENT_BURST: z.coerce.number().int().min(1).max(10000).default(40),
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60000).default(2000),
+  // Instance liveness (presence reaping, /admin/instances); short values are for tests.
+  HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(10000),
+  PRESENCE_REAP_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
+  /** how other instances and scripts reach this one; default http://127.0.0.1:<port> */
+  INSTANCE_URL: z.url().optional(),
 });
 
 export interface Config {
@@ -51,6 +62,9 @@ export interface Config {
   logLevel: string;
   shutdown: { drainMs: number; timeoutMs: number };
   password: { memoryCost: number; timeCost: number };
+  realtime: { eventsPerSecond: number; eventBurst: number; presenceGraceMs: number };
+  instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
+  presence: { reapIntervalMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
   flags: FlagValues;
   flagSources: Record<FlagName, FlagSource>;
@@ -123,6 +137,17 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     password: { memoryCost: e.PASSWORD_MEMORY_KIB, timeCost: e.PASSWORD_TIME_COST },
+    realtime: {
+      eventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+      eventBurst: e.SOCKET_EVENT_BURST,
+      presenceGraceMs: e.PRESENCE_GRACE_MS,
+    },
+    instances: {
+      heartbeatTtlSeconds: e.HEARTBEAT_TTL_SECONDS,
+      heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+      url: e.INSTANCE_URL,
+    },
+    presence: { reapIntervalMs: e.PRESENCE_REAP_INTERVAL_MS },
     flags: flags.values,
     flagSources: flags.sources,
   };

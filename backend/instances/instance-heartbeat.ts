@@ -11,6 +11,8 @@ export interface InstanceInfo {
   flagVersion: number;
   version: string;
   lastSeen: string;
+  /** base URL other instances and scripts reach it at (verify:presence asks each one) */
+  url?: string;
 }
 
 const key = (prefix: string, id: string) => `${prefix}instance:${id}`;
@@ -24,6 +26,7 @@ const setKey = (prefix: string) => `${prefix}instances`;
 export class InstanceHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
+  private url: string | undefined;
 
   constructor(
     private readonly deps: {
@@ -45,6 +48,7 @@ export class InstanceHeartbeat {
       startedAt: this.startedAt,
       version: this.deps.version,
       lastSeen: new Date().toISOString(),
+      ...(this.url ? { url: this.url } : {}),
       ...this.deps.stats(),
     };
     await redis
@@ -52,6 +56,12 @@ export class InstanceHeartbeat {
       .set(key(prefix, instanceId), JSON.stringify(info), 'EX', this.deps.ttlSeconds ?? HEARTBEAT_TTL_SECONDS)
       .sadd(setKey(prefix), instanceId)
       .exec();
+  }
+
+  /** the address is known only once the server listens; announce it at once */
+  setUrl(url: string): void {
+    this.url = url;
+    void this.beat().catch(() => {});
   }
 
   start(): void {
