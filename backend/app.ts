@@ -7,6 +7,8 @@ import { pinoHttp } from 'pino-http';
 import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { requireAuth } from './http/require-auth';
+import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
+import { notificationsRoutes } from './modules/notifications/notifications-routes';
 import { feedRoutes } from './modules/posts/feed-routes';
 import { postsRoutes } from './modules/posts/posts-routes';
 import { authRoutes } from './modules/users/auth-routes';
@@ -65,6 +67,9 @@ export function createApp(services: Services): Express {
   app.use('/api/users', auth, usersRoutes({ users: services.users, posts: services.posts }));
   app.use('/api/posts', auth, postsRoutes({ posts: services.posts }));
   app.use('/api/feed', auth, feedRoutes({ posts: services.posts }));
+  app.use('/api/messages', auth, messagesRoutes({ messages: services.messages }));
+  app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
+  app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

@@ -5,7 +5,16 @@
 export type Activity =
   | { kind: 'follow'; actorId: string; userId: string }
   | { kind: 'like'; actorId: string; userId: string; postId: string }
-  | { kind: 'reply'; actorId: string; userId: string; postId: string; replyId: string };
+  | { kind: 'reply'; actorId: string; userId: string; postId: string; replyId: string }
+  | {
+      kind: 'message';
+      actorId: string;
+      userId: string;
+      conversationId: string;
+      messageId: string;
+      /** a preview for the notification list; the message itself stays in messages */
+      text: string;
+    };
 
 export interface ActivitySink {
   record(activity: Activity): Promise<void>;

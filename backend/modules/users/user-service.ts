@@ -108,6 +108,19 @@ export class UserService {
     return this.deps.follows.find({ follower: new Types.ObjectId(userId) }, { followee: 1, _id: 0 });
   }
 
+  /**
+   * Who follows the user, for presence fan-out. Capped: a presence change of an account with
+   * more followers than that reaches the first `limit` only (followers can still ask with
+   * presence:query).
+   */
+  async followerIds(userId: string, limit = 10_000): Promise<string[]> {
+    const rows = await this.deps.follows
+      .find({ followee: new Types.ObjectId(userId) }, { follower: 1, _id: 0 })
+      .limit(limit)
+      .lean();
+    return rows.map((r) => r.follower.toHexString());
+  }
+
   async mustExist(userId: string): Promise<void> {
     if ((await this.deps.users.exists({ _id: userId })) === null) throw new NotFoundError('User');
   }

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
+import { ConflictError, NotFoundError, ValidationError } from '../../http/app-error';
+import { KeyedSerializer } from '../../infra/keyed-serializer';
+import {
+  afterCursor,
+  decodeCursor,
+  encodeCursor,
+  newestFirst,
+  type Page,
+  toPage,
+} from '../../pagination/page-cursor';
+import type { ActivitySink } from '../activity/activity-sink';
+import type { Notifier } from '../notifier/notifier';
+import type { UserModel } from '../users/user-model';
+import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
+import type { MessageDoc, MessageModel } from './message-model';
+
+export interface PublicMessage {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  recipientId: string;
+  text: string;
+  clientId: string;
+  createdAt: string;
+}
+
+export interface PublicConversation {
+  id: string;
+  otherUser: { id: string; username: string; name: string };
+  lastMessage: { id: string; senderId: string; text: string; createdAt: string } | null;
+  unreadCount: number;
+  updatedAt: string;
+}
+
+export interface SendInput {
+  recipientId: string;
+  text: string;
+  clientId?: string | undefined;
+}
+
+export interface SendResult {
+  message: PublicMessage;
+  /** false when the clientId was seen before: the stored message is answered again */
+  created: boolean;
+}
+
+/** The sending device, left out of the fan-out because the ack already gave it the message. */
+export interface SendOrigin {
+  socketId?: string | undefined;
+}
+
+const PREVIEW_CHARS = 200;
+const oid = (id: string) => new Types.ObjectId(id);
+const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
+
+/**
+ * Direct messages, shared by `POST /api/messages` and the `message:send` event. Order of
+ * every write: persist the message, update the conversation, then emit; an emit can be lost,
+ * the message cannot, and `sync` hands it out again.
+ */
+export class MessageService {
+  private readonly perConversation = new KeyedSerializer();
+
+  constructor(
+    private readonly deps: {
+      messages: MessageModel;
+      conversations: ConversationModel;
+      users: UserModel;
+      notifier: Notifier;
+      activity: ActivitySink;
+    },
+  ) {}
+
+  async send(senderId: string, input: SendInput, origin: SendOrigin = {}): Promise<SendResult> {
+    if (senderId === input.recipientId)
+      throw new ValidationError('You cannot message yourself', [{ path: 'recipientId', message: 'is you' }]);
+    const clientId = input.clientId ?? randomUUID();
+    if ((await this.deps.users.exists({ _id: oid(input.recipientId) })) === null)
+      throw new NotFoundError('Recipient');
+    const conversation = await this.conversationFor(senderId, input.recipientId);
+    let doc: MessageDoc;
+    try {
+      const created = await this.deps.messages.create({
+        conversation: conversation._id,
+        sender: oid(senderId),
+        recipient: oid(input.recipientId),
+        text: input.text,
+        clientId,
+      });
+      doc = created.toObject();
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Lost a race with the same send on another device or instance: the winner's message is ours.
+      const winner = await this.findByClientId(senderId, clientId);
+      if (!winner) throw err;
+      return { message: this.sameOrConflict(winner, input), created: false };
+    }
+
+    await this.recordOnConversation(conversation._id, doc);
+    const message = toPublicMessage(doc);
+    this.deps.notifier.toUsers([input.recipientId], 'message:new', { message });
+    this.deps.notifier.toUserExceptSocket(senderId, origin.socketId, 'message:new', { message });
+    await this.deps.activity.record({
+      kind: 'message',
+      actorId: senderId,
+      userId: input.recipientId,
+      conversationId: message.conversationId,
+      messageId: message.id,
+      text: message.text,
+    });
+    return { message, created: true };
+  }
+
+  async listConversations(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<PublicConversation>> {
+    const cursor = decodeCursor(page.cursor);
+    const rows = await this.deps.conversations
+      .find({
+        participants: oid(userId),
+        ...(cursor
+          ? {
+              $or: [
+                { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
+                { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
+              ],
+            }
+          : {}),
+      })
+      .sort({ lastMessageAt: -1, _id: -1 })
+      .limit(page.limit + 1)
+      .lean();
+    const hasMore = rows.length > page.limit;
+    const pageRows = hasMore ? rows.slice(0, page.limit) : rows;
+    const others = pageRows.map((c) => otherParticipant(c, userId));
+    const users = await this.deps.users
+      .find({ _id: mongoose.trusted({ $in: others }) }, { username: 1, name: 1 })
+      .lean();
+    const byId = new Map(users.map((u) => [u._id.toHexString(), u]));
+    const last = pageRows[pageRows.length - 1];
+    return {
+      items: pageRows.map((c, i) => {
+        const other = others[i]!.toHexString();
+        const u = byId.get(other);
+        return toPublicConversation(c, userId, {
+          id: other,
+          username: u?.username ?? '[deleted]',
+          name: u?.name ?? '',
+        });
+      }),
+      nextCursor: hasMore && last ? encodeCursor({ createdAt: last.lastMessageAt, _id: last._id }) : null,
+    };
+  }
+
+  async listMessages(
+    userId: string,
+    conversationId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<PublicMessage>> {
+    const conversation = await this.participantOf(userId, conversationId);
+    const rows = await this.deps.messages
+      .find({ conversation: conversation._id, ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1)
+      .lean();
+    return toPage(rows, page.limit, toPublicMessage);
+  }
+
+  /** Marks the conversation read for the user and tells the other participant and the user's other devices. */
+  async markSeen(
+    userId: string,
+    conversationId: string,
+    origin: SendOrigin = {},
+  ): Promise<{ conversationId: string; seenAt: string }> {
+    const at = new Date();
+    // Not a participant and no such conversation answer alike, so ids cannot be probed.
+    const conversation = await this.perConversation.run(conversationId, () =>
+      this.deps.conversations
+        .findOneAndUpdate(
+          { _id: oid(conversationId), participants: oid(userId) },
+          { $set: { [`unread.${userId}`]: 0, [`lastReadAt.${userId}`]: at } },
+          { returnDocument: 'after' },
+        )
+        .lean(),
+    );
+    if (!conversation) throw new NotFoundError('Conversation');
+    const other = otherParticipant(conversation, userId).toHexString();
+    const payload = { conversationId, by: userId, at: at.toISOString() };
+    this.deps.notifier.toUsers([other], 'message:seen', payload);
+    this.deps.notifier.toUserExceptSocket(userId, origin.socketId, 'message:seen', payload);
+    return { conversationId, seenAt: at.toISOString() };
+  }
+
+  /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
+  async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<MessageDoc[]> {
+    const me = oid(userId);
+    return this.deps.messages
+      .find({
+        $or: [{ recipient: me }, { sender: me }],
+        createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
+      })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean();
+  }
+
+  private async participantOf(userId: string, conversationId: string): Promise<ConversationDoc> {
+    const doc = await this.deps.conversations
+      .findOne({ _id: oid(conversationId), participants: oid(userId) })
+      .lean();
+    if (!doc) throw new NotFoundError('Conversation');
+    return doc;
+  }
+
+  private findByClientId(senderId: string, clientId: string): Promise<MessageDoc | null> {
+    return this.deps.messages.findOne({ sender: oid(senderId), clientId }).lean();
+  }
+
+  private sameOrConflict(existing: MessageDoc, input: SendInput): PublicMessage {
+    if (!existing.recipient.equals(input.recipientId) || existing.text !== input.text)
+      throw new ConflictError('clientId was already used for a different message', [
+        { path: 'clientId', message: 'reused' },
+      ]);
+    return toPublicMessage(existing);
+  }
+
+  private async conversationFor(a: string, b: string): Promise<ConversationDoc> {
+    const key = conversationKey(a, b);
+    const upsert = () =>
+      this.deps.conversations
+        .findOneAndUpdate(
+          { key },
+          { $setOnInsert: { key, participants: [oid(a), oid(b)] } },
+          { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+        )
+        .lean();
+    try {
+      const doc = await upsert();
+      if (doc) return doc;
+    } catch (err) {
+      // Two first messages between a pair at once: one upsert inserts, the other hits the
+      // unique key and finds the document on the retry.
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const doc = await upsert();
+    if (!doc) throw new Error('conversation upsert returned nothing');
+    return doc;
+  }
+
+  private recordOnConversation(conversationId: Types.ObjectId, m: MessageDoc): Promise<void> {
+    const lastMessage = {
+      id: m._id,
+      sender: m.sender,
+      text: m.text.slice(0, PREVIEW_CHARS),
+      createdAt: m.createdAt,
+    };
+    const unread = { [`unread.${m.recipient.toHexString()}`]: 1 };
+    return this.perConversation.run(conversationId.toHexString(), async () => {
+      // One update per step, never two at once on this document (see KeyedSerializer). The
+      // guard keeps two sends finishing out of order from leaving the older one as "last".
+      const { matchedCount } = await this.deps.conversations.updateOne(
+        {
+          _id: conversationId,
+          $or: [{ lastMessage: null }, { 'lastMessage.createdAt': mongoose.trusted({ $lte: m.createdAt }) }],
+        },
+        { $inc: unread, $set: { lastMessage, lastMessageAt: m.createdAt } },
+      );
+      if (matchedCount === 0)
+        await this.deps.conversations.updateOne({ _id: conversationId }, { $inc: unread });
+    });
+  }
+}
+
+function otherParticipant(c: ConversationDoc, userId: string): Types.ObjectId {
+  return c.participants.find((p) => !p.equals(userId)) ?? c.participants[0]!;
+}
+
+function mapValue<V>(m: Map<string, V> | Record<string, V> | undefined, key: string): V | undefined {
+  if (!m) return undefined;
+  return m instanceof Map ? m.get(key) : m[key];
+}
+
+export function toPublicMessage(m: MessageDoc): PublicMessage {
+  return {
+    id: m._id.toHexString(),
+    conversationId: m.conversation.toHexString(),
+    senderId: m.sender.toHexString(),
+    recipientId: m.recipient.toHexString(),
+    text: m.text,
+    clientId: m.clientId,
+    createdAt: m.createdAt.toISOString(),
+  };
+}
+
+function toPublicConversation(
+  c: ConversationDoc,
+  userId: string,
+  otherUser: PublicConversation['otherUser'],
+): PublicConversation {
+  return {
+    id: c._id.toHexString(),
+    otherUser,
+    lastMessage: c.lastMessage
+      ? {
+          id: c.lastMessage.id.toHexString(),
+          senderId: c.lastMessage.sender.toHexString(),
+          text: c.lastMessage.text,
+          createdAt: c.lastMessage.createdAt.toISOString(),
+        }
+      : null,
+    unreadCount: mapValue(c.unread, userId) ?? 0,
+    updatedAt: c.lastMessageAt.toISOString(),
+  };
+}

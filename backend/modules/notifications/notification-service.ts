@@ -1,0 +1,171 @@
+import mongoose, { Types } from 'mongoose';
+import { KeyedSerializer } from '../../infra/keyed-serializer';
+import type { Logger } from '../../infra/logger';
+import { afterCursor, decodeCursor, newestFirst, toPage } from '../../pagination/page-cursor';
+import type { Activity, ActivitySink } from '../activity/activity-sink';
+import type { Notifier } from '../notifier/notifier';
+import type { UserModel } from '../users/user-model';
+import type { NotificationDoc, NotificationKind, NotificationModel } from './notification-model';
+import type { UnreadCounterModel } from './unread-counter-model';
+
+export interface PublicNotification {
+  id: string;
+  kind: NotificationKind;
+  actor: { id: string; username: string; name: string };
+  postId?: string;
+  replyId?: string;
+  conversationId?: string;
+  messageId?: string;
+  text?: string;
+  read: boolean;
+  createdAt: string;
+}
+
+export interface NotificationPage {
+  notifications: PublicNotification[];
+  unreadCount: number;
+  nextCursor: string | null;
+}
+
+const PREVIEW_CHARS = 120;
+const oid = (id: string) => new Types.ObjectId(id);
+
+/**
+ * Persists a notification for each activity, then pushes `notification:new` to the user's
+ * devices. It is the app's ActivitySink: a failure here is logged and swallowed, because the
+ * follow, like or message that caused it is already committed and must not turn into an error.
+ */
+export class NotificationService implements ActivitySink {
+  private readonly perUser = new KeyedSerializer();
+
+  constructor(
+    private readonly deps: {
+      notifications: NotificationModel;
+      counters: UnreadCounterModel;
+      users: UserModel;
+      notifier: Notifier;
+      logger: Logger;
+    },
+  ) {}
+
+  async record(activity: Activity): Promise<void> {
+    try {
+      await this.create(activity);
+    } catch (err) {
+      this.deps.logger.error({ err, kind: activity.kind }, 'notification not recorded');
+    }
+  }
+
+  async create(activity: Activity): Promise<PublicNotification | undefined> {
+    if (activity.actorId === activity.userId) return undefined;
+    const actor = await this.deps.users.findById(activity.actorId, { username: 1, name: 1 }).lean();
+    if (!actor) return undefined;
+    const doc = await this.deps.notifications.create({
+      user: oid(activity.userId),
+      kind: activity.kind,
+      actor: actor._id,
+      actorUsername: actor.username,
+      actorName: actor.name,
+      ...('postId' in activity ? { post: oid(activity.postId) } : {}),
+      ...('replyId' in activity ? { reply: oid(activity.replyId) } : {}),
+      ...(activity.kind === 'message'
+        ? {
+            conversation: oid(activity.conversationId),
+            message: oid(activity.messageId),
+            text: activity.text.slice(0, PREVIEW_CHARS),
+          }
+        : {}),
+    });
+    await this.perUser.run(activity.userId, () => this.incUnread(activity.userId, 1));
+    const notification = toPublicNotification(doc.toObject());
+    this.deps.notifier.toUsers([activity.userId], 'notification:new', { notification });
+    return notification;
+  }
+
+  async list(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number; unread?: boolean | undefined },
+  ): Promise<NotificationPage> {
+    const rows = await this.deps.notifications
+      .find({
+        user: oid(userId),
+        ...(page.unread ? { read: false } : {}),
+        ...afterCursor(decodeCursor(page.cursor)),
+      })
+      .sort(newestFirst)
+      .limit(page.limit + 1)
+      .lean();
+    const result = toPage(rows, page.limit, toPublicNotification);
+    return {
+      notifications: result.items,
+      unreadCount: await this.unreadCount(userId),
+      nextCursor: result.nextCursor,
+    };
+  }
+
+  /**
+   * Only notifications whose state this call changed move the counter, so two devices marking
+   * the same ids at once subtract them once.
+   */
+  async markRead(
+    userId: string,
+    which: { ids: string[] } | 'all',
+  ): Promise<{ updated: number; unreadCount: number }> {
+    const filter =
+      which === 'all'
+        ? { user: oid(userId), read: false }
+        : { user: oid(userId), read: false, _id: mongoose.trusted({ $in: which.ids.map(oid) }) };
+    const modifiedCount = await this.perUser.run(userId, async () => {
+      const result = await this.deps.notifications.updateMany(filter, { $set: { read: true } });
+      if (result.modifiedCount > 0) await this.incUnread(userId, -result.modifiedCount);
+      return result.modifiedCount;
+    });
+    return { updated: modifiedCount, unreadCount: await this.unreadCount(userId) };
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    const doc = await this.deps.counters.findOne({ user: oid(userId) }, { unread: 1 }).lean();
+    return Math.max(0, doc?.unread ?? 0);
+  }
+
+  /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
+  async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<NotificationDoc[]> {
+    return this.deps.notifications
+      .find({
+        user: oid(userId),
+        createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
+      })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean();
+  }
+
+  /** Callers hold the user's turn in perUser (see KeyedSerializer). */
+  private async incUnread(userId: string, by: number): Promise<void> {
+    const update = () =>
+      this.deps.counters.updateOne({ user: oid(userId) }, { $inc: { unread: by } }, { upsert: true });
+    try {
+      await update();
+    } catch (err) {
+      // Two first-ever notifications racing on two instances: both upsert, the unique index
+      // lets one insert, and the other's retry finds the document and increments it.
+      if ((err as { code?: number }).code !== 11000) throw err;
+      await update();
+    }
+  }
+}
+
+export function toPublicNotification(d: NotificationDoc): PublicNotification {
+  return {
+    id: d._id.toHexString(),
+    kind: d.kind,
+    actor: { id: d.actor.toHexString(), username: d.actorUsername, name: d.actorName },
+    ...(d.post ? { postId: d.post.toHexString() } : {}),
+    ...(d.reply ? { replyId: d.reply.toHexString() } : {}),
+    ...(d.conversation ? { conversationId: d.conversation.toHexString() } : {}),
+    ...(d.message ? { messageId: d.message.toHexString() } : {}),
+    ...(d.text !== undefined ? { text: d.text } : {}),
+    read: d.read,
+    createdAt: d.createdAt.toISOString(),
+  };
+}

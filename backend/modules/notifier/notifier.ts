@@ -1,0 +1,22 @@
+/**
+ * How domain services push an event to users after persisting it. The Socket.IO server
+ * implements it (realtime/socket-notifier.ts); modules never see sockets. Delivery is
+ * best-effort: an emit can be lost (a Redis adapter dropping packets, a client offline), which
+ * is why everything emitted is persisted first and readable again through `sync`.
+ */
+export interface Notifier {
+  /** every device of each user, on every instance the adapter reaches */
+  toUsers(userIds: readonly string[], event: string, payload: object): void;
+  /** every device of the user except one socket (the sender's own device that already has the ack) */
+  toUserExceptSocket(
+    userId: string,
+    exceptSocketId: string | undefined,
+    event: string,
+    payload: object,
+  ): void;
+}
+
+/** Where a request came from, so its own device can be left out of the fan-out. */
+export interface Origin {
+  socketId?: string | undefined;
+}

@@ -1,0 +1,37 @@
+import type { Notifier } from './notifier';
+
+export interface RecordedEmit {
+  userId: string;
+  exceptSocketId?: string | undefined;
+  event: string;
+  payload: object;
+}
+
+/**
+ * Keeps every emit in order instead of sending it: what service-level tests attach to read
+ * what would have been pushed, and a place to look when running without a socket server.
+ */
+export class RecordingNotifier implements Notifier {
+  readonly emits: RecordedEmit[] = [];
+
+  toUsers(userIds: readonly string[], event: string, payload: object): void {
+    for (const userId of userIds) this.emits.push({ userId, event, payload });
+  }
+
+  toUserExceptSocket(
+    userId: string,
+    exceptSocketId: string | undefined,
+    event: string,
+    payload: object,
+  ): void {
+    this.emits.push({ userId, exceptSocketId, event, payload });
+  }
+
+  to(userId: string, event?: string): RecordedEmit[] {
+    return this.emits.filter((e) => e.userId === userId && (event === undefined || e.event === event));
+  }
+
+  clear(): void {
+    this.emits.length = 0;
+  }
+}
