@@ -1,0 +1,161 @@
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  /** share of failed calls within the window that opens the breaker */
+  failureRatio?: number;
+  /** calls needed in the window before the ratio is judged: one timeout must not open it */
+  minimumVolume?: number;
+  windowMs?: number;
+  /** how long to stay open before letting one trial call through */
+  resetTimeoutMs?: number;
+  /** false = the dependency answered (a reply error is our bug, not its outage): not counted */
+  isFailure?: (err: unknown) => boolean;
+  /**
+   * Trial call run on its own when the reset timeout elapses. Without it the breaker only
+   * half-opens on the next real call, and with no traffic it would report open forever.
+   */
+  probe?: () => Promise<unknown>;
+  now?: () => number;
+}
+
+export class BreakerOpenError extends Error {
+  constructor(message = 'circuit open') {
+    super(message);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+type StateListener = (state: BreakerState, previous: BreakerState, reason: string) => void;
+
+/**
+ * Closed: calls pass and outcomes are counted over a rolling window; when at least
+ * minimumVolume calls failed at failureRatio or more, it opens. Open: calls are refused at once.
+ * After resetTimeoutMs one trial call (the probe, or the next caller) goes through half-open:
+ * success closes, failure opens again. Small on purpose so every transition is testable.
+ */
+export class CircuitBreaker {
+  private current: BreakerState = 'closed';
+  private outcomes: Array<{ at: number; failed: boolean }> = [];
+  private openedAt = 0;
+  private trialInFlight = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly listeners = new Set<StateListener>();
+  private readonly opts: Required<Omit<CircuitBreakerOptions, 'probe'>> &
+    Pick<CircuitBreakerOptions, 'probe'>;
+
+  constructor(opts: CircuitBreakerOptions = {}) {
+    this.opts = {
+      failureRatio: opts.failureRatio ?? 0.5,
+      minimumVolume: opts.minimumVolume ?? 5,
+      windowMs: opts.windowMs ?? 10_000,
+      resetTimeoutMs: opts.resetTimeoutMs ?? 1000,
+      isFailure: opts.isFailure ?? (() => true),
+      probe: opts.probe,
+      now: opts.now ?? Date.now,
+    };
+  }
+
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  onStateChange(listener: StateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.current === 'open') {
+      if (this.opts.now() - this.openedAt < this.opts.resetTimeoutMs) throw new BreakerOpenError();
+      this.transition('half-open', 'reset timeout elapsed');
+    }
+    if (this.current === 'half-open') {
+      if (this.trialInFlight) throw new BreakerOpenError('circuit half-open: trial call in flight');
+      return this.trial(fn);
+    }
+    try {
+      const value = await fn();
+      this.record(false);
+      return value;
+    } catch (err) {
+      if (this.opts.isFailure(err)) this.record(true);
+      throw err;
+    }
+  }
+
+  /** Opens at once, for failures seen outside calls (a dropped connection). */
+  trip(reason: string): void {
+    if (this.current !== 'open') this.open(reason);
+  }
+
+  /** Runs the probe now if open (the dependency says it is back), instead of waiting the timeout. */
+  probeNow(): void {
+    if (this.current !== 'open' || !this.opts.probe || this.trialInFlight || this.stopped) return;
+    this.transition('half-open', 'probe requested');
+    void this.trial(this.opts.probe).catch(() => {});
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async trial<T>(fn: () => Promise<T>): Promise<T> {
+    this.trialInFlight = true;
+    try {
+      const value = await fn();
+      this.trialInFlight = false;
+      this.close('trial call succeeded');
+      return value;
+    } catch (err) {
+      this.trialInFlight = false;
+      if (this.opts.isFailure(err)) this.open('trial call failed');
+      else this.close('trial call answered');
+      throw err;
+    }
+  }
+
+  private record(failed: boolean): void {
+    const now = this.opts.now();
+    this.outcomes.push({ at: now, failed });
+    const since = now - this.opts.windowMs;
+    while (this.outcomes.length > 0 && this.outcomes[0]!.at < since) this.outcomes.shift();
+    if (!failed || this.current !== 'closed') return;
+    const failures = this.outcomes.filter((o) => o.failed).length;
+    if (
+      this.outcomes.length >= this.opts.minimumVolume &&
+      failures / this.outcomes.length >= this.opts.failureRatio
+    )
+      this.open(`${failures} of ${this.outcomes.length} calls failed`);
+  }
+
+  private open(reason: string): void {
+    this.openedAt = this.opts.now();
+    this.outcomes = [];
+    this.transition('open', reason);
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.opts.probe || this.stopped) return;
+    this.timer = setTimeout(() => this.probeNow(), this.opts.resetTimeoutMs);
+    this.timer.unref();
+  }
+
+  private close(reason: string): void {
+    this.outcomes = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.transition('closed', reason);
+  }
+
+  private transition(next: BreakerState, reason: string): void {
+    const previous = this.current;
+    if (previous === next) return;
+    this.current = next;
+    for (const l of this.listeners) {
+      try {
+        l(next, previous, reason);
+      } catch {
+        // a listener's bug must not change the breaker's decision
+      }
+    }
+  }
+}
