@@ -34,6 +34,12 @@ const envSchema = z.object({
   // OWASP's argon2id floor (19 MiB, 2 passes); raise it where the hardware allows.
   PASSWORD_MEMORY_KIB: z.coerce.number().int().min(1024).max(1048576).default(19456),
   PASSWORD_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+  // HTTP rate limits per client IP and window (flags choose on/off and the store); tests lower them.
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  RATE_LIMIT_AUTH_MAX: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RATE_LIMIT_API_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  // How often every instance re-reads flag overrides, so a lost Redis message only delays a change.
+  FLAGS_POLL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   // Socket.IO: per-socket event budget (token bucket) and the presence grace period that keeps
   // a page reload from flapping offline/online to followers.
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(0.1).max(10000).default(20),
@@ -62,6 +68,8 @@ export interface Config {
   logLevel: string;
   shutdown: { drainMs: number; timeoutMs: number };
   password: { memoryCost: number; timeCost: number };
+  rateLimit: { windowMs: number; authLimit: number; apiLimit: number };
+  flagsPollMs: number;
   realtime: { eventsPerSecond: number; eventBurst: number; presenceGraceMs: number };
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
@@ -137,6 +145,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     password: { memoryCost: e.PASSWORD_MEMORY_KIB, timeCost: e.PASSWORD_TIME_COST },
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      authLimit: e.RATE_LIMIT_AUTH_MAX,
+      apiLimit: e.RATE_LIMIT_API_MAX,
+    },
+    flagsPollMs: e.FLAGS_POLL_MS,
     realtime: {
       eventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       eventBurst: e.SOCKET_EVENT_BURST,

@@ -72,6 +72,17 @@ export function createMetrics() {
       labelNames: ['breaker'] as const,
       registers: r,
     }),
+    flagRefreshes: new Counter({
+      name: 'flag_refreshes_total',
+      help: 'Re-reads of flag overrides by trigger: start, poll, message (Redis), reconnect, local',
+      labelNames: ['trigger'] as const,
+      registers: r,
+    }),
+    flagVersion: new Gauge({
+      name: 'flag_version',
+      help: 'Highest flag change version applied on this instance',
+      registers: r,
+    }),
     rateLimited: new Counter({
       name: 'rate_limited_total',
       help: 'Requests refused with 429, by limiter',
