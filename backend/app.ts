@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { requireAdmin } from './http/require-admin';
 import { requireAuth } from './http/require-auth';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
 import { notificationsRoutes } from './modules/notifications/notifications-routes';
@@ -13,6 +14,7 @@ import { feedRoutes } from './modules/posts/feed-routes';
 import { postsRoutes } from './modules/posts/posts-routes';
 import { authRoutes } from './modules/users/auth-routes';
 import { usersRoutes } from './modules/users/users-routes';
+import { presenceAdminRoutes } from './presence/presence-admin-routes';
 import type { Services } from './services';
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
@@ -70,6 +72,12 @@ export function createApp(services: Services): Express {
   app.use('/api/messages', auth, messagesRoutes({ messages: services.messages }));
   app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
   app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
+
+  app.use(
+    '/admin/presence',
+    requireAdmin(config.adminToken),
+    presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

@@ -75,6 +75,7 @@ export class SwitchingPresenceStore implements PresenceStore {
           mode === 'memory' ? 'presence: purged own Redis entries' : 'presence: backfilled Redis',
         );
         this.retryMs = 0;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
       } catch (err) {
         // Redis is away, or just back with its breaker still half-open: try again with backoff
         // (its 'ready' event and the drift check also trigger a sync)
