@@ -2,12 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
+import { createRedisClient } from './infra/redis';
+import { type Realtime, startRealtime } from './realtime/io';
+import { createSocketAdapter } from './realtime/socket-adapter';
 import { createServices, type Services } from './services';
 
 export interface RunningServer {
   port: number;
   services: Services;
   http: Server;
+  realtime: Realtime;
   /** the graceful shutdown sequence; resolves when everything is closed */
   shutdown(reason: string): Promise<void>;
 }
@@ -22,6 +26,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Longer than a typical load balancer's idle timeout, so the LB closes idle sockets first.
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
+  // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
+  // needs a restart, so it is read once, here.
+  const { redisUrl } = config;
+  const adapter = createSocketAdapter(services.flags.get('socket.adapter'), {
+    redisClient: redisUrl
+      ? (name) => createRedisClient(redisUrl, 'adapter', services.logger, name)
+      : undefined,
+    keyPrefix: config.redisKeyPrefix,
+    logger: services.logger,
+  });
+  const realtime = startRealtime(http, services, adapter);
+  services.health.setProbe('socket', () => ({
+    status: adapter.connected() ? 'ok' : 'fail',
+    connections: realtime.connections(),
+    adapter: adapter.name,
+  }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, () => resolve());
@@ -38,6 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       services.readiness.startDraining();
       // Let load balancers see the 503 on /health/ready before connections are refused.
       await sleep(config.shutdown.drainMs);
+      await realtime.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       await closed;
@@ -48,7 +69,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return closing;
   };
 
-  return { port, services, http, shutdown };
+  return { port, services, http, realtime, shutdown };
 }
 
 async function main(): Promise<void> {

@@ -55,6 +55,11 @@ export class HealthService {
     },
   ) {}
 
+  /** For probes of what starts after the services: server.ts adds the Socket.IO one. */
+  setProbe<K extends keyof HealthProbes>(name: K, probe: HealthProbes[K]): void {
+    this.deps.probes[name] = probe;
+  }
+
   async database(): Promise<TimedCheck> {
     try {
       const latencyMs = await withTimeout(pingMongo(this.deps.mongo), CHECK_TIMEOUT_MS);

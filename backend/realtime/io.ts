@@ -1,0 +1,136 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { Services } from '../services';
+import { TokenBucket } from './event-rate-limit';
+import { registerMessageHandlers } from './message-handlers';
+import { originCheck } from './origin-check';
+import { PresenceAnnouncer } from './presence-announcer';
+import { registerPresenceHandlers } from './presence-handlers';
+import { RecoveredPacketHold } from './recovered-packet-hold';
+import type { SocketAdapter } from './socket-adapter';
+import { type SocketData, socketAuth } from './socket-auth';
+import { eventGate, eventRegistrar } from './socket-events';
+import { SocketNotifier } from './socket-notifier';
+import { registerSyncHandler } from './sync-handler';
+
+/** Large enough for any event of the contract (a 2,000-character message is ~8 kB of UTF-8). */
+export const MAX_PACKET_BYTES = 64 * 1024;
+/** How long a dropped client may come back and recover its session (streams adapter only). */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
+
+export type RealtimeServices = Pick<
+  Services,
+  'config' | 'logger' | 'tokens' | 'metrics' | 'presence' | 'users' | 'messages' | 'sync' | 'notifier'
+>;
+
+export interface Realtime {
+  io: Server;
+  adapter: SocketAdapter;
+  /** sockets connected to this instance */
+  connections(): number;
+  /**
+   * Disconnects this instance's sockets, lets presence settle (offline announced after the
+   * grace period only for users who did not reconnect elsewhere), then closes io and the adapter.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The Socket.IO server on the app's HTTP server: handshake auth, origin check, per-socket
+ * event budget, per-event validation, the user room, presence, and the domain handlers. The
+ * services emit through it once it is attached to services.notifier.
+ */
+export function startRealtime(
+  http: HttpServer,
+  services: RealtimeServices,
+  adapter: SocketAdapter,
+): Realtime {
+  const { config, logger, metrics } = services;
+  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
+    http,
+    {
+      path: '/socket.io',
+      serveClient: false,
+      maxHttpBufferSize: MAX_PACKET_BYTES,
+      cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true },
+      allowRequest: originCheck(config.corsOrigins),
+      ...(adapter.factory ? { adapter: adapter.factory } : {}),
+      ...(adapter.recovery
+        ? {
+            connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
+          }
+        : {}),
+    },
+  ) as unknown as Server;
+
+  const hold = new RecoveredPacketHold();
+  hold.install(io.of('/'));
+  io.use(socketAuth({ verify: (t) => services.tokens.verify(t), hold, joined: () => adapter.joined() }));
+
+  const announcer = new PresenceAnnouncer({
+    presence: services.presence,
+    followerIds: (id) => services.users.followerIds(id),
+    notifier: services.notifier,
+    graceMs: config.realtime.presenceGraceMs,
+    logger,
+  });
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>, what: string) => {
+    const p = work.catch((err: unknown) => logger.warn({ err }, `${what} failed`));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+  let connections = 0;
+  const eventDeps = { logger, metrics };
+
+  io.on('connection', (socket: Socket) => {
+    const userId = (socket.data as SocketData).userId;
+    connections += 1;
+    metrics.socketConnections.inc();
+    const bucket = new TokenBucket(config.realtime.eventsPerSecond, config.realtime.eventBurst);
+    socket.use(eventGate(socket, bucket, eventDeps));
+    const on = eventRegistrar(socket, eventDeps);
+    registerMessageHandlers(on, {
+      userId,
+      socketId: socket.id,
+      messages: services.messages,
+      notifier: services.notifier,
+    });
+    registerPresenceHandlers(on, { presence: services.presence });
+    registerSyncHandler(on, { userId, sync: services.sync });
+    track(announcer.connected(userId, socket.id), 'presence add');
+    socket.on('disconnect', () => {
+      connections -= 1;
+      metrics.socketConnections.dec();
+      track(announcer.disconnected(userId, socket.id), 'presence remove');
+    });
+  });
+
+  services.notifier.attach(new SocketNotifier(io, logger));
+  logger.info({ adapter: adapter.name, recovery: adapter.recovery }, 'socket.io ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    adapter,
+    connections: () => connections,
+    close: () => {
+      closing ??= (async () => {
+        // Clients reconnect (to another instance, readiness being off); the adapter stays up
+        // until presence has settled, so "offline" can still reach followers anywhere.
+        io.local.disconnectSockets(true);
+        while (inFlight.size > 0) await Promise.all(inFlight);
+        await announcer.close();
+        services.notifier.detach();
+        // Not io.close(): it would also close the HTTP server and wait for every keep-alive
+        // connection, before server.ts has started draining them. This is io.close() minus that.
+        io.local.disconnectSockets(true);
+        await io.of('/').adapter.close();
+        io.engine.close();
+        while (inFlight.size > 0) await Promise.all(inFlight);
+        await adapter.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { objectId } from '../http/parse-input';
+import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
+import type { MessageService } from '../modules/messages/message-service';
+import type { Notifier } from '../modules/notifier/notifier';
+import type { OnEvent } from './socket-events';
+
+const typingInput = z.object({ recipientId: objectId, typing: z.boolean() });
+
+/**
+ * message:send and message:seen go through the same MessageService as REST (persist, then
+ * emit); the sending socket is left out of the fan-out since its ack carries the result.
+ * typing is relayed, never stored; the sender is always the socket's user.
+ */
+export function registerMessageHandlers(
+  on: OnEvent,
+  deps: { userId: string; socketId: string; messages: MessageService; notifier: Notifier },
+): void {
+  const { userId, socketId } = deps;
+  on('message:send', sendMessageEventInput, async (input) => {
+    const { message } = await deps.messages.send(userId, input, { socketId });
+    return { message };
+  });
+  on('message:seen', conversationIdInput, async ({ conversationId }) => {
+    await deps.messages.markSeen(userId, conversationId, { socketId });
+    return {};
+  });
+  on('typing', typingInput, async ({ recipientId, typing }) => {
+    if (recipientId !== userId) deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
+    return {};
+  });
+}

@@ -1,0 +1,84 @@
+import { KeyedSerializer } from '../infra/keyed-serializer';
+import type { Logger } from '../infra/logger';
+import type { Notifier } from '../modules/notifier/notifier';
+import type { PresenceStore } from '../presence/presence-store';
+
+export interface PresenceAnnouncerDeps {
+  presence: PresenceStore;
+  followerIds: (userId: string) => Promise<string[]>;
+  notifier: Notifier;
+  /** how long a user with no device left stays "online" before followers hear otherwise */
+  graceMs: number;
+  logger: Logger;
+}
+
+/**
+ * Keeps the presence store in step with this instance's sockets and tells followers when a
+ * user comes online (first device) or goes offline (last device, after a grace period, so a
+ * page reload does not flap). First and last are counted by the store in force, so with a
+ * shared store they are cluster-wide; in memory mode they are per instance, the bug the
+ * presence migration fixes.
+ *
+ * Per user, connects and disconnects are applied in the order they happened here
+ * (KeyedSerializer), so a fast reload cannot remove before it adds.
+ */
+export class PresenceAnnouncer {
+  private readonly perUser = new KeyedSerializer();
+  private readonly offlineTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pendingChecks = new Set<Promise<void>>();
+
+  constructor(private readonly deps: PresenceAnnouncerDeps) {}
+
+  connected(userId: string, socketId: string): Promise<void> {
+    return this.perUser.run(userId, async () => {
+      await this.deps.presence.add(userId, socketId);
+      const timer = this.offlineTimers.get(userId);
+      if (timer) {
+        // Back within the grace period: followers never heard "offline", so no "online" either.
+        clearTimeout(timer);
+        this.offlineTimers.delete(userId);
+        return;
+      }
+      if ((await this.deps.presence.count(userId)) === 1) await this.announce(userId, true);
+    });
+  }
+
+  disconnected(userId: string, socketId: string): Promise<void> {
+    return this.perUser.run(userId, async () => {
+      await this.deps.presence.remove(userId, socketId);
+      if (this.offlineTimers.has(userId)) return;
+      if ((await this.deps.presence.count(userId)) > 0) return;
+      const timer = setTimeout(() => {
+        this.offlineTimers.delete(userId);
+        const check = this.perUser
+          .run(userId, async () => {
+            // A device may have come back on another instance meanwhile.
+            if ((await this.deps.presence.count(userId)) === 0) await this.announce(userId, false);
+          })
+          .catch((err: unknown) => this.deps.logger.warn({ err, userId }, 'presence offline check failed'));
+        this.pendingChecks.add(check);
+        void check.finally(() => this.pendingChecks.delete(check));
+      }, this.deps.graceMs);
+      this.offlineTimers.set(userId, timer);
+    });
+  }
+
+  /**
+   * Shutdown: lets pending offline checks run out their grace (at most graceMs), so users
+   * whose clients reconnect to another instance are not announced offline in between.
+   */
+  async close(): Promise<void> {
+    const deadline = Date.now() + this.deps.graceMs + 50;
+    while ((this.offlineTimers.size > 0 || this.pendingChecks.size > 0) && Date.now() < deadline) {
+      if (this.pendingChecks.size > 0) await Promise.all(this.pendingChecks);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const timer of this.offlineTimers.values()) clearTimeout(timer);
+    this.offlineTimers.clear();
+  }
+
+  private async announce(userId: string, online: boolean): Promise<void> {
+    const followers = await this.deps.followerIds(userId);
+    if (followers.length > 0) this.deps.notifier.toUsers(followers, 'presence:changed', { userId, online });
+  }
+}

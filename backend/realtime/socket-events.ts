@@ -1,0 +1,91 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { AppError } from '../http/app-error';
+import { parseInput } from '../http/parse-input';
+import { toAppError } from '../http/to-app-error';
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
+import type { TokenBucket } from './event-rate-limit';
+
+export type Ack = (response: object) => void;
+
+export type EventHandler<S extends z.ZodType> = (input: z.infer<S>) => Promise<object>;
+
+/** Registers one validated event on a socket; what every domain's handlers use. */
+export type OnEvent = <S extends z.ZodType>(event: string, schema: S, handler: EventHandler<S>) => void;
+
+export interface EventDeps {
+  logger: Logger;
+  metrics: Pick<Metrics, 'socketEvents' | 'rateLimited'>;
+}
+
+function failure(err: AppError): object {
+  return { ok: false, error: err.toJSON() };
+}
+
+function answer(ack: Ack | undefined, response: object, logger: Logger): void {
+  if (!ack) return;
+  try {
+    ack(response);
+  } catch (err) {
+    logger.warn({ err }, 'socket ack failed');
+  }
+}
+
+function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
+  const last = args[args.length - 1];
+  const ack = typeof last === 'function' ? (last as Ack) : undefined;
+  return { payload: args[0] === ack ? undefined : args[0], ack };
+}
+
+/**
+ * Per socket: every event is validated with its zod schema, answered on its ack with
+ * `{ok: true, ...}` or the contract's error shape, counted, and never allowed to throw out of
+ * the listener (a rejected promise there would be an unhandled rejection, not a 500).
+ */
+export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
+  return (event, schema, handler) => {
+    socket.on(event, async (...args: unknown[]) => {
+      const { payload, ack } = splitAck(args);
+      try {
+        const input = parseInput(schema, payload, event);
+        const result = await handler(input);
+        deps.metrics.socketEvents.inc({ event, outcome: 'ok' });
+        answer(ack, { ok: true, ...result }, deps.logger);
+      } catch (err) {
+        const appErr = toAppError(err);
+        const fault = appErr.status >= 500;
+        deps.metrics.socketEvents.inc({ event, outcome: fault ? 'error' : 'rejected' });
+        if (fault) deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
+        else deps.logger.debug({ event, code: appErr.code }, appErr.message);
+        answer(ack, failure(appErr), deps.logger);
+      }
+    });
+  };
+}
+
+/**
+ * socket.use: runs before any listener. Spends one token per event (over budget: answered
+ * RATE_LIMITED and dropped) and answers events nobody listens to, so a client waiting on an
+ * ack for a mistyped event name gets NOT_FOUND instead of a timeout.
+ */
+export function eventGate(socket: Socket, bucket: TokenBucket, deps: EventDeps) {
+  return (packet: unknown[], next: (err?: Error) => void): void => {
+    const [event, ...args] = packet;
+    const name = typeof event === 'string' ? event : '';
+    const known = name !== '' && socket.listeners(name).length > 0;
+    const { ack } = splitAck(args);
+    if (!bucket.take()) {
+      deps.metrics.rateLimited.inc({ limiter: 'socket' });
+      deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
+      answer(ack, failure(new AppError(429, 'RATE_LIMITED', 'Too many events')), deps.logger);
+      return;
+    }
+    if (!known) {
+      deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
+      answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
+      return;
+    }
+    next();
+  };
+}

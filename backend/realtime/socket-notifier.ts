@@ -1,0 +1,40 @@
+import type { Server } from 'socket.io';
+import type { Logger } from '../infra/logger';
+import type { Notifier } from '../modules/notifier/notifier';
+import { userRoom } from './socket-auth';
+
+/**
+ * The Notifier on Socket.IO rooms: `user:<id>` reaches every device of the user on every
+ * instance the adapter connects. An emit never throws into the domain service that called it.
+ */
+export class SocketNotifier implements Notifier {
+  constructor(
+    private readonly io: Server,
+    private readonly logger: Logger,
+  ) {}
+
+  toUsers(userIds: readonly string[], event: string, payload: object): void {
+    if (userIds.length === 0) return;
+    this.safely(event, () => this.io.to(userIds.map(userRoom)).emit(event, payload));
+  }
+
+  toUserExceptSocket(
+    userId: string,
+    exceptSocketId: string | undefined,
+    event: string,
+    payload: object,
+  ): void {
+    this.safely(event, () => {
+      const to = this.io.to(userRoom(userId));
+      (exceptSocketId ? to.except(exceptSocketId) : to).emit(event, payload);
+    });
+  }
+
+  private safely(event: string, emit: () => void): void {
+    try {
+      emit();
+    } catch (err) {
+      this.logger.warn({ err, event }, 'emit failed');
+    }
+  }
+}
