@@ -49,7 +49,7 @@ export class DualWritePresenceStore implements PresenceStore {
   async count(userId: string): Promise<number> {
     const { memory, redis, metrics } = this.deps;
     let n: number;
-    if (this.readsFromRedis(userId)) {
+    if (this.readRoute()(userId)) {
       try {
         n = await redis.count(userId);
         metrics.presenceReads.inc({ store: 'redis' });
@@ -67,8 +67,10 @@ export class DualWritePresenceStore implements PresenceStore {
 
   async isOnline(userIds: string[]): Promise<Map<string, boolean>> {
     const { memory, redis, metrics } = this.deps;
-    const toRedis = userIds.filter((id) => this.readsFromRedis(id));
-    const toMemory = userIds.filter((id) => !this.readsFromRedis(id));
+    const toRedis: string[] = [];
+    const toMemory: string[] = [];
+    const route = this.readRoute();
+    for (const id of userIds) (route(id) ? toRedis : toMemory).push(id);
     let fromRedis: Map<string, boolean> | undefined;
     if (toRedis.length > 0) {
       try {
@@ -121,10 +123,14 @@ export class DualWritePresenceStore implements PresenceStore {
     return settled() && writes === this.writes && actual !== expected;
   }
 
-  private readsFromRedis(userId: string): boolean {
+  /** flags read once per call (live, never cached across calls); true = read from Redis */
+  private readRoute(): (userId: string) => boolean {
     const { flags } = this.deps;
-    if (flags.get('presence.mode') === 'redis') return true;
-    return rolloutBucket('presence.redisReadPercent', userId) < flags.get('presence.redisReadPercent');
+    if (flags.get('presence.mode') === 'redis') return () => true;
+    const percent = flags.get('presence.redisReadPercent');
+    if (percent <= 0) return () => false;
+    if (percent >= 100) return () => true;
+    return (userId) => rolloutBucket('presence.redisReadPercent', userId) < percent;
   }
 
   private readFailed(err: unknown, users: number): void {

@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../backend/infra/logger';
+import { closeRedis, createRedisClient } from '../backend/infra/redis';
+import { listInstances } from '../backend/instances/instance-heartbeat';
+import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
+
+const USAGE = `usage: npm run verify:presence -- [options] [instance-url ...]
+
+Asks every live instance for its presence shadow-read tally and prints the consistency
+across the cluster. Instances come from the heartbeats in Redis (REDIS_URL, REDIS_KEY_PREFIX)
+unless URLs are given.
+
+  --redis-url URL   Redis with the heartbeats (default $REDIS_URL)
+  --prefix P        key prefix (default $REDIS_KEY_PREFIX or social:)
+  --token T         admin token (default $ADMIN_TOKEN)
+  --min PERCENT     exit 1 when the cluster is below this (default: report only)
+  --json            print the report as JSON
+`;
+
+/** Exit code 0 when every instance answered (and the cluster is at or above --min), else 1; 2 on bad usage. */
+export async function main(
+  args: string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+) {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const token = values.token ?? process.env.ADMIN_TOKEN;
+  if (!token) {
+    process.stderr.write(`no admin token: set ADMIN_TOKEN or pass --token\n${USAGE}`);
+    return 2;
+  }
+  let urls = positionals;
+  if (urls.length === 0) {
+    const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
+    if (!redisUrl) {
+      process.stderr.write(
+        `no instances: pass their URLs, or REDIS_URL / --redis-url to find them\n${USAGE}`,
+      );
+      return 2;
+    }
+    const prefix = values.prefix ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
+    urls = await liveInstanceUrls(redisUrl, prefix);
+    if (urls.length === 0) {
+      process.stderr.write(`no live instance with an address under prefix ${prefix}\n`);
+      return 1;
+    }
+  }
+
+  const report = await clusterConsistency(urls, token);
+  if (values.json) out(JSON.stringify(report, null, 2));
+  else {
+    out(consistencyTable(report));
+    out(
+      report.percent === null
+        ? 'no shadow comparisons yet: is presence.shadowRead on and presence.mode dual-write or redis?'
+        : `presence shadow-read consistency across ${urls.length} instance(s): ${formatPercent(report.percent)} (${report.mismatches} mismatches in ${report.compared} comparisons)`,
+    );
+  }
+  if (report.unreachable > 0) return 1;
+  const min = values.min === undefined ? undefined : Number(values.min);
+  if (min !== undefined && (report.percent === null || report.percent < min)) return 1;
+  return 0;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'redis-url': { type: 'string' },
+      prefix: { type: 'string' },
+      token: { type: 'string' },
+      min: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+async function liveInstanceUrls(redisUrl: string, prefix: string): Promise<string[]> {
+  const logger = createLogger({ level: 'silent', instanceId: 'verify-presence', version: '0' });
+  const redis = createRedisClient(redisUrl, 'fail-fast', logger, 'verify-presence');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis at ${redisUrl} not reachable`)), 5000);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const live = await listInstances(redis, prefix);
+    return live.flatMap((i) => (i.url ? [i.url] : []));
+  } finally {
+    await closeRedis(redis);
+  }
+}
