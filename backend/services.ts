@@ -36,6 +36,9 @@ import type { PresenceStore } from './presence/presence-store';
 import { RedisPresenceStore } from './presence/redis-presence-store';
 import { ShadowTally } from './presence/shadow-tally';
 import { SwitchingPresenceStore } from './presence/switching-presence-store';
+import type { AnnouncedPresence } from './realtime/announced-presence';
+import { MemoryAnnouncedPresence } from './realtime/memory-announced-presence';
+import { RedisAnnouncedPresence } from './realtime/redis-announced-presence';
 
 /**
  * The composition root: the one place that picks implementations and wires them.
@@ -60,6 +63,8 @@ export interface Services {
   sync: SyncService;
   /** where services emit; server.ts attaches the Socket.IO server once it is up */
   notifier: LateBoundNotifier;
+  /** what followers were last told about presence; shared by instances when Redis is there */
+  announcedPresence: AnnouncedPresence;
   /** who is online; the store in force follows flag presence.mode on every call */
   presence: PresenceStore;
   /** this instance's shadow-read tally (GET /admin/presence/consistency) */
@@ -192,6 +197,9 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     activity,
   });
   const sync = new SyncService({ messages, notifications });
+  const announcedPresence: AnnouncedPresence = redis
+    ? new RedisAnnouncedPresence({ redis, prefix: config.redisKeyPrefix, logger })
+    : new MemoryAnnouncedPresence();
   const health = new HealthService({
     mongo,
     readiness,
@@ -217,6 +225,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     notifications,
     sync,
     notifier,
+    announcedPresence,
     presence,
     presenceTally,
     heartbeat,

@@ -51,9 +51,14 @@ export async function closeRedis(client: Redis): Promise<void> {
     client.disconnect();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     client.quit().catch(() => client.disconnect()),
-    new Promise((r) => setTimeout(r, 1000)),
+    new Promise((r) => {
+      timer = setTimeout(r, 1000);
+    }),
   ]);
+  // a pending timer would keep a test process (or a shutting-down one) alive for its second
+  clearTimeout(timer);
   client.disconnect();
 }

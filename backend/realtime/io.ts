@@ -2,11 +2,13 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
 import { TokenBucket } from './event-rate-limit';
+import { MemoryAnnouncedPresence } from './memory-announced-presence';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
 import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
+import { RedisAnnouncedPresence } from './redis-announced-presence';
 import type { SocketAdapter } from './socket-adapter';
 import { type SocketData, socketAuth } from './socket-auth';
 import { eventGate, eventRegistrar } from './socket-events';
@@ -20,7 +22,16 @@ const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 export type RealtimeServices = Pick<
   Services,
-  'config' | 'logger' | 'tokens' | 'metrics' | 'presence' | 'users' | 'messages' | 'sync' | 'notifier'
+  | 'config'
+  | 'logger'
+  | 'tokens'
+  | 'metrics'
+  | 'presence'
+  | 'users'
+  | 'messages'
+  | 'sync'
+  | 'notifier'
+  | 'redis'
 >;
 
 export interface Realtime {
@@ -69,6 +80,9 @@ export function startRealtime(
 
   const announcer = new PresenceAnnouncer({
     presence: services.presence,
+    announced: services.redis
+      ? new RedisAnnouncedPresence({ redis: services.redis, prefix: config.redisKeyPrefix, logger })
+      : new MemoryAnnouncedPresence(),
     followerIds: (id) => services.users.followerIds(id),
     notifier: services.notifier,
     graceMs: config.realtime.presenceGraceMs,

@@ -2,9 +2,12 @@ import { KeyedSerializer } from '../infra/keyed-serializer';
 import type { Logger } from '../infra/logger';
 import type { Notifier } from '../modules/notifier/notifier';
 import type { PresenceStore } from '../presence/presence-store';
+import type { AnnouncedPresence } from './announced-presence';
 
 export interface PresenceAnnouncerDeps {
   presence: PresenceStore;
+  /** what followers were last told, shared by the instances so each change is told once */
+  announced: AnnouncedPresence;
   followerIds: (userId: string) => Promise<string[]>;
   notifier: Notifier;
   /** how long a user with no device left stays "online" before followers hear otherwise */
@@ -14,10 +17,10 @@ export interface PresenceAnnouncerDeps {
 
 /**
  * Keeps the presence store in step with this instance's sockets and tells followers when a
- * user comes online (first device) or goes offline (last device, after a grace period, so a
- * page reload does not flap). First and last are counted by the store in force, so with a
- * shared store they are cluster-wide; in memory mode they are per instance, the bug the
- * presence migration fixes.
+ * user comes online or goes offline (no device left after a grace period, so a page reload
+ * does not flap). Sockets are counted by the store in force, so with a shared store "no device
+ * left" is cluster-wide; in memory mode it is per instance, the bug the presence migration
+ * fixes. Each change is announced once: the instance that flips the recorded state tells.
  *
  * Per user, connects and disconnects are applied in the order they happened here
  * (KeyedSerializer), so a fast reload cannot remove before it adds.
@@ -39,7 +42,7 @@ export class PresenceAnnouncer {
         this.offlineTimers.delete(userId);
         return;
       }
-      if ((await this.deps.presence.count(userId)) === 1) await this.announce(userId, true);
+      await this.announce(userId, true);
     });
   }
 
@@ -78,6 +81,7 @@ export class PresenceAnnouncer {
   }
 
   private async announce(userId: string, online: boolean): Promise<void> {
+    if (!(await this.deps.announced.flip(userId, online))) return;
     const followers = await this.deps.followerIds(userId);
     if (followers.length > 0) this.deps.notifier.toUsers(followers, 'presence:changed', { userId, online });
   }
