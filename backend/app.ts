@@ -4,8 +4,11 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { adminRoutes } from './admin/admin-routes';
 import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { httpMetrics } from './http/http-metrics';
+import { metricsRoute } from './http/metrics-route';
 import { requireAdmin } from './http/require-admin';
 import { requireAuth } from './http/require-auth';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
@@ -27,6 +30,7 @@ export function createApp(services: Services): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
+  app.use(httpMetrics(services.metrics));
   app.use(
     pinoHttp({
       logger,
@@ -64,6 +68,15 @@ export function createApp(services: Services): Express {
     healthRoutes({ health: services.health, features: services.features, instanceId: config.instanceId }),
   );
 
+  app.get('/metrics', metricsRoute({ metrics: services.metrics, flags: services.flags }));
+  app.use(
+    '/admin',
+    requireAdmin(config.adminToken),
+    adminRoutes({ flags: services.flagAdmin, instances: services.instances }),
+  );
+
+  app.use('/api', services.rateLimits.api);
+  app.use('/api/auth', services.rateLimits.auth);
   const auth = requireAuth((token) => services.tokens.verify(token));
   app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
   app.use('/api/users', auth, usersRoutes({ users: services.users, posts: services.posts }));

@@ -61,7 +61,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await realtime.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      // close() only cuts connections idle at that instant; a keep-alive connection whose
+      // request was in flight turns idle later and would hold close() for keepAliveTimeout.
+      const sweeper = setInterval(() => http.closeIdleConnections(), 100);
+      // In-flight requests get the budget minus a margin for Redis and Mongo to close cleanly.
+      const budget = Math.max(1000, config.shutdown.timeoutMs - config.shutdown.drainMs - 3000);
+      const cutoff = setTimeout(() => http.closeAllConnections(), budget);
       await closed;
+      clearInterval(sweeper);
+      clearTimeout(cutoff);
       await services.close();
       log.info('shutdown: done');
       log.flush?.();

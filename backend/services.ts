@@ -1,15 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Config } from './config/config';
+import { createLiveFlags } from './flags/create-live-flags';
+import type { FlagAdmin } from './flags/flag-admin';
 import type { FlagReader } from './flags/flag-reader';
-import { StaticFlags } from './flags/static-flags';
 import { HealthService } from './health/health-service';
 import { Readiness } from './health/readiness';
+import { redisProbe } from './health/redis-probe';
+import { createRateLimits, type RateLimits } from './http/rate-limits';
+import { RedisGuard } from './infra/guarded-redis';
 import { createLogger, type Logger } from './infra/logger';
 import { createMetrics, type Metrics } from './infra/metrics';
 import { connectMongo } from './infra/mongo';
+import { observeMongoCommands } from './infra/mongo-metrics';
 import { closeRedis, createRedisClient } from './infra/redis';
-import { InstanceHeartbeat, listInstances } from './instances/instance-heartbeat';
+import { InstanceHeartbeat, type InstanceInfo, listInstances } from './instances/instance-heartbeat';
 import type { ActivitySink } from './modules/activity/activity-sink';
 import { getConversationModel } from './modules/messages/conversation-model';
 import { getMessageModel } from './modules/messages/message-model';
@@ -51,6 +56,13 @@ export interface Services {
   /** fail-fast client (cache, presence, rate limits); undefined without REDIS_URL */
   redis: Redis | undefined;
   flags: FlagReader;
+  /** the fail-fast client behind its circuit breaker: run Redis commands through it */
+  redisGuard: RedisGuard | undefined;
+  /** overrides, audit and change propagation behind /admin/flags */
+  flagAdmin: FlagAdmin;
+  /** live instances (from heartbeats; just this one without Redis) */
+  instances(): Promise<InstanceInfo[]>;
+  rateLimits: RateLimits;
   metrics: Metrics;
   readiness: Readiness;
   health: HealthService;
@@ -102,11 +114,30 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
 
   const closers: Array<() => Promise<void>> = [() => mongo.close()];
   const metrics = createMetrics();
-  const flags = new StaticFlags(config.flags);
+  observeMongoCommands(mongo, metrics);
   const redis = config.redisUrl
     ? createRedisClient(config.redisUrl, 'fail-fast', logger, 'fail-fast')
     : undefined;
   if (redis) closers.push(() => closeRedis(redis));
+  const redisGuard = redis && new RedisGuard(redis, { logger, metrics });
+  if (redisGuard) {
+    closers.push(async () => redisGuard.stop());
+    if (!(await redisGuard.waitUntilReady(2000)))
+      logger.warn('redis not reachable at start; running degraded');
+  }
+  const flagSubscriber = config.redisUrl
+    ? createRedisClient(config.redisUrl, 'subscriber', logger, 'flag-subscriber')
+    : undefined;
+  if (flagSubscriber) closers.push(() => closeRedis(flagSubscriber));
+  const liveFlags = await createLiveFlags({
+    config,
+    mongo,
+    logger,
+    metrics,
+    redis: redisGuard && flagSubscriber && { guard: redisGuard, subscriber: flagSubscriber },
+  });
+  closers.push(async () => liveFlags.stop());
+  const flags = liveFlags.flags;
 
   const presenceMemory = new MemoryPresenceStore();
   const presenceTally = new ShadowTally();
@@ -138,7 +169,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
       instanceId: config.instanceId,
       version: config.version,
       logger,
-      stats: () => ({ connections: presenceMemory.size, flagVersion: 0 }),
+      stats: () => ({ connections: presenceMemory.size, flagVersion: flags.version }),
       intervalMs: beats.heartbeatIntervalMs,
       ttlSeconds: beats.heartbeatTtlSeconds,
     });
@@ -205,7 +236,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     readiness,
     instanceId: config.instanceId,
     version: config.version,
-    probes: {},
+    probes: { redis: redisGuard && redisProbe(redisGuard, flags) },
   });
 
   return {
@@ -214,6 +245,23 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     mongo,
     redis,
     flags,
+    redisGuard,
+    flagAdmin: liveFlags.admin,
+    instances: async () => {
+      if (redisGuard) return redisGuard.run((r) => listInstances(r, config.redisKeyPrefix));
+      const startedAt = new Date(Date.now() - process.uptime() * 1000).toISOString();
+      const self = { id: config.instanceId, startedAt, lastSeen: new Date().toISOString() };
+      return [
+        { ...self, version: config.version, connections: presenceMemory.size, flagVersion: flags.version },
+      ];
+    },
+    rateLimits: createRateLimits({
+      settings: config.rateLimit,
+      flags,
+      metrics,
+      logger,
+      redis: redisGuard && { guard: redisGuard, prefix: config.redisKeyPrefix },
+    }),
     metrics,
     readiness,
     health,

@@ -8,6 +8,8 @@ export interface TimedCheck {
   status: CheckStatus;
   latencyMs?: number;
   error?: string;
+  /** Redis only: the fail-fast client's circuit breaker */
+  breaker?: 'closed' | 'open' | 'half-open';
 }
 
 export interface SocketCheck {

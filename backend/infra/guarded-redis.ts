@@ -71,6 +71,10 @@ export class RedisGuard {
     return this.breaker.state;
   }
 
+  onStateChange(listener: (state: BreakerState, previous: BreakerState, reason: string) => void): () => void {
+    return this.breaker.onStateChange(listener);
+  }
+
   async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
     let started = 0;
     const observe = (outcome: 'ok' | 'error') =>

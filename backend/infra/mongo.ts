@@ -12,6 +12,8 @@ export async function connectMongo(url: string, logger: Logger): Promise<Connect
     // Fail fast while the database is away (503) instead of queueing requests until it returns.
     bufferCommands: false,
     maxPoolSize: 20,
+    // command events feed mongo_command_duration_seconds (infra/mongo-metrics.ts)
+    monitorCommands: true,
     // FerretDB and MongoDB both answer ping; autoIndex stays on so a fresh database gets its
     // indexes (syncIndexes at start is the documented, idempotent way to keep them in step).
     autoIndex: true,

@@ -36,6 +36,9 @@ export function testServerEnv(
     PASSWORD_MEMORY_KIB: '1024',
     PASSWORD_TIME_COST: '1',
     SHUTDOWN_DRAIN_MS: '0',
+    // tests register many users from one IP; rate-limit tests set their own small limits
+    RATE_LIMIT_AUTH_MAX: '100000',
+    RATE_LIMIT_API_MAX: '100000',
     PORT: '0',
     ...overrides,
   };

@@ -1,0 +1,90 @@
+import type { Request, RequestHandler } from 'express';
+import { MemoryStore, type RateLimitRequestHandler, rateLimit } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { FlagReader } from '../flags/flag-reader';
+import type { RedisGuard } from '../infra/guarded-redis';
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
+import { AppError } from './app-error';
+import { FailoverRateLimitStore } from './failover-rate-limit-store';
+import { redisSendCommand } from './redis-send-command';
+
+export interface RateLimitSettings {
+  windowMs: number;
+  /** per client IP per window on POSTs to /api/auth (login, register); GET /me is ordinary API */
+  authLimit: number;
+  /** per client IP per window on all of /api */
+  apiLimit: number;
+}
+
+export interface RateLimits {
+  auth: RequestHandler;
+  api: RequestHandler;
+}
+
+/**
+ * Both limiters exist with both stores from the start; each request uses the one the flags
+ * choose now (rateLimit.enabled, rateLimit.store), so switching is live and costs nothing.
+ * Redis away: the API limiter lets requests pass (an outage must not become a 429 storm);
+ * the auth limiter counts in this instance's memory instead, so login never opens wide.
+ */
+export function createRateLimits(deps: {
+  settings: RateLimitSettings;
+  flags: FlagReader;
+  metrics: Pick<Metrics, 'rateLimited'>;
+  logger: Logger;
+  redis?: { guard: RedisGuard; prefix: string };
+}): RateLimits {
+  const make = (name: 'auth' | 'api', limit: number, failover: 'memory' | 'pass') => {
+    const common = {
+      windowMs: deps.settings.windowMs,
+      limit,
+      skip: (req: Request) => name === 'auth' && req.method !== 'POST',
+      standardHeaders: 'draft-7' as const,
+      legacyHeaders: false,
+      handler: ((_req, _res, next) => {
+        deps.metrics.rateLimited.inc({ limiter: name });
+        next(new AppError(429, 'RATE_LIMITED', 'Too many requests; retry after the time in Retry-After'));
+      }) as RequestHandler,
+    };
+    const memory = rateLimit({ ...common, store: new MemoryStore() });
+    let shared: RateLimitRequestHandler | undefined;
+    if (deps.redis) {
+      let warnedAt = 0;
+      const warnOnce = (err: unknown, message: string) => {
+        if (Date.now() - warnedAt < 10_000) return;
+        warnedAt = Date.now();
+        deps.logger.warn({ limiter: name, err: (err as Error)?.message }, message);
+      };
+      const store = new FailoverRateLimitStore(
+        new RedisStore({
+          sendCommand: redisSendCommand(deps.redis.guard),
+          prefix: `${deps.redis.prefix}rl:${name}:`,
+        }),
+        failover === 'memory' ? new MemoryStore() : undefined,
+        (err) => warnOnce(err, 'rate limit: Redis away, counting locally'),
+      );
+      shared = rateLimit({
+        ...common,
+        store,
+        passOnStoreError: true,
+        logger: {
+          // passOnStoreError: the request passes; one line per outage is enough (breaker logs the rest)
+          error: (err: unknown) => warnOnce(err, 'rate limit: Redis away, passing'),
+          warn: (err: unknown, message?: string) =>
+            deps.logger.warn({ limiter: name, err: (err as Error)?.message ?? err }, message ?? 'rate limit'),
+        },
+      });
+    }
+    const limiter: RequestHandler = (req, res, next) => {
+      if (!deps.flags.get('rateLimit.enabled')) return next();
+      const use = deps.flags.get('rateLimit.store') === 'redis' && shared ? shared : memory;
+      return use(req, res, next);
+    };
+    return limiter;
+  };
+  return {
+    auth: make('auth', deps.settings.authLimit, 'memory'),
+    api: make('api', deps.settings.apiLimit, 'pass'),
+  };
+}
