@@ -16,8 +16,6 @@ interface ChangeNotice {
  * subscriber is away, so a reconnect re-reads at once and the poll covers the rest.
  */
 export class FlagSync {
-  private connectedBefore = false;
-
   constructor(
     private readonly deps: {
       subscriber: Redis;
@@ -42,10 +40,9 @@ export class FlagSync {
       if (notice.instance === this.deps.instanceId) return;
       this.refresh('message');
     });
-    subscriber.on('ready', () => {
-      if (this.connectedBefore) this.refresh('reconnect');
-      this.connectedBefore = true;
-    });
+    // Every (re)connect re-reads: notices published while the subscriber was away are gone,
+    // including those between the start's load and the first connect.
+    subscriber.on('ready', () => this.refresh('reconnect'));
     // The subscriber queues this until connected, and ioredis resubscribes after reconnects.
     subscriber.subscribe(channel).catch((err: Error) => {
       logger.warn({ err: err.message }, 'flag sync: subscribe failed; changes arrive by poll only');

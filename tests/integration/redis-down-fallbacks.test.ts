@@ -1,7 +1,8 @@
 import { registerUser, type TestUser } from '../support/api-users';
-import { type KillableRedis, startKillableRedis, waitFor } from '../support/killable-redis';
+import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { freshMongoUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 const wrongLogin = { login: 'nobody_at_all', password: 'wrong password' };
 

@@ -3,7 +3,8 @@ import pino from 'pino';
 import type { BreakerState } from '../../backend/infra/circuit-breaker';
 import { RedisGuard, RedisUnavailableError } from '../../backend/infra/guarded-redis';
 import { closeRedis, createRedisClient } from '../../backend/infra/redis';
-import { type KillableRedis, startKillableRedis, waitFor } from '../support/killable-redis';
+import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
+import { waitFor } from '../support/wait-for';
 
 const logger = pino({ level: 'silent' });
 

@@ -15,8 +15,3 @@ export interface Notifier {
     payload: object,
   ): void;
 }
-
-/** Where a request came from, so its own device can be left out of the fan-out. */
-export interface Origin {
-  socketId?: string | undefined;
-}
