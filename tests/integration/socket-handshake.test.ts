@@ -93,7 +93,11 @@ describe('When a socket sends more events than its budget', () => {
   let limited: TestServer;
   const limitedClients = new SocketClients(() => limited.url);
   beforeAll(async () => {
-    limited = await startTestServer({ SOCKET_EVENT_BURST: '5', SOCKET_EVENTS_PER_SECOND: '0.1' });
+    limited = await startTestServer({
+      SOCKET_EVENT_BURST: '5',
+      SOCKET_EVENTS_PER_SECOND: '0.1',
+      PRESENCE_GRACE_MS: '50',
+    });
   });
   afterAll(async () => {
     limitedClients.closeAll();
@@ -117,5 +121,39 @@ describe('When a socket sends more events than its budget', () => {
     // another device of the same user has its own budget
     const other = await limitedClients.connect(user.token);
     expect((await request(other, 'presence:query', { userIds: [user.id] })).ok).toBe(true);
+  });
+});
+
+describe('When a handler fails on the server side', () => {
+  let broken: TestServer;
+  const brokenClients = new SocketClients(() => broken.url);
+  beforeAll(async () => {
+    broken = await startTestServer({ PRESENCE_GRACE_MS: '50' });
+  });
+  afterAll(async () => {
+    brokenClients.closeAll();
+    await broken.close();
+  });
+
+  it('then the ack carries the error shape, the socket stays connected and the process keeps serving', async () => {
+    const [alice, bob] = await Promise.all([registerUser(broken.http), registerUser(broken.http)]);
+    const socket = await brokenClients.connect(alice.token);
+    await broken.server.services.mongo.close();
+    const ack = await request(socket, 'message:send', {
+      recipientId: bob.id,
+      text: 'db gone',
+      clientId: 'x1',
+    });
+    expect(ack).toEqual({
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: 'Database unavailable, try again' },
+    });
+    expect(socket.connected).toBe(true);
+    const still = await request(socket, 'presence:query', { userIds: [bob.id] });
+    expect(still).toEqual({ ok: true, online: { [bob.id]: false } });
+    const errors = await broken.server.services.metrics.socketEvents.get();
+    expect(errors.values).toContainEqual(
+      expect.objectContaining({ labels: { event: 'message:send', outcome: 'error' }, value: 1 }),
+    );
   });
 });
