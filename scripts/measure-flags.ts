@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { ChildService } from './databases/child-service';
+import { startRedisServer } from './databases/redis-server';
+import { startDatabases } from './databases/start-databases';
+
+const SERVER_JS = join(__dirname, '..', 'backend', 'server.js');
+
+interface Instance {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startInstance(env: Record<string, string>, name: string): Promise<Instance> {
+  const child = spawn(process.execPath, [SERVER_JS], {
+    env: { PATH: process.env.PATH, ...env, INSTANCE_ID: name, PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out = (out + c.toString()).slice(-20000);
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out = (out + c.toString()).slice(-20000);
+  });
+  const deadline = Date.now() + 30_000;
+  let port: number | undefined;
+  while (!port) {
+    const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+    if (m) port = Number(m[1]);
+    else if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${name} did not start:\n${out}`);
+    else await sleep(20);
+  }
+  const url = `http://127.0.0.1:${port}`;
+  while ((await fetch(`${url}/health/ready`).catch(() => undefined))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${name} not ready:\n${out}`);
+    await sleep(20);
+  }
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+interface Probed {
+  flags: Record<string, unknown>;
+  checks: { redis: { breaker?: string } };
+}
+const json = async (url: string) => (await (await fetch(url)).json()) as Probed;
+
+/** Polls as fast as loopback HTTP allows; the figure is from the start mark to the first poll that sees it. */
+async function timeUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  from = performance.now(),
+): Promise<number> {
+  const deadline = from + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return performance.now() - from;
+    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(2);
+  }
+}
+
+function summary(label: string, ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const median =
+    sorted.length % 2
+      ? sorted[(sorted.length - 1) / 2]!
+      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const f = (n: number) => `${n.toFixed(1)} ms`;
+  return `${label.padEnd(44)} n=${String(ms.length).padEnd(3)} median ${f(median).padStart(10)}  max ${f(sorted.at(-1)!).padStart(10)}  min ${f(sorted[0]!).padStart(10)}`;
+}
+
+/**
+ * `npm run measure:flags [-- --changes 20 --rounds 5]`: starts its own Redis, the database and two
+ * real instances, then measures (1) how long an override set on A takes to be in force on B, and
+ * (2) how long the fail-fast client's breaker takes to open after Redis is killed (and paused)
+ * and to close after Redis is back. Prints median and max; nothing here is asserted.
+ */
+export async function main(args: string[]): Promise<number> {
+  const opt = (name: string, dflt: number) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  const changes = opt('changes', 20);
+  const rounds = opt('rounds', 5);
+  const log = (l: string) => process.stdout.write(`${l}\n`);
+
+  const dbs = await startDatabases({ redis: false, log });
+  let redis: ChildService | undefined = await startRedisServer();
+  const redisPort = redis.port;
+  const token = randomBytes(24).toString('hex');
+  const base = new URL(dbs.mongoUrl);
+  base.pathname = `/measure_flags_${randomBytes(4).toString('hex')}`;
+  const env = {
+    MONGO_URL: base.toString(),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `measure${randomBytes(3).toString('hex')}:`,
+    ADMIN_TOKEN: token,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    NODE_ENV: 'development',
+  };
+  const instances: Instance[] = [];
+  try {
+    instances.push(await startInstance(env, 'measure-a'));
+    instances.push(await startInstance(env, 'measure-b'));
+    const [a, b] = instances as [Instance, Instance];
+    log(`instances: ${a.url} ${b.url}; redis 127.0.0.1:${redisPort}; ${dbs.mongoKind}`);
+
+    const propagation: number[] = [];
+    for (let i = 1; i <= changes; i++) {
+      const value = 1000 + i;
+      const started = performance.now();
+      const res = await fetch(`${a.url}/admin/flags`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ flag: 'cache.ttlSeconds', value }),
+      });
+      if (res.status !== 200) throw new Error(`set failed: ${res.status} ${await res.text()}`);
+      propagation.push(
+        await timeUntil(
+          async () => (await json(`${b.url}/health/features`)).flags['cache.ttlSeconds'] === value,
+          15_000,
+          started,
+        ),
+      );
+      await sleep(50);
+    }
+
+    const breaker = async (state: string) => (await json(`${a.url}/health`)).checks.redis.breaker === state;
+    const killOpen: number[] = [];
+    const backClosed: number[] = [];
+    const pauseOpen: number[] = [];
+    const resumeClosed: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const killed = performance.now();
+      redis.process.kill('SIGKILL');
+      await once(redis.process, 'exit');
+      await redis.stop();
+      redis = undefined;
+      killOpen.push(await timeUntil(() => breaker('open'), 15_000, killed));
+      redis = await startRedisServer({ port: redisPort });
+      // from the moment the new server accepts connections
+      backClosed.push(await timeUntil(() => breaker('closed'), 30_000));
+    }
+    for (let r = 0; r < rounds; r++) {
+      const paused = performance.now();
+      redis!.process.kill('SIGSTOP');
+      // no other traffic: only /health's PINGs (500 ms timeout each) reach the breaker here
+      pauseOpen.push(await timeUntil(() => breaker('open'), 30_000, paused));
+      const resumed = performance.now();
+      redis!.process.kill('SIGCONT');
+      resumeClosed.push(await timeUntil(() => breaker('closed'), 30_000, resumed));
+    }
+
+    log('');
+    log(summary(`flag propagation A -> B (${changes} changes)`, propagation));
+    log(summary('Redis SIGKILL -> breaker open', killOpen));
+    log(summary('Redis back (port open) -> breaker closed', backClosed));
+    log(summary('Redis SIGSTOP -> breaker open (health only)', pauseOpen));
+    log(summary('Redis SIGCONT -> breaker closed', resumeClosed));
+    return 0;
+  } finally {
+    for (const i of instances) await i.stop();
+    if (redis) {
+      redis.process.kill('SIGCONT');
+      await redis.stop();
+    }
+    await dbs.stop();
+  }
+}
