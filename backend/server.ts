@@ -92,8 +92,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = await startServer(config);
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    // A second signal, or a sequence that overruns its budget, exits hard rather than hang.
+    // Signals repeat in practice (a process group and its supervisor both forward one, pm2
+    // re-sends SIGINT): later ones join the shutdown in progress. The timer bounds it.
+    if (stopping) {
+      server.services.logger.info({ signal }, 'shutdown already in progress');
+      return;
+    }
+    stopping = true;
     const timer = setTimeout(() => {
       server.services.logger.error({ signal }, 'shutdown timed out');
       process.exit(1);
@@ -107,8 +114,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   process.on('unhandledRejection', (err) => server.services.logger.error({ err }, 'unhandled rejection'));
   // pm2's wait_ready: only now is this instance able to take traffic
   process.send?.('ready');

@@ -31,4 +31,13 @@ describe('When two instances share one database', () => {
     expect(await extra.exited).toEqual({ code: 0, signal: null });
     expect(extra.output()).toContain('shutdown: done');
   });
+
+  it('then a second signal during shutdown joins it instead of killing the process', async () => {
+    const extra = await cluster.add({ SHUTDOWN_DRAIN_MS: '300' });
+    extra.kill('SIGTERM');
+    extra.kill('SIGTERM');
+    expect(await extra.exited).toEqual({ code: 0, signal: null });
+    expect(extra.output()).toContain('shutdown already in progress');
+    expect(extra.output()).toContain('shutdown: done');
+  });
 });
