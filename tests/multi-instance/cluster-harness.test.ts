@@ -35,6 +35,8 @@ describe('When two instances share one database', () => {
   it('then a second signal during shutdown joins it instead of killing the process', async () => {
     const extra = await cluster.add({ SHUTDOWN_DRAIN_MS: '300' });
     extra.kill('SIGTERM');
+    // signals of one kind do not queue: send the second once the first is being handled
+    await extra.waitForOutput('shutdown: readiness off');
     extra.kill('SIGTERM');
     expect(await extra.exited).toEqual({ code: 0, signal: null });
     expect(extra.output()).toContain('shutdown already in progress');

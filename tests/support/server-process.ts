@@ -12,6 +12,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** stdout+stderr so far (pino JSON lines), for assertions and failure messages */
   output(): string;
+  /** resolves once the output contains text (checked on every chunk); rejects on exit or timeout */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   /** resolves with the exit code (or null when killed by a signal) */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): void;
@@ -63,6 +65,29 @@ export async function startServerProcess(env: Record<string, string | undefined>
     url,
     child,
     output: () => out,
+    waitForOutput: (text, timeoutMs = 10000) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.includes(text)) return resolve();
+        const done = (err?: Error) => {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
+          if (err) reject(err);
+          else resolve();
+        };
+        const check = () => {
+          if (out.includes(text)) done();
+        };
+        const timer = setTimeout(
+          () => done(new Error(`no "${text}" in ${instanceId}'s output within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        child.stdout!.on('data', check);
+        child.stderr!.on('data', check);
+        void exited.then(() =>
+          out.includes(text) ? done() : done(new Error(`${instanceId} exited before "${text}"`)),
+        );
+      }),
     exited,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
