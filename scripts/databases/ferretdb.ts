@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheDir } from './cache-dir';
 import { type ChildService, spawnService } from './child-service';
@@ -24,9 +24,10 @@ export async function ensureFerretDbBinary(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<string> {
   const src = sourceDir();
-  // Keyed by version and by the wrapper's own source, so editing main.go rebuilds.
+  // Keyed by version and by the wrapper's own source, so editing it rebuilds.
   const hash = createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(src, f)));
+  const files = readdirSync(src).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum');
+  for (const f of files.sort()) hash.update(f).update(readFileSync(join(src, f)));
   const bin = join(cacheDir(`ferretdb-${FERRETDB_VERSION}-${hash.digest('hex').slice(0, 10)}`), 'ferretdb');
   if (existsSync(bin)) return bin;
   try {

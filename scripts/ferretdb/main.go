@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -30,8 +32,15 @@ func main() {
 		os.Exit(1)
 	}
 
+	// FerretDB listens on a private Unix socket; clients reach it through the write
+	// serializer on the TCP address (see write_serializer.go for why).
+	sock := filepath.Join(*dir, "ferretdb.sock")
+	if len(sock) > 100 { // Unix socket paths are limited to about 108 bytes
+		sock = filepath.Join(os.TempDir(), fmt.Sprintf("ferretdb-%d.sock", os.Getpid()))
+	}
+	_ = os.Remove(sock)
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *addr},
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + *dir + "/",
 	})
@@ -50,7 +59,19 @@ func main() {
 		}()
 	}
 
-	// The parent process waits for this line before it connects.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+	go func() {
+		<-ctx.Done()
+		_ = ln.Close()
+	}()
+	go func() {
+		_ = serve(ln, func() (net.Conn, error) { return net.Dial("unix", sock) }, &writeLock{})
+	}()
+
 	fmt.Printf("ferretdb listening on %s\n", *addr)
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
