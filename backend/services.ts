@@ -141,9 +141,16 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
 
   const presenceMemory = new MemoryPresenceStore();
   const presenceTally = new ShadowTally();
-  const presenceRedis = redis
-    ? new RedisPresenceStore({ redis, prefix: config.redisKeyPrefix, instanceId: config.instanceId })
-    : undefined;
+  const presenceRedis =
+    redis && redisGuard
+      ? new RedisPresenceStore({
+          redis,
+          prefix: config.redisKeyPrefix,
+          instanceId: config.instanceId,
+          // through the breaker: while Redis is away presence answers from memory at once
+          call: (op) => redisGuard.run(() => op()),
+        })
+      : undefined;
   const presence = new SwitchingPresenceStore({
     memory: presenceMemory,
     redisBacked:
