@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { io, type Socket } from 'socket.io-client';
+import { freePort } from './databases/free-port';
+import { startDatabases } from './databases/start-databases';
+import { main as verifyPresence } from './verify-presence';
+
+const ROOT = resolve(__dirname, '..', '..');
+const USAGE = `usage: node scripts/run.mjs presence-churn [--instances 3] [--users 60] [--seconds 15] [--percent 50]
+
+A multi-instance shadow-read run: starts N real server processes in dual-write with shadow
+reads on (redisReadPercent --percent), connects and disconnects users' devices across them at
+random while asking who is online, then runs verify:presence against the cluster.`;
+
+interface Instance {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startInstance(env: NodeJS.ProcessEnv, id: string): Promise<Instance> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'backend', 'server.js')], {
+    env: { ...env, PORT: String(port), INSTANCE_ID: id },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${id} did not become ready`);
+}
+
+async function register(url: string, i: number): Promise<{ id: string; token: string }> {
+  const name = `churn${i}_${randomBytes(3).toString('hex')}`;
+  const res = await fetch(`${url}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username: name,
+      email: `${name}@example.test`,
+      password: 'correct horse battery',
+    }),
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { user: { id: string }; token: string };
+  return { id: body.user.id, token: body.token };
+}
+
+function connect(url: string, token: string): Promise<Socket> {
+  return new Promise((ok, fail) => {
+    const s = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+    s.once('connect', () => ok(s));
+    s.once('connect_error', fail);
+  });
+}
+
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      instances: { type: 'string', default: '3' },
+      users: { type: 'string', default: '60' },
+      seconds: { type: 'string', default: '15' },
+      percent: { type: 'string', default: '50' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const dbs = await startDatabases({ redis: true, log });
+  const adminToken = randomBytes(24).toString('hex');
+  const prefix = `churn${randomBytes(3).toString('hex')}:`;
+  const mongo = new URL(dbs.mongoUrl);
+  mongo.pathname = `/presence_churn_${randomBytes(4).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    MONGO_URL: mongo.toString(),
+    REDIS_URL: dbs.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_TOKEN: adminToken,
+    PASSWORD_MEMORY_KIB: '1024',
+    PASSWORD_TIME_COST: '1',
+    RATE_LIMIT_ENABLED: 'false',
+    SOCKET_EVENTS_PER_SECOND: '1000',
+    SOCKET_EVENT_BURST: '1000',
+    PRESENCE_MODE: 'dual-write',
+    USE_REDIS_PERCENTAGE: values.percent,
+    PRESENCE_SHADOW_READ: 'true',
+    SHUTDOWN_DRAIN_MS: '0',
+  };
+  const instances: Instance[] = [];
+  const sockets = new Set<Socket>();
+  try {
+    for (let i = 0; i < Number(values.instances); i++) instances.push(await startInstance(env, `churn-${i}`));
+    const users: Array<{ id: string; token: string }> = [];
+    for (let i = 0; i < Number(values.users); i++) users.push(await register(instances[0]!.url, i));
+    const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+    const watchers = await Promise.all(instances.map((inst) => connect(inst.url, users[0]!.token)));
+    const until = Date.now() + Number(values.seconds) * 1000;
+    let connects = 0;
+    let disconnects = 0;
+    let queries = 0;
+    while (Date.now() < until) {
+      if (sockets.size < users.length || Math.random() < 0.5) {
+        const s = await connect(pick(instances).url, pick(users).token);
+        sockets.add(s);
+        connects += 1;
+      } else {
+        const s = pick([...sockets]);
+        s.disconnect();
+        sockets.delete(s);
+        disconnects += 1;
+      }
+      const ids = Array.from({ length: 10 }, () => pick(users).id);
+      await pick(watchers)
+        .timeout(5000)
+        .emitWithAck('presence:query', { userIds: [...new Set(ids)] });
+      queries += 1;
+    }
+    for (const w of watchers) w.disconnect();
+    log(
+      `churn: ${connects} connects, ${disconnects} disconnects, ${queries} presence queries over ${instances.length} instances`,
+    );
+    return await verifyPresence(['--redis-url', dbs.redisUrl!, '--prefix', prefix, '--token', adminToken]);
+  } finally {
+    for (const s of sockets) s.disconnect();
+    await Promise.all(
+      instances.map(
+        (i) =>
+          new Promise((r) => {
+            if (i.child.exitCode !== null) return r(undefined);
+            i.child.once('exit', r);
+            i.child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await dbs.stop();
+  }
+}
