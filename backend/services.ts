@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import type { Cache } from './cache/cache';
+import { CacheAside } from './cache/cache-aside';
+import { NoCache } from './cache/no-cache';
+import { RedisCache } from './cache/redis-cache';
 import type { Config } from './config/config';
 import { createLiveFlags } from './flags/create-live-flags';
 import type { FlagAdmin } from './flags/flag-admin';
@@ -64,6 +68,8 @@ export interface Services {
   instances(): Promise<InstanceInfo[]>;
   rateLimits: RateLimits;
   metrics: Metrics;
+  /** cache-aside for profiles and feed windows (flag cache.enabled); Redis, or none without it */
+  cache: CacheAside;
   readiness: Readiness;
   health: HealthService;
   tokens: TokenService;
@@ -225,8 +231,13 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   const readiness = new Readiness();
   const tokens = createTokenService(config.jwt);
   const hasher = createArgon2Hasher(config.password);
-  const users = new UserService({ users: models.users, follows: models.follows, activity });
-  const posts = new PostService({ ...models, userService: users, activity });
+  const cacheStore: Cache = redisGuard
+    ? new RedisCache({ guard: redisGuard, prefix: `${config.redisKeyPrefix}cache:` })
+    : new NoCache();
+  const cache = new CacheAside({ cache: cacheStore, flags, metrics, logger });
+  closers.push(async () => cache.stop());
+  const users = new UserService({ users: models.users, follows: models.follows, activity, cache });
+  const posts = new PostService({ ...models, userService: users, activity, cache, logger });
   const messages = new MessageService({
     messages: models.messages,
     conversations: models.conversations,
@@ -270,6 +281,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
       redis: redisGuard && { guard: redisGuard, prefix: config.redisKeyPrefix },
     }),
     metrics,
+    cache,
     readiness,
     health,
     tokens,

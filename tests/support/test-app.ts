@@ -12,12 +12,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+type Env = Record<string, string | undefined>;
+let defaults: { env: Env; created?: ((app: TestApp) => void) | undefined } = { env: {} };
+
+/**
+ * To run an existing suite again under other settings (tests/integration/*-cached.test.ts):
+ * env under every later createTestApp of this test file (the call's own env still wins), and
+ * a hook that sees each app. The module registry is per test file, so nothing leaks.
+ */
+export function setTestAppDefaults(env: Env, created?: (app: TestApp) => void): void {
+  defaults = { env, created };
+}
+
 /** The real app on a fresh database of the real server; close() drops it. */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const config = buildConfig(testServerEnv({ MONGO_URL: freshMongoUrl(), ...env }));
+export async function createTestApp(env: Env = {}): Promise<TestApp> {
+  const config = buildConfig(testServerEnv({ MONGO_URL: freshMongoUrl(), ...defaults.env, ...env }));
   const services = await createServices(config);
   const app = createApp(services);
-  return {
+  const testApp: TestApp = {
     app,
     services,
     http: supertest(app),
@@ -26,4 +38,6 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
       await services.close();
     },
   };
+  defaults.created?.(testApp);
+  return testApp;
 }

@@ -1,7 +1,17 @@
 import mongoose, { Types } from 'mongoose';
+import type { CacheAside } from '../../cache/cache-aside';
 import { ForbiddenError, NotFoundError } from '../../http/app-error';
-import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
+import type { Logger } from '../../infra/logger';
+import {
+  afterCursor,
+  decodeCursor,
+  encodeCursor,
+  newestFirst,
+  type Page,
+  toPage,
+} from '../../pagination/page-cursor';
 import type { ActivitySink } from '../activity/activity-sink';
+import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
 import type { LikeModel } from './like-model';
@@ -39,6 +49,18 @@ export interface PageRequest {
 
 const inIds = (ids: Types.ObjectId[]) => mongoose.trusted({ $in: ids });
 
+/** Cached first feed window: the largest page limit, so one entry serves every limit. */
+export const FEED_WINDOW = 100;
+/** followers read per query when a post invalidates their feeds */
+const FOLLOWER_BATCH = 1000;
+
+interface FeedWindow {
+  /** newest first, at most FEED_WINDOW */
+  ids: string[];
+  /** more posts exist after the window */
+  more: boolean;
+}
+
 export class PostService {
   constructor(
     private readonly deps: {
@@ -48,11 +70,14 @@ export class PostService {
       users: UserModel;
       userService: UserService;
       activity: ActivitySink;
+      cache: Pick<CacheAside, 'getOrLoad' | 'invalidate' | 'enabled' | 'mayHoldEntries'>;
+      logger: Logger;
     },
   ) {}
 
   async create(authorId: string, text: string): Promise<PublicPost> {
     const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
+    await this.invalidateFeedsWith(authorId);
     const [post] = await this.present([doc.toObject()], authorId);
     return post!;
   }
@@ -70,7 +95,11 @@ export class PostService {
     if (!doc.postedBy.equals(userId)) throw new ForbiddenError('Only the author can delete a post');
     const post = new Types.ObjectId(postId);
     await this.deps.posts.deleteOne({ _id: post });
-    await Promise.all([this.deps.likes.deleteMany({ post }), this.deps.replies.deleteMany({ post })]);
+    await Promise.all([
+      this.deps.likes.deleteMany({ post }),
+      this.deps.replies.deleteMany({ post }),
+      this.invalidateFeedsWith(userId),
+    ]);
   }
 
   /** Idempotent like: only the insert that wins the unique index moves the counter. */
@@ -142,11 +171,72 @@ export class PostService {
     return this.pageOf(this.authorPostsQuery(authorId, page), viewerId, page);
   }
 
-  /** Posts by everyone the user follows and by the user, newest first. */
+  /**
+   * Posts by everyone the user follows and by the user, newest first. With the cache on, the
+   * first page comes from a cached window of post ids; the posts themselves (counters, authors,
+   * likedByMe) are read fresh by id. Later pages are live queries.
+   */
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
+    if (page.cursor || page.limit > FEED_WINDOW || !this.deps.cache.enabled())
+      return this.pageOf(this.feedQuery(await this.feedAuthors(userId), page), userId, page);
+    const key = feedCacheKey(userId);
+    const own: { rows?: PostDoc[] } = {};
+    const window = await this.deps.cache.getOrLoad<FeedWindow>(key, async () => {
+      const rows = await this.feedQuery(await this.feedAuthors(userId), { limit: FEED_WINDOW }).lean();
+      own.rows = rows.slice(0, FEED_WINDOW);
+      return { ids: own.rows.map((r) => r._id.toHexString()), more: rows.length > FEED_WINDOW };
+    });
+    const ids = window.ids.slice(0, page.limit);
+    // our own loader ran: its rows are as fresh as a second read would be
+    const docs = own.rows ? own.rows.slice(0, page.limit) : await this.postsInOrder(ids);
+    if (docs.length < ids.length) {
+      // a post of the window is gone without its invalidation (Redis was away): heal the entry
+      await this.deps.cache.invalidate([key]);
+      return this.pageOf(this.feedQuery(await this.feedAuthors(userId), page), userId, page);
+    }
+    const last = docs[docs.length - 1];
+    const hasMore = window.ids.length > page.limit || window.more;
+    return {
+      items: await this.present(docs, userId),
+      nextCursor: hasMore && last ? encodeCursor(last) : null,
+    };
+  }
+
+  private async feedAuthors(userId: string): Promise<Types.ObjectId[]> {
     const authors = await this.deps.userService.followingIds(userId);
     authors.push(new Types.ObjectId(userId));
-    return this.pageOf(this.feedQuery(authors, page), userId, page);
+    return authors;
+  }
+
+  private async postsInOrder(ids: string[]): Promise<PostDoc[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.deps.posts.find({ _id: inIds(ids.map((id) => new Types.ObjectId(id))) }).lean();
+    const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [row] : [];
+    });
+  }
+
+  /**
+   * A post by the author appeared or vanished: the author's feed and each follower's change.
+   * Cost on the write path: one followers-index page per FOLLOWER_BATCH followers and one DEL
+   * per 500 keys (about 100 queries and 200 DELs for 100k followers); none at all while no
+   * cache entry can exist. A failure here is logged, never fails the write: the TTL bounds it.
+   */
+  private async invalidateFeedsWith(authorId: string): Promise<void> {
+    const { cache, userService } = this.deps;
+    if (!cache.mayHoldEntries()) return;
+    await cache.invalidate([feedCacheKey(authorId)]);
+    try {
+      for await (const ids of userService.followerIdBatches(authorId, FOLLOWER_BATCH))
+        await cache.invalidate(ids.map(feedCacheKey));
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, authorId },
+        "could not invalidate followers' feeds; they may show the old first page until their TTL",
+      );
+    }
   }
 
   /** The feed's query, unexecuted: verify-indexes explains exactly what the service runs. */

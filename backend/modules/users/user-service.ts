@@ -1,7 +1,9 @@
 import mongoose, { Types } from 'mongoose';
+import type { CacheAside } from '../../cache/cache-aside';
 import { NotFoundError, ValidationError } from '../../http/app-error';
 import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
 import type { ActivitySink } from '../activity/activity-sink';
+import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
 import { type PublicUser, toPublicUser, type UserModel } from './user-model';
 
@@ -11,19 +13,41 @@ export interface FollowResult {
 }
 
 export class UserService {
-  constructor(private readonly deps: { users: UserModel; follows: FollowModel; activity: ActivitySink }) {}
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      follows: FollowModel;
+      activity: ActivitySink;
+      cache: Pick<CacheAside, 'getOrLoad' | 'invalidate'>;
+    },
+  ) {}
 
+  /**
+   * The profile document comes from the cache (keyed by id, so a username resolves to its id
+   * first and one invalidation covers both ways in); isFollowing depends on the viewer and is
+   * always a live query.
+   */
   async getProfile(idOrUsername: string, viewerId: string): Promise<PublicUser> {
-    const filter = /^[0-9a-f]{24}$/.test(idOrUsername)
-      ? { _id: new Types.ObjectId(idOrUsername) }
-      : { username: idOrUsername.toLowerCase() };
-    const doc = await this.deps.users.findOne(filter).lean();
-    if (!doc) throw new NotFoundError('User');
-    const isFollowing = doc._id.equals(viewerId)
+    const id = /^[0-9a-f]{24}$/.test(idOrUsername) ? idOrUsername : await this.idOfUsername(idOrUsername);
+    const profile = await this.deps.cache.getOrLoad(profileCacheKey(id), () => this.loadProfile(id));
+    const userId = new Types.ObjectId(id);
+    const isFollowing = userId.equals(viewerId)
       ? false
-      : (await this.deps.follows.exists({ follower: new Types.ObjectId(viewerId), followee: doc._id })) !==
+      : (await this.deps.follows.exists({ follower: new Types.ObjectId(viewerId), followee: userId })) !==
         null;
-    return toPublicUser(doc, { isFollowing });
+    return { ...profile, isFollowing };
+  }
+
+  private async idOfUsername(username: string): Promise<string> {
+    const doc = await this.deps.users.findOne({ username: username.toLowerCase() }, { _id: 1 }).lean();
+    if (!doc) throw new NotFoundError('User');
+    return doc._id.toHexString();
+  }
+
+  private async loadProfile(id: string): Promise<PublicUser> {
+    const doc = await this.deps.users.findById(id).lean();
+    if (!doc) throw new NotFoundError('User');
+    return toPublicUser(doc);
   }
 
   async updateMe(
@@ -36,6 +60,7 @@ export class UserService {
     // updateOne then read: FerretDB v1 rejects findAndModify with a projection, which
     // mongoose adds for the select:false password hash.
     const { matchedCount } = await this.deps.users.updateOne({ _id: userId }, { $set: set });
+    if (matchedCount === 1) await this.deps.cache.invalidate([profileCacheKey(userId)]);
     const doc = matchedCount === 1 ? await this.deps.users.findById(userId).lean() : null;
     if (!doc) throw new NotFoundError('User');
     return toPublicUser(doc, { withEmail: true });
@@ -63,6 +88,7 @@ export class UserService {
         this.deps.users.updateOne({ _id: followeeId }, { $inc: { followersCount: 1 } }),
         this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: 1 } }),
       ]);
+      await this.invalidateFollowEdge(followerId, followeeId);
       await this.deps.activity.record({ kind: 'follow', actorId: followerId, userId: followeeId });
     }
     return { following: true, followersCount: await this.followersCount(followeeId) };
@@ -80,8 +106,18 @@ export class UserService {
         this.deps.users.updateOne({ _id: followeeId }, { $inc: { followersCount: -1 } }),
         this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: -1 } }),
       ]);
+      await this.invalidateFollowEdge(followerId, followeeId);
     }
     return { following: false, followersCount: await this.followersCount(followeeId) };
+  }
+
+  /** both users' counters moved, and the follower's feed gained or lost an author */
+  private invalidateFollowEdge(followerId: string, followeeId: string): Promise<void> {
+    return this.deps.cache.invalidate([
+      profileCacheKey(followerId),
+      profileCacheKey(followeeId),
+      feedCacheKey(followerId),
+    ]);
   }
 
   listFollowers(
@@ -119,6 +155,23 @@ export class UserService {
       .limit(limit)
       .lean();
     return rows.map((r) => r.follower.toHexString());
+  }
+
+  /**
+   * Every follower's id, a batch at a time (pages of the followers index, newest first), for
+   * work that must reach all of them, like invalidating their feeds. A follow added meanwhile
+   * may be missed; it invalidates that follower's feed itself.
+   */
+  async *followerIdBatches(userId: string, batchSize = 1000): AsyncGenerator<string[]> {
+    let cursor: string | undefined;
+    do {
+      const rows = await this.edgesQuery('followee', userId, { cursor, limit: batchSize })
+        .select({ follower: 1, createdAt: 1 })
+        .lean();
+      const page = toPage(rows, batchSize, (r) => r.follower.toHexString());
+      if (page.items.length > 0) yield page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   async mustExist(userId: string): Promise<void> {
