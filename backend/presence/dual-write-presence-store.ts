@@ -7,6 +7,8 @@ import type { PresenceStore } from './presence-store';
 import type { RedisPresenceStore } from './redis-presence-store';
 import type { ShadowTally } from './shadow-tally';
 
+const WARN_EVERY_MS = 10_000;
+
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string> | undefined) =>
   b !== undefined && a.size === b.size && [...a].every((x) => b.has(x));
 
@@ -24,6 +26,7 @@ export class DualWritePresenceStore implements PresenceStore {
   private reconciling = 0;
   /** Redis writes started so far, to tell whether one ran during a drift check */
   private writes = 0;
+  private readonly warned = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
     private readonly deps: {
@@ -134,10 +137,22 @@ export class DualWritePresenceStore implements PresenceStore {
   }
 
   private readFailed(err: unknown, users: number): void {
-    const { metrics, logger } = this.deps;
+    const { metrics } = this.deps;
     metrics.presenceReads.inc({ store: 'memory-fallback' }, users);
     metrics.presenceSecondaryFailures.inc({ op: 'read' });
-    logger.warn({ err: (err as Error).message }, 'presence: Redis read failed, answered from memory');
+    this.warn('read', err, 'presence: Redis read failed, answered from memory');
+  }
+
+  // One WARN per kind per 10 s: an outage fails every call, and the counters carry the volume.
+  private warn(op: string, err: unknown, msg: string): void {
+    const now = Date.now();
+    const last = this.warned.get(op);
+    if (last && now - last.at < WARN_EVERY_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    this.deps.logger.warn({ err: (err as Error).message, op, suppressed: last?.suppressed ?? 0 }, msg);
+    this.warned.set(op, { at: now, suppressed: 0 });
   }
 
   private async secondaryWrite(op: 'add' | 'remove', userId: string, write: () => Promise<void>) {
@@ -147,7 +162,7 @@ export class DualWritePresenceStore implements PresenceStore {
       await write();
     } catch (err) {
       this.deps.metrics.presenceSecondaryFailures.inc({ op });
-      this.deps.logger.warn({ err: (err as Error).message, op }, 'presence: Redis write failed');
+      this.warn(op, err, 'presence: Redis write failed');
     } finally {
       const left = (this.pending.get(userId) ?? 1) - 1;
       if (left > 0) this.pending.set(userId, left);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import pino from 'pino';
 import { buildConfig } from '../../backend/config/config';
 import type { FlagValues } from '../../backend/config/features';
 import { StaticFlags } from '../../backend/flags/static-flags';
-import { createLogger } from '../../backend/infra/logger';
+import { createLogger, type Logger } from '../../backend/infra/logger';
 import { createMetrics, type Metrics } from '../../backend/infra/metrics';
 import { closeRedis, createRedisClient } from '../../backend/infra/redis';
 import { DualWritePresenceStore } from '../../backend/presence/dual-write-presence-store';
@@ -44,7 +45,13 @@ export interface PresenceKit {
 /** Every presence store wired as services.ts wires them, on one fresh key prefix. */
 export async function presenceKit(
   redisUrl: string,
-  opts: { flags?: Partial<FlagValues>; instanceId?: string; prefix?: string; redis?: Redis } = {},
+  opts: {
+    flags?: Partial<FlagValues>;
+    instanceId?: string;
+    prefix?: string;
+    redis?: Redis;
+    logger?: Logger;
+  } = {},
 ): Promise<PresenceKit> {
   const redis = opts.redis ?? (await failFastClient(redisUrl));
   const flags = presenceFlags(opts.flags);
@@ -62,9 +69,14 @@ export async function presenceKit(
     flags,
     metrics,
     tally,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
   });
-  const switching = new SwitchingPresenceStore({ memory, redisBacked: dual, flags, logger: silentLogger });
+  const switching = new SwitchingPresenceStore({
+    memory,
+    redisBacked: dual,
+    flags,
+    logger: opts.logger ?? silentLogger,
+  });
   switching.start();
   return {
     memory,
@@ -106,4 +118,9 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** a logger whose JSON lines land in `lines`, to assert what was logged */
+export function capturingLogger(lines: Array<Record<string, unknown>>): Logger {
+  return pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
 }

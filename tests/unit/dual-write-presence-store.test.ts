@@ -3,7 +3,14 @@ import { rolloutBucket } from '../../backend/flags/rollout-bucket';
 import { RedisPresenceStore } from '../../backend/presence/redis-presence-store';
 import type { ChildService } from '../../scripts/databases/child-service';
 import { startRedisServer } from '../../scripts/databases/redis-server';
-import { freshPrefix, metricValue, type PresenceKit, presenceKit, until } from '../support/presence-stores';
+import {
+  capturingLogger,
+  freshPrefix,
+  metricValue,
+  type PresenceKit,
+  presenceKit,
+  until,
+} from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
 
 const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
@@ -97,10 +104,12 @@ describe('When presence is in dual-write', () => {
 
 describe('When Redis dies under dual-write', () => {
   let redisServer: ChildService;
+  const logs: Array<Record<string, unknown>> = [];
   let kit: PresenceKit;
   beforeAll(async () => {
     redisServer = await startRedisServer();
     kit = await presenceKit(redisServer.url, {
+      logger: capturingLogger(logs),
       instanceId: 'A',
       flags: { 'presence.mode': 'dual-write', 'presence.redisReadPercent': 100, 'presence.shadowRead': true },
     });
@@ -131,6 +140,10 @@ describe('When Redis dies under dual-write', () => {
     expect(await metricValue(kit.metrics.presenceSecondaryFailures, { op: 'add' })).toBe(2);
     expect(await metricValue(kit.metrics.presenceSecondaryFailures, { op: 'remove' })).toBe(1);
     expect(await metricValue(kit.metrics.presenceSecondaryFailures, { op: 'read' })).toBe(2);
+    // logged at WARN, but once per kind per 10 s: an outage fails every call
+    const warnings = logs.filter((l) => l.level === 40 && l.op === 'add');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toBe('presence: Redis write failed');
     await until(() => kit.tally.snapshot().errors >= 4, 'shadow reads to fail');
 
     // redis mode has the same fallback: this instance's own sockets, from memory
