@@ -15,7 +15,7 @@ import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { RedisGuard } from './infra/guarded-redis';
 import { createLogger, type Logger } from './infra/logger';
 import { createMetrics, type Metrics } from './infra/metrics';
-import { connectMongo } from './infra/mongo';
+import { closeMongo, connectMongo } from './infra/mongo';
 import { observeMongoCommands } from './infra/mongo-metrics';
 import { closeRedis, createRedisClient } from './infra/redis';
 import { InstanceHeartbeat, type InstanceInfo, listInstances } from './instances/instance-heartbeat';
@@ -118,7 +118,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   // before the first request, not whenever autoIndex gets to them.
   await Promise.all(Object.values(models).map((m) => m.createIndexes()));
 
-  const closers: Array<() => Promise<void>> = [() => mongo.close()];
+  const closers: Array<() => Promise<void>> = [() => closeMongo(mongo)];
   const metrics = createMetrics();
   observeMongoCommands(mongo, metrics);
   const redis = config.redisUrl

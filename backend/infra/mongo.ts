@@ -18,11 +18,21 @@ export async function connectMongo(url: string, logger: Logger): Promise<Connect
     // indexes (syncIndexes at start is the documented, idempotent way to keep them in step).
     autoIndex: true,
   });
-  conn.on('disconnected', () => logger.warn('mongo disconnected'));
+  // a disconnect we asked for (shutdown) is not news
+  conn.on('disconnected', () =>
+    closing.has(conn) ? logger.debug('mongo closed') : logger.warn('mongo disconnected'),
+  );
   conn.on('reconnected', () => logger.info('mongo reconnected'));
   conn.on('error', (err: Error) => logger.error({ err }, 'mongo error'));
   await conn.asPromise();
   return conn;
+}
+
+const closing = new WeakSet<Connection>();
+
+export async function closeMongo(conn: Connection): Promise<void> {
+  closing.add(conn);
+  await conn.close();
 }
 
 export async function pingMongo(conn: Connection): Promise<number> {
