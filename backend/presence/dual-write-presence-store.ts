@@ -93,12 +93,12 @@ export class DualWritePresenceStore implements PresenceStore {
    * Rewrites this instance's Redis entries from memory (entering dual-write or redis mode, and
    * after Redis comes back). The shadow tally restarts once Redis holds the repaired state.
    */
-  async backfill(): Promise<{ added: number; removed: number }> {
+  async backfill(opts: { restartTally?: boolean } = {}): Promise<{ added: number; removed: number }> {
     return this.whileReconciling(async () => {
       const { memory, redis, tally } = this.deps;
       const result = await redis.reconcile(() => memory.entries());
       await this.fixRaces(result);
-      tally.reset();
+      if (opts.restartTally ?? true) tally.reset();
       return { added: result.added.length, removed: result.removed.length };
     });
   }

@@ -24,6 +24,7 @@ export class SwitchingPresenceStore implements PresenceStore {
   private unsubscribe: (() => void) | undefined;
   private retryMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private queuedRestart = false;
 
   constructor(
     private readonly deps: {
@@ -59,17 +60,21 @@ export class SwitchingPresenceStore implements PresenceStore {
 
   /**
    * Backfill or purge as the mode says. At most one sync runs and one waits: a request while
-   * one waits joins it, since the waiting one will read the latest mode anyway.
+   * one waits joins it, since the waiting one will read the latest mode anyway. The shadow
+   * tally restarts after a backfill on a mode change or a reconnect, not after a drift repair.
    */
-  sync(reason: string): Promise<void> {
+  sync(reason: string, opts: { restartTally?: boolean } = {}): Promise<void> {
     const dual = this.deps.redisBacked;
     if (!dual) return Promise.resolve();
+    this.queuedRestart ||= opts.restartTally ?? true;
     if (this.queued) return this.queued;
     const next = this.running.then(async () => {
       this.queued = undefined;
+      const restartTally = this.queuedRestart;
+      this.queuedRestart = false;
       const mode = this.deps.flags.get('presence.mode');
       try {
-        const r = mode === 'memory' ? await dual.purge() : await dual.backfill();
+        const r = mode === 'memory' ? await dual.purge() : await dual.backfill({ restartTally });
         this.deps.logger.info(
           { reason, mode, added: r.added, removed: r.removed },
           mode === 'memory' ? 'presence: purged own Redis entries' : 'presence: backfilled Redis',
@@ -97,7 +102,8 @@ export class SwitchingPresenceStore implements PresenceStore {
   /** the reaper's periodic check: resync when Redis drifted from what this instance holds */
   async checkDrift(): Promise<void> {
     const dual = this.deps.redisBacked;
-    if (dual && (await dual.drifted(this.usesRedis))) await this.sync('drift');
+    // no tally restart: the mismatches that revealed the drift must stay visible
+    if (dual && (await dual.drifted(this.usesRedis))) await this.sync('drift', { restartTally: false });
   }
 
   private active(): PresenceStore {

@@ -6,6 +6,7 @@ import {
   presenceFlags,
   presenceKit,
   silentLogger,
+  until,
 } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
 
@@ -74,7 +75,9 @@ describe('When presence.mode changes under live sockets', () => {
 
 describe('When Redis drifts from what this instance holds', () => {
   it('then the drift check rewrites the missing and the stale entries', async () => {
-    const kit = await presenceKit(testRedisUrl(), { flags: { 'presence.mode': 'dual-write' } });
+    const kit = await presenceKit(testRedisUrl(), {
+      flags: { 'presence.mode': 'dual-write', 'presence.shadowRead': true },
+    });
     try {
       await kit.switching.add('dee', 'd1');
       await kit.switching.add('eve', 'e1');
@@ -82,10 +85,17 @@ describe('When Redis drifts from what this instance holds', () => {
       await kit.redisStore.add('ghost', 'g1');
       await kit.redisStore.remove('dee', 'd1');
       await kit.redisStore.remove('eve', 'e1');
+      await kit.switching.count('ghost');
+      await until(() => kit.tally.snapshot().mismatches === 1, 'the mismatch');
+
       await kit.switching.checkDrift();
       expect(await kit.redisStore.count('dee')).toBe(1);
       expect(await kit.redisStore.count('eve')).toBe(1);
       expect(await kit.redisStore.count('ghost')).toBe(0);
+      // the repair keeps the evidence; a reconnect's backfill starts a new tally
+      expect(kit.tally.snapshot().mismatches).toBe(1);
+      await kit.switching.sync('redis ready');
+      expect(kit.tally.snapshot()).toMatchObject({ compared: 0, mismatches: 0 });
     } finally {
       await kit.close();
     }
