@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { rolloutBucket } from '../../backend/flags/rollout-bucket';
 import { RedisPresenceStore } from '../../backend/presence/redis-presence-store';
 import type { ChildService } from '../../scripts/databases/child-service';
@@ -154,7 +153,8 @@ describe('When Redis dies under dual-write', () => {
     expect((await kit.switching.isOnline(['dave'])).get('dave')).toBe(false);
     kit.flags.set('presence.mode', 'dual-write');
 
-    const ready = once(kit.redis, 'ready');
+    // not events.once: it rejects on the reconnect attempts' 'error' events before Redis is back
+    const ready = new Promise((resolve) => kit.redis.once('ready', resolve));
     redisServer = await startRedisServer({ port: redisServer.port });
     await ready;
     // what the 'ready' listener of services.ts does (a retry may already be on it)
