@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import compression from 'compression';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes';
@@ -69,11 +69,15 @@ export function createApp(services: Services): Express {
   );
 
   app.get('/metrics', metricsRoute({ metrics: services.metrics, flags: services.flags }));
-  app.use(
-    '/admin',
-    requireAdmin(config.adminToken),
-    adminRoutes({ flags: services.flagAdmin, instances: services.instances }),
+  // one admin chain: the token is checked once for every /admin route
+  const admin = Router();
+  admin.use(requireAdmin(config.adminToken));
+  admin.use(adminRoutes({ flags: services.flagAdmin, instances: services.instances }));
+  admin.use(
+    '/presence',
+    presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
   );
+  app.use('/admin', admin);
 
   app.use('/api', services.rateLimits.api);
   app.use('/api/auth', services.rateLimits.auth);
@@ -85,12 +89,6 @@ export function createApp(services: Services): Express {
   app.use('/api/messages', auth, messagesRoutes({ messages: services.messages }));
   app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
   app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
-
-  app.use(
-    '/admin/presence',
-    requireAdmin(config.adminToken),
-    presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
-  );
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));
