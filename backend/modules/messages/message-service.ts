@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/app-error';
-import { KeyedSerializer } from '../../infra/keyed-serializer';
 import {
   afterCursor,
   decodeCursor,
@@ -61,8 +60,6 @@ const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 110
  * the message cannot, and `sync` hands it out again.
  */
 export class MessageService {
-  private readonly perConversation = new KeyedSerializer();
-
   constructor(
     private readonly deps: {
       messages: MessageModel;
@@ -177,15 +174,13 @@ export class MessageService {
   ): Promise<{ conversationId: string; seenAt: string }> {
     const at = new Date();
     // Not a participant and no such conversation answer alike, so ids cannot be probed.
-    const conversation = await this.perConversation.run(conversationId, () =>
-      this.deps.conversations
-        .findOneAndUpdate(
-          { _id: oid(conversationId), participants: oid(userId) },
-          { $set: { [`unread.${userId}`]: 0, [`lastReadAt.${userId}`]: at } },
-          { returnDocument: 'after' },
-        )
-        .lean(),
-    );
+    const conversation = await this.deps.conversations
+      .findOneAndUpdate(
+        { _id: oid(conversationId), participants: oid(userId) },
+        { $set: { [`unread.${userId}`]: 0, [`lastReadAt.${userId}`]: at } },
+        { returnDocument: 'after' },
+      )
+      .lean();
     if (!conversation) throw new NotFoundError('Conversation');
     const other = otherParticipant(conversation, userId).toHexString();
     const payload = { conversationId, by: userId, at: at.toISOString() };
@@ -250,7 +245,7 @@ export class MessageService {
     return doc;
   }
 
-  private recordOnConversation(conversationId: Types.ObjectId, m: MessageDoc): Promise<void> {
+  private async recordOnConversation(conversationId: Types.ObjectId, m: MessageDoc): Promise<void> {
     const lastMessage = {
       id: m._id,
       sender: m.sender,
@@ -258,19 +253,17 @@ export class MessageService {
       createdAt: m.createdAt,
     };
     const unread = { [`unread.${m.recipient.toHexString()}`]: 1 };
-    return this.perConversation.run(conversationId.toHexString(), async () => {
-      // One update per step, never two at once on this document (see KeyedSerializer). The
-      // guard keeps two sends finishing out of order from leaving the older one as "last".
-      const { matchedCount } = await this.deps.conversations.updateOne(
-        {
-          _id: conversationId,
-          $or: [{ lastMessage: null }, { 'lastMessage.createdAt': mongoose.trusted({ $lte: m.createdAt }) }],
-        },
-        { $inc: unread, $set: { lastMessage, lastMessageAt: m.createdAt } },
-      );
-      if (matchedCount === 0)
-        await this.deps.conversations.updateOne({ _id: conversationId }, { $inc: unread });
-    });
+    // Each update is atomic on its document; the guard keeps two sends finishing out of
+    // order from leaving the older one as "last", and the unread count moves once either way.
+    const { matchedCount } = await this.deps.conversations.updateOne(
+      {
+        _id: conversationId,
+        $or: [{ lastMessage: null }, { 'lastMessage.createdAt': mongoose.trusted({ $lte: m.createdAt }) }],
+      },
+      { $inc: unread, $set: { lastMessage, lastMessageAt: m.createdAt } },
+    );
+    if (matchedCount === 0)
+      await this.deps.conversations.updateOne({ _id: conversationId }, { $inc: unread });
   }
 }
 

@@ -1,5 +1,4 @@
 import mongoose, { Types } from 'mongoose';
-import { KeyedSerializer } from '../../infra/keyed-serializer';
 import type { Logger } from '../../infra/logger';
 import { afterCursor, decodeCursor, newestFirst, toPage } from '../../pagination/page-cursor';
 import type { Activity, ActivitySink } from '../activity/activity-sink';
@@ -36,8 +35,6 @@ const oid = (id: string) => new Types.ObjectId(id);
  * follow, like or message that caused it is already committed and must not turn into an error.
  */
 export class NotificationService implements ActivitySink {
-  private readonly perUser = new KeyedSerializer();
-
   constructor(
     private readonly deps: {
       notifications: NotificationModel;
@@ -76,7 +73,7 @@ export class NotificationService implements ActivitySink {
           }
         : {}),
     });
-    await this.perUser.run(activity.userId, () => this.incUnread(activity.userId, 1));
+    await this.incUnread(activity.userId, 1);
     const notification = toPublicNotification(doc.toObject());
     this.deps.notifier.toUsers([activity.userId], 'notification:new', { notification });
     return notification;
@@ -115,11 +112,8 @@ export class NotificationService implements ActivitySink {
       which === 'all'
         ? { user: oid(userId), read: false }
         : { user: oid(userId), read: false, _id: mongoose.trusted({ $in: which.ids.map(oid) }) };
-    const modifiedCount = await this.perUser.run(userId, async () => {
-      const result = await this.deps.notifications.updateMany(filter, { $set: { read: true } });
-      if (result.modifiedCount > 0) await this.incUnread(userId, -result.modifiedCount);
-      return result.modifiedCount;
-    });
+    const { modifiedCount } = await this.deps.notifications.updateMany(filter, { $set: { read: true } });
+    if (modifiedCount > 0) await this.incUnread(userId, -modifiedCount);
     return { updated: modifiedCount, unreadCount: await this.unreadCount(userId) };
   }
 
@@ -140,7 +134,6 @@ export class NotificationService implements ActivitySink {
       .lean();
   }
 
-  /** Callers hold the user's turn in perUser (see KeyedSerializer). */
   private async incUnread(userId: string, by: number): Promise<void> {
     const update = () =>
       this.deps.counters.updateOne({ user: oid(userId) }, { $inc: { unread: by } }, { upsert: true });
