@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { loadConfig } from '../backend/config/config';
 import { createServices, type Services } from '../backend/services';
 import { startDatabases } from './databases/start-databases';
-import { type IndexKey, indexServes, queryShape } from './indexes/index-coverage';
+import { type IndexKey, indexServes, queryShapes } from './indexes/index-coverage';
 import { planVerdict } from './indexes/plan-verdict';
 
 interface CheckedQuery {
@@ -13,7 +13,7 @@ interface CheckedQuery {
 }
 
 /** The exact queries the services run, built by the services themselves. */
-function checkedQueries(s: Services, ids: { a: string; b: string; c: string }): CheckedQuery[] {
+function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
   const page = { limit: 20 };
   const lastPost = { createdAt: new Date(), _id: new Types.ObjectId() };
   const cursor = Buffer.from(`${lastPost.createdAt.getTime()}.${lastPost._id.toHexString()}`).toString(
@@ -29,10 +29,27 @@ function checkedQueries(s: Services, ids: { a: string; b: string; c: string }): 
     { name: 'feed fan-in ids', query: s.users.followingIdsQuery(ids.a) },
     { name: 'login by username', query: s.auth.loginQuery('verify_a') },
     { name: 'login by email', query: s.auth.loginQuery('verify_a@example.test') },
+    { name: 'conversations', query: s.messages.conversationsQuery(ids.a, page) },
+    { name: 'conversations (next)', query: s.messages.conversationsQuery(ids.a, { ...page, cursor }) },
+    {
+      name: 'conversation page',
+      query: s.messages.messagesQuery(new Types.ObjectId(ids.conversation), page),
+    },
+    { name: 'sync messages', query: s.messages.createdAfterQuery(ids.a, new Date(0), 200) },
+    { name: 'notifications', query: s.notifications.listQuery(ids.b, page) },
+    { name: 'unread notifications', query: s.notifications.listQuery(ids.b, { ...page, unread: true }) },
+    { name: 'sync notifications', query: s.notifications.createdAfterQuery(ids.b, new Date(0), 200) },
   ];
 }
 
-async function seed(s: Services): Promise<{ a: string; b: string; c: string }> {
+interface Seeded {
+  a: string;
+  b: string;
+  c: string;
+  conversation: string;
+}
+
+async function seed(s: Services): Promise<Seeded> {
   const users = s.mongo.model('User');
   const [a, b, c] = await users.create(
     ['verify_a', 'verify_b', 'verify_c'].map((u) => ({
@@ -41,7 +58,7 @@ async function seed(s: Services): Promise<{ a: string; b: string; c: string }> {
       passwordHash: 'x',
     })),
   );
-  const ids = { a: String(a!._id), b: String(b!._id), c: String(c!._id) };
+  const ids = { a: String(a!._id), b: String(b!._id), c: String(c!._id), conversation: '' };
   await s.mongo.model('Follow').create([
     { follower: a!._id, followee: b!._id },
     { follower: b!._id, followee: a!._id },
@@ -49,6 +66,13 @@ async function seed(s: Services): Promise<{ a: string; b: string; c: string }> {
   await s.mongo
     .model('Post')
     .create(Array.from({ length: 30 }, (_, i) => ({ postedBy: [a, b, c][i % 3]!._id, text: `post ${i}` })));
+  // a message makes a conversation and a notification, through the service as a client would
+  const sent = await s.messages.send(ids.a, {
+    recipientId: ids.b,
+    text: 'hello',
+    clientId: 'verify-indexes',
+  });
+  ids.conversation = sent.message.conversationId;
   return ids;
 }
 
@@ -85,26 +109,32 @@ export async function main(args: string[]): Promise<number> {
             coll,
             ((await query.model.collection.indexes()) as Array<{ key: IndexKey }>).map((i) => i.key),
           );
-        const shape = queryShape(query.getFilter(), query.getOptions().sort);
-        const serving = indexCache.get(coll)!.find((key) => indexServes(key, shape));
-        ok = serving !== undefined;
+        const shapes = queryShapes(query.getFilter(), query.getOptions().sort);
+        const keys = indexCache.get(coll)!;
+        const serving = shapes.map((shape) => keys.find((key) => indexServes(key, shape)));
+        ok = serving.every((k) => k !== undefined);
         const backendPlan = JSON.stringify(
           (explain.queryPlanner as Record<string, unknown> | undefined)?.Plan ?? '',
         );
-        detail = serving
-          ? `index {${Object.entries(serving)
-              .map(([k, v]) => `${k}:${v}`)
-              .join(
-                ',',
-              )}} serves filter [${shape.equality.join(',')}] + sort [${Object.keys(shape.sort).join(',')}]; backend plan ${backendPlan}`
-          : `NO index serves filter [${shape.equality.join(',')}] + sort [${Object.keys(shape.sort).join(',')}] on ${coll}`;
+        detail = shapes
+          .map((shape, i) => {
+            const what = `filter [${shape.equality.join(',')}] + sort [${Object.keys(shape.sort).join(',')}]`;
+            const key = serving[i];
+            return key
+              ? `index {${Object.entries(key)
+                  .map(([k, v]) => `${k}:${v}`)
+                  .join(',')}} serves ${what}`
+              : `NO index serves ${what} on ${coll}`;
+          })
+          .join('; ');
+        if (ok) detail += `; backend plan ${backendPlan}`;
       } else {
         const verdict = planVerdict(explain);
         ok = verdict.usesIndex;
         detail = verdict.summary;
       }
       if (!ok) failed++;
-      console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(20)} ${detail}`);
+      console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(22)} ${detail}`);
     }
     console.log(
       `verify-indexes: ${failed === 0 ? 'all queries served by indexes' : `${failed} quer${failed === 1 ? 'y' : 'ies'} without an index`}`,
@@ -117,8 +147,8 @@ export async function main(args: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-async function existingIds(s: Services): Promise<{ a: string; b: string; c: string }> {
+async function existingIds(s: Services): Promise<Seeded> {
   const any = (await s.mongo.model('User').findOne().lean()) as { _id: Types.ObjectId } | null;
   const id = any ? String(any._id) : new Types.ObjectId().toHexString();
-  return { a: id, b: id, c: id };
+  return { a: id, b: id, c: id, conversation: new Types.ObjectId().toHexString() };
 }

@@ -43,17 +43,42 @@ export function queryShape(
   filter: Record<string, unknown>,
   sort: Record<string, unknown> | undefined,
 ): QueryShape {
+  return { equality: equalityFields(filter), sort: sortSpec(sort) };
+}
+
+/**
+ * Every shape an index must serve: one, or one per branch of a top-level $or whose branches
+ * name fields outside the sort (alternatives such as "recipient or sender", each its own
+ * index scan on MongoDB). A $or over sort keys only is a cursor bound and adds nothing.
+ */
+export function queryShapes(
+  filter: Record<string, unknown>,
+  sort: Record<string, unknown> | undefined,
+): QueryShape[] {
+  const s = sortSpec(sort);
+  const outer = equalityFields(filter);
+  const branches = Array.isArray(filter.$or) ? (filter.$or as Array<Record<string, unknown>>) : [];
+  const alternatives = branches.filter((b) => Object.keys(b).some((k) => !(k in s)));
+  if (alternatives.length === 0) return [{ equality: outer, sort: s }];
+  return alternatives.map((b) => ({ equality: [...outer, ...equalityFields(b)], sort: s }));
+}
+
+function equalityFields(filter: Record<string, unknown>): string[] {
   const equality: string[] = [];
   for (const [field, cond] of Object.entries(filter)) {
-    if (field.startsWith('$')) continue; // $or cursor bounds are ranges on the sort keys
+    if (field.startsWith('$')) continue;
     if (cond && typeof cond === 'object' && !Array.isArray(cond) && !isIdLike(cond)) {
       const ops = Object.keys(cond);
       if (ops.every((op) => op === '$in' || op === '$eq')) equality.push(field);
     } else equality.push(field);
   }
+  return equality;
+}
+
+function sortSpec(sort: Record<string, unknown> | undefined): Record<string, 1 | -1> {
   const s: Record<string, 1 | -1> = {};
   for (const [k, v] of Object.entries(sort ?? {})) s[k] = Number(v) < 0 ? -1 : 1;
-  return { equality, sort: s };
+  return s;
 }
 
 function isIdLike(v: object): boolean {

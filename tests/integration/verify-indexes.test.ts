@@ -16,7 +16,7 @@ describe('When verify-indexes runs against the test database server', () => {
       log.mockRestore();
     }
     const verdicts = lines.filter((l) => /^(PASS|FAIL) /.test(l));
-    expect(verdicts.map((l) => l.slice(6, 26).trim())).toEqual([
+    expect(verdicts.map((l) => l.slice(6, 28).trim())).toEqual([
       'feed (first page)',
       'feed (next page)',
       'profile posts',
@@ -25,6 +25,13 @@ describe('When verify-indexes runs against the test database server', () => {
       'feed fan-in ids',
       'login by username',
       'login by email',
+      'conversations',
+      'conversations (next)',
+      'conversation page',
+      'sync messages',
+      'notifications',
+      'unread notifications',
+      'sync notifications',
     ]);
     expect(verdicts.every((l) => l.startsWith('PASS'))).toBe(true);
     expect(lines.at(-1)).toContain('all queries served by indexes');

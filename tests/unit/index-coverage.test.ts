@@ -1,5 +1,5 @@
 import mongoose, { Types } from 'mongoose';
-import { indexServes, queryShape } from '../../scripts/indexes/index-coverage';
+import { indexServes, queryShape, queryShapes } from '../../scripts/indexes/index-coverage';
 
 const feedIndex = { postedBy: 1, createdAt: -1, _id: -1 };
 
@@ -45,5 +45,27 @@ describe('When a filter is turned into a query shape', () => {
       { createdAt: -1, _id: -1 },
     );
     expect(shape).toEqual({ equality: ['postedBy', 'author'], sort: { createdAt: -1, _id: -1 } });
+  });
+});
+
+describe('When a filter has a top-level $or', () => {
+  it('then alternatives on other fields become one shape per branch', () => {
+    const shapes = queryShapes(
+      { $or: [{ recipient: 'a' }, { sender: 'a' }], createdAt: { $gt: new Date() } },
+      { createdAt: 1, _id: 1 },
+    );
+    expect(shapes).toEqual([
+      { equality: ['recipient'], sort: { createdAt: 1, _id: 1 } },
+      { equality: ['sender'], sort: { createdAt: 1, _id: 1 } },
+    ]);
+    expect(shapes.every((sh) => indexServes({ recipient: 1, createdAt: 1, _id: 1 }, sh))).toBe(false);
+  });
+
+  it('then a cursor bound over the sort keys adds no shape', () => {
+    const shapes = queryShapes(
+      { participants: 'u', $or: [{ lastMessageAt: { $lt: 1 } }, { lastMessageAt: 1, _id: { $lt: 2 } }] },
+      { lastMessageAt: -1, _id: -1 },
+    );
+    expect(shapes).toEqual([{ equality: ['participants'], sort: { lastMessageAt: -1, _id: -1 } }]);
   });
 });

@@ -114,22 +114,7 @@ export class MessageService {
     userId: string,
     page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<PublicConversation>> {
-    const cursor = decodeCursor(page.cursor);
-    const rows = await this.deps.conversations
-      .find({
-        participants: oid(userId),
-        ...(cursor
-          ? {
-              $or: [
-                { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
-                { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
-              ],
-            }
-          : {}),
-      })
-      .sort({ lastMessageAt: -1, _id: -1 })
-      .limit(page.limit + 1)
-      .lean();
+    const rows = await this.conversationsQuery(userId, page).lean();
     const hasMore = rows.length > page.limit;
     const pageRows = hasMore ? rows.slice(0, page.limit) : rows;
     const others = pageRows.map((c) => otherParticipant(c, userId));
@@ -152,17 +137,40 @@ export class MessageService {
     };
   }
 
+  /** Unexecuted, for verify-indexes: the user's conversations, most recent first. */
+  conversationsQuery(userId: string, page: { cursor?: string | undefined; limit: number }) {
+    const cursor = decodeCursor(page.cursor);
+    return this.deps.conversations
+      .find({
+        participants: oid(userId),
+        ...(cursor
+          ? {
+              $or: [
+                { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
+                { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
+              ],
+            }
+          : {}),
+      })
+      .sort({ lastMessageAt: -1, _id: -1 })
+      .limit(page.limit + 1);
+  }
+
+  /** Unexecuted, for verify-indexes: one conversation's messages, newest first. */
+  messagesQuery(conversationId: Types.ObjectId, page: { cursor?: string | undefined; limit: number }) {
+    return this.deps.messages
+      .find({ conversation: conversationId, ...afterCursor(decodeCursor(page.cursor)) })
+      .sort(newestFirst)
+      .limit(page.limit + 1);
+  }
+
   async listMessages(
     userId: string,
     conversationId: string,
     page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<PublicMessage>> {
     const conversation = await this.participantOf(userId, conversationId);
-    const rows = await this.deps.messages
-      .find({ conversation: conversation._id, ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1)
-      .lean();
+    const rows = await this.messagesQuery(conversation._id, page).lean();
     return toPage(rows, page.limit, toPublicMessage);
   }
 
@@ -191,6 +199,11 @@ export class MessageService {
 
   /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
   async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<MessageDoc[]> {
+    return this.createdAfterQuery(userId, since, limit, upTo).lean();
+  }
+
+  /** Unexecuted, for verify-indexes: the user's messages either way, oldest first (sync). */
+  createdAfterQuery(userId: string, since: Date, limit: number, upTo?: Date) {
     const me = oid(userId);
     return this.deps.messages
       .find({
@@ -198,8 +211,7 @@ export class MessageService {
         createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
       })
       .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1)
-      .lean();
+      .limit(limit + 1);
   }
 
   private async participantOf(userId: string, conversationId: string): Promise<ConversationDoc> {

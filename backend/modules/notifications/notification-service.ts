@@ -83,21 +83,28 @@ export class NotificationService implements ActivitySink {
     userId: string,
     page: { cursor?: string | undefined; limit: number; unread?: boolean | undefined },
   ): Promise<NotificationPage> {
-    const rows = await this.deps.notifications
-      .find({
-        user: oid(userId),
-        ...(page.unread ? { read: false } : {}),
-        ...afterCursor(decodeCursor(page.cursor)),
-      })
-      .sort(newestFirst)
-      .limit(page.limit + 1)
-      .lean();
+    const rows = await this.listQuery(userId, page).lean();
     const result = toPage(rows, page.limit, toPublicNotification);
     return {
       notifications: result.items,
       unreadCount: await this.unreadCount(userId),
       nextCursor: result.nextCursor,
     };
+  }
+
+  /** Unexecuted, for verify-indexes: newest first, optionally unread only. */
+  listQuery(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number; unread?: boolean | undefined },
+  ) {
+    return this.deps.notifications
+      .find({
+        user: oid(userId),
+        ...(page.unread ? { read: false } : {}),
+        ...afterCursor(decodeCursor(page.cursor)),
+      })
+      .sort(newestFirst)
+      .limit(page.limit + 1);
   }
 
   /**
@@ -124,14 +131,18 @@ export class NotificationService implements ActivitySink {
 
   /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
   async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<NotificationDoc[]> {
+    return this.createdAfterQuery(userId, since, limit, upTo).lean();
+  }
+
+  /** Unexecuted, for verify-indexes: oldest first after `since` (sync). */
+  createdAfterQuery(userId: string, since: Date, limit: number, upTo?: Date) {
     return this.deps.notifications
       .find({
         user: oid(userId),
         createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
       })
       .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1)
-      .lean();
+      .limit(limit + 1);
   }
 
   private async incUnread(userId: string, by: number): Promise<void> {
