@@ -21,16 +21,17 @@ function unauthorized(reason: string): Error & { data: { code: string; message: 
  * `connect` is already reachable on every instance.
  */
 export function socketAuth(deps: {
-  verify: (token: string) => { userId: string };
+  verify: (token: string) => { userId: string; expiresAt?: Date };
   hold: RecoveredPacketHold;
   joined: () => Promise<void>;
 }) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     let userId: string;
+    let expiresAt: Date | undefined;
     try {
       if (typeof token !== 'string' || token === '') throw unauthorized('Token required');
-      userId = deps.verify(token).userId;
+      ({ userId, expiresAt } = deps.verify(token));
     } catch (err) {
       deps.hold.drop(socket.id);
       const reason = (err as { data?: { message?: string } }).data?.message ?? toAppError(err).message;
@@ -44,6 +45,7 @@ export function socketAuth(deps: {
       return;
     }
     data.userId = userId;
+    if (expiresAt) expireAt(socket, expiresAt);
     deps.hold.release(socket);
     void socket.join(userRoom(userId));
     deps.joined().then(
@@ -51,4 +53,21 @@ export function socketAuth(deps: {
       () => next(),
     );
   };
+}
+
+// setTimeout's ceiling; a token living longer is re-checked at the next reconnect anyway
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A socket lives no longer than the token that opened it: at expiry the client is told
+ * (`session:expired`) and disconnected, and reconnects with a fresh token.
+ */
+function expireAt(socket: Socket, expiresAt: Date): void {
+  const ms = Math.min(Math.max(expiresAt.getTime() - Date.now(), 0), MAX_TIMER_MS);
+  const timer = setTimeout(() => {
+    socket.emit('session:expired', { code: 'UNAUTHORIZED', message: 'Token expired' });
+    socket.disconnect(true);
+  }, ms);
+  timer.unref();
+  socket.once('disconnect', () => clearTimeout(timer));
 }

@@ -49,6 +49,24 @@ describe('When a client connects without a valid token', () => {
   });
 });
 
+describe('When a connected socket outlives its token', () => {
+  it('then it is told the session expired and disconnected at the expiry', async () => {
+    const shortLived = jwt.sign({}, TEST_JWT_SECRET, {
+      subject: alice.id,
+      issuer: 'social-scale',
+      expiresIn: 2,
+    });
+    const socket = await clients.connect(shortLived);
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const expired = await nextEvent<{ code: string }>(socket, 'session:expired', { timeoutMs: 5000 });
+    expect(expired.code).toBe('UNAUTHORIZED');
+    // server-side disconnect: the client does not reconnect on its own with the dead token
+    expect(await disconnected).toBe('io server disconnect');
+    const { exp } = jwt.decode(shortLived) as { exp: number };
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+  });
+});
+
 describe('When a browser connects from an origin', () => {
   it('then an allowlisted origin and the same origin connect and any other is refused', async () => {
     const allowed = await clients.connect(alice.token, { headers: { origin: ALLOWED_ORIGIN } });

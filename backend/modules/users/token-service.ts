@@ -4,7 +4,7 @@ import { UnauthorizedError } from '../../http/app-error';
 export interface TokenService {
   sign(userId: string): string;
   /** Throws UnauthorizedError on anything but a valid, unexpired HS256 token from us. */
-  verify(token: string): { userId: string };
+  verify(token: string): { userId: string; expiresAt?: Date };
 }
 
 export function createTokenService(opts: {
@@ -31,7 +31,10 @@ export function createTokenService(opts: {
           !/^[0-9a-f]{24}$/.test(payload.sub)
         )
           throw new Error('bad subject');
-        return { userId: payload.sub };
+        return {
+          userId: payload.sub,
+          ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
+        };
       } catch (err) {
         const expired = err instanceof jwt.TokenExpiredError;
         throw new UnauthorizedError(expired ? 'Token expired' : 'Invalid token');
