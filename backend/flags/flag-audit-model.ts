@@ -1,14 +1,9 @@
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
+import type { FlagAuditEntry } from './flag-override-store';
 
-export interface FlagAuditDoc {
+/** An audit entry as stored: the store's entry plus its document id. */
+export interface FlagAuditDoc extends FlagAuditEntry {
   _id: Types.ObjectId;
-  version: number;
-  flag: string;
-  action: 'set' | 'reset';
-  oldValue: unknown;
-  newValue: unknown;
-  actor: string;
-  at: Date;
 }
 
 export type FlagAuditModel = Model<FlagAuditDoc>;
