@@ -89,6 +89,8 @@ export interface Services {
   presenceTally: ShadowTally;
   /** liveness beacon in Redis; server.ts gives it the address once listening */
   heartbeat: InstanceHeartbeat | undefined;
+  /** users who lost devices when this instance reaped a dead one (no-op without Redis) */
+  onPresenceReaped(listener: (userIds: string[]) => void): () => void;
   /** current flag values, as /health/features reports them */
   features(): Record<string, unknown>;
   /** closes clients in reverse order of creation */
@@ -174,6 +176,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   });
   presence.start();
   let heartbeat: InstanceHeartbeat | undefined;
+  let onPresenceReaped: Services['onPresenceReaped'] = () => () => {};
   if (redis && presenceRedis) {
     const beats = config.instances;
     heartbeat = new InstanceHeartbeat({
@@ -196,6 +199,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
       logger,
       afterSweep: () => presence.checkDrift(),
     });
+    onPresenceReaped = (listener) => reaper.onReaped(listener);
     // At start this purges a previous incarnation's stale entries; after an outage it
     // backfills. Beat first, so no reaper takes our fresh entries for a dead instance's.
     let beating = false;
@@ -296,6 +300,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     presence,
     presenceTally,
     heartbeat,
+    onPresenceReaped,
     features: () => flags.snapshot(),
     close: async () => {
       for (const close of closers.reverse()) await close();

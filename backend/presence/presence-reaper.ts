@@ -10,6 +10,7 @@ import type { RedisPresenceStore } from './redis-presence-store';
 export class PresenceReaper {
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  private readonly reapedListeners = new Set<(userIds: string[]) => void>();
 
   constructor(
     private readonly deps: {
@@ -30,10 +31,19 @@ export class PresenceReaper {
     const live = await this.deps.liveInstanceIds();
     const dead = holders.filter((id) => id !== store.instanceId && !live.has(id));
     for (const id of dead) {
-      const removed = await store.purgeInstance(id);
-      logger.info({ instance: id, removed }, 'presence: reaped entries of a dead instance');
+      const users = await store.purgeInstance(id);
+      logger.info({ instance: id, users: users.length }, 'presence: reaped entries of a dead instance');
+      // Only the instance whose script removed the entries hears of them, so a crash is
+      // followed up once even when several instances sweep at the same moment.
+      if (users.length > 0) for (const l of this.reapedListeners) l(users);
     }
     return dead;
+  }
+
+  /** The realtime layer re-checks these users: a crashed instance never said they left. */
+  onReaped(listener: (userIds: string[]) => void): () => void {
+    this.reapedListeners.add(listener);
+    return () => this.reapedListeners.delete(listener);
   }
 
   start(): void {

@@ -23,7 +23,8 @@ function parseMember(m: string): [string, string] {
 // is only dropped while it still points at the reaped instance.
 const REAP_SCRIPT = `
 local members = redis.call('SMEMBERS', KEYS[1])
-local removed = 0
+local users = {}
+local seen = {}
 for _, m in ipairs(members) do
   local sep = string.find(m, '|[^|]*$')
   local user = string.sub(m, 1, sep - 1)
@@ -31,12 +32,15 @@ for _, m in ipairs(members) do
   local k = ARGV[1] .. user
   if redis.call('HGET', k, socket) == ARGV[2] then
     redis.call('HDEL', k, socket)
-    removed = removed + 1
+    if not seen[user] then
+      seen[user] = true
+      users[#users + 1] = user
+    end
   end
 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
-return removed
+return users
 `;
 
 function check<T>(results: Array<[Error | null, unknown]> | null): T[] {
@@ -170,7 +174,8 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /** removes every entry of `instanceId` (a dead instance, or this one at start); returns how many */
-  async purgeInstance(instanceId: string): Promise<number> {
+  /** Drops the instance's entries that it still owns; returns the users who lost a device. */
+  async purgeInstance(instanceId: string): Promise<string[]> {
     return this.call(
       async () =>
         (await this.deps.redis.eval(
@@ -180,7 +185,7 @@ export class RedisPresenceStore implements PresenceStore {
           instancesKey(this.p),
           userKey(this.p, ''),
           instanceId,
-        )) as number,
+        )) as string[],
     );
   }
 }

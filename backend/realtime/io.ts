@@ -32,6 +32,7 @@ export type RealtimeServices = Pick<
   | 'sync'
   | 'notifier'
   | 'redis'
+  | 'onPresenceReaped'
 >;
 
 export interface Realtime {
@@ -88,6 +89,9 @@ export function startRealtime(
     graceMs: config.realtime.presenceGraceMs,
     logger,
   });
+  const stopReapedFollowUp = services.onPresenceReaped((userIds) => {
+    for (const id of userIds) void announcer.recheck(id);
+  });
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>, what: string) => {
     const p = work.catch((err: unknown) => logger.warn({ err }, `${what} failed`));
@@ -133,6 +137,7 @@ export function startRealtime(
         // Clients reconnect (to another instance, readiness being off); the adapter stays up
         // until presence has settled, so "offline" can still reach followers anywhere.
         io.local.disconnectSockets(true);
+        stopReapedFollowUp();
         while (inFlight.size > 0) await Promise.all(inFlight);
         await announcer.close();
         services.notifier.detach();

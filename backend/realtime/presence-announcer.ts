@@ -53,17 +53,26 @@ export class PresenceAnnouncer {
       if ((await this.deps.presence.count(userId)) > 0) return;
       const timer = setTimeout(() => {
         this.offlineTimers.delete(userId);
-        const check = this.perUser
-          .run(userId, async () => {
-            // A device may have come back on another instance meanwhile.
-            if ((await this.deps.presence.count(userId)) === 0) await this.announce(userId, false);
-          })
-          .catch((err: unknown) => this.deps.logger.warn({ err, userId }, 'presence offline check failed'));
-        this.pendingChecks.add(check);
-        void check.finally(() => this.pendingChecks.delete(check));
+        void this.recheck(userId);
       }, this.deps.graceMs);
       this.offlineTimers.set(userId, timer);
     });
+  }
+
+  /**
+   * Announces the user offline if no device is left anywhere: after the grace period, and for
+   * the users of an instance that crashed (the reaper removed devices nobody disconnected).
+   */
+  recheck(userId: string): Promise<void> {
+    const check = this.perUser
+      .run(userId, async () => {
+        // A device may have come back on another instance meanwhile.
+        if ((await this.deps.presence.count(userId)) === 0) await this.announce(userId, false);
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ err, userId }, 'presence offline check failed'));
+    this.pendingChecks.add(check);
+    void check.finally(() => this.pendingChecks.delete(check));
+    return check;
   }
 
   /**

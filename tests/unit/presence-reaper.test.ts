@@ -38,20 +38,25 @@ describe('When an instance holding presence entries has no heartbeat', () => {
       intervalMs: 1000,
       logger: silentLogger,
     });
+    const reaped: string[][] = [];
+    reaper.onReaped((users) => reaped.push(users));
 
     expect(await reaper.sweep()).toEqual(['dead']);
+    // both users lost a device; u1 is still online elsewhere, which the listener checks itself
+    expect(reaped.map((u) => [...u].sort())).toEqual([['u1', 'u2']]);
     expect(await self.count('u1')).toBe(2);
     expect((await self.socketsOn(['u1'], 'dead')).get('u1')!.size).toBe(0);
     expect(await self.count('u2')).toBe(0);
     expect((await self.instancesWithEntries()).sort()).toEqual(['live', 'self']);
     expect(await reaper.sweep()).toEqual([]);
+    expect(reaped).toHaveLength(1);
   });
 
   it('then an entry re-added by a new incarnation under the same id after the reap is kept', async () => {
     const prefix = freshPrefix();
     const reborn = new RedisPresenceStore({ redis, prefix, instanceId: 'x' });
     await reborn.add('u1', 's-old');
-    expect(await reborn.purgeInstance('x')).toBe(1);
+    expect(await reborn.purgeInstance('x')).toEqual(['u1']);
     await reborn.add('u1', 's-new');
     expect(await reborn.count('u1')).toBe(1);
     expect(await reborn.ownCount()).toBe(1);
