@@ -171,6 +171,15 @@ export async function main(args: string[]): Promise<number> {
         },
       },
       {
+        // no isFollowing query for one's own profile: what the profile cache itself saves
+        name: 'GET /api/users/:id (own)',
+        cache: 'profile',
+        request: (r: () => number) => {
+          const self = users[Math.floor(r() * hot)]!;
+          return { url: `${base}/api/users/${self.id}`, token: self.token };
+        },
+      },
+      {
         name: 'GET /api/feed',
         cache: 'feed',
         request: (r: () => number) => {
