@@ -9,8 +9,9 @@ const userId = '0123456789abcdef01234567';
 describe('When tokens are signed and verified', () => {
   it('then a fresh token names its user and expires in the configured time', () => {
     const t = tokens.sign(userId);
-    expect(tokens.verify(t)).toEqual({ userId });
     const payload = jwt.decode(t) as { exp: number; iat: number; iss: string };
+    // expiresAt lets a socket close when its token dies
+    expect(tokens.verify(t)).toEqual({ userId, expiresAt: new Date(payload.exp * 1000) });
     expect(payload.exp - payload.iat).toBe(3600);
     expect(payload.iss).toBe('social-scale');
     expect(JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'HS256' });
