@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { loadConfig } from '../backend/config/config';
 import { type RunningServer, startServer } from '../backend/server';
 import { startDatabases } from './databases/start-databases';
+import { percentileRows, percentileSpec, writeChart } from './report/write-chart';
 
 const USAGE = `usage: npm run bench:cache -- [--users N] [--follows N] [--posts N] [--requests N] [--hot N] [--rounds N]
 
@@ -192,6 +193,7 @@ export async function main(args: string[]): Promise<number> {
     // Off and on alternate in rounds over the same request sequence, so load from anything
     // else on the machine falls on both alike rather than on whichever ran second.
     const rows: Row[] = [];
+    const curves: ReturnType<typeof percentileRows> = [];
     for (const route of routes) {
       const tally = [false, true].map((enabled) => ({
         enabled,
@@ -226,6 +228,7 @@ export async function main(args: string[]): Promise<number> {
       }
       for (const mode of tally) {
         const samples = [...mode.samples].sort((x, y) => x - y);
+        curves.push(...percentileRows(`${route.name} · cache ${mode.enabled ? 'on' : 'off'}`, samples));
         rows.push({
           route: route.name,
           cache: mode.enabled ? 'on' : 'off',
@@ -261,6 +264,9 @@ export async function main(args: string[]): Promise<number> {
           .join('  ')
           .trimEnd(),
       );
+    log(
+      `chart: ${await writeChart('cache-latency', percentileSpec('Request latency, cache off vs on', 'ms (log)', curves))}`,
+    );
     for (const route of routes) {
       const off = rows.find((row) => row.route === route.name && row.cache === 'off')!;
       const on = rows.find((row) => row.route === route.name && row.cache === 'on')!;

@@ -11,6 +11,7 @@ import type { PresenceStore } from '../backend/presence/presence-store';
 import { RedisPresenceStore } from '../backend/presence/redis-presence-store';
 import { ShadowTally } from '../backend/presence/shadow-tally';
 import { startRedisServer } from './databases/redis-server';
+import { percentileRows, percentileSpec, writeChart } from './report/write-chart';
 
 const USAGE = `usage: npm run bench:presence -- [--users N] [--iterations N] [--batch N] [--redis-url URL]
 
@@ -108,21 +109,24 @@ export async function main(args: string[]): Promise<number> {
       ['dual-write, 100 % Redis reads', dual(100)],
     ];
     const rows: Row[] = [];
-    for (const [name, store] of cases) {
-      rows.push(
-        summarise(
-          name,
-          'count(user)',
-          await measure(iterations, (i) => store.count(ids[(i * 7919) % users]!)),
+    const curves: ReturnType<typeof percentileRows> = [];
+    const record = (name: string, op: string, samplesNs: number[]) => {
+      rows.push(summarise(name, op, samplesNs));
+      curves.push(
+        ...percentileRows(
+          `${name} · ${op}`,
+          samplesNs.map((ns) => ns / 1000),
         ),
       );
-      rows.push(
-        summarise(
-          name,
-          `isOnline(${batch} users)`,
-          await measure(iterations, (i) =>
-            store.isOnline(Array.from({ length: batch }, (_, k) => ids[(i * 104729 + k * 7919) % users]!)),
-          ),
+      process.stderr.write(`[bench-presence] ${rows.length}/${cases.length * 2} ${name} · ${op} done\n`);
+    };
+    for (const [name, store] of cases) {
+      record(name, 'count(user)', await measure(iterations, (i) => store.count(ids[(i * 7919) % users]!)));
+      record(
+        name,
+        `isOnline(${batch} users)`,
+        await measure(iterations, (i) =>
+          store.isOnline(Array.from({ length: batch }, (_, k) => ids[(i * 104729 + k * 7919) % users]!)),
         ),
       );
     }
@@ -149,6 +153,11 @@ export async function main(args: string[]): Promise<number> {
           .join('  ')
           .trimEnd()}\n`,
       );
+    const chart = await writeChart(
+      'presence-latency',
+      percentileSpec(`Presence lookup latency by store (${iterations} lookups each)`, 'µs (log)', curves),
+    );
+    process.stdout.write(`chart: ${chart}\n`);
     await redis.eval(
       "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1",
       0,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ChildService } from './databases/child-service';
 import { startRedisServer } from './databases/redis-server';
 import { startDatabases } from './databases/start-databases';
+import { writeChart } from './report/write-chart';
 
 const SERVER_JS = join(__dirname, '..', 'backend', 'server.js');
 
@@ -174,6 +175,28 @@ export async function main(args: string[]): Promise<number> {
     log(summary('Redis back (port open) -> breaker closed', backClosed));
     log(summary('Redis SIGSTOP -> breaker open (health only)', pauseOpen));
     log(summary('Redis SIGCONT -> breaker closed', resumeClosed));
+    const points = (what: string, ms: number[]) => ms.map((value) => ({ what, value }));
+    const chart = await writeChart('flags-and-breaker', {
+      title: 'Flag propagation and breaker transitions (each point one measurement)',
+      width: 560,
+      height: 220,
+      data: {
+        values: [
+          ...points(`flag set on A → in force on B`, propagation),
+          ...points('Redis killed → breaker open', killOpen),
+          ...points('Redis back → breaker closed', backClosed),
+          ...points('Redis paused → breaker open', pauseOpen),
+          ...points('Redis resumed → breaker closed', resumeClosed),
+        ],
+      },
+      mark: { type: 'tick', thickness: 2, size: 18 },
+      encoding: {
+        x: { field: 'value', type: 'quantitative', title: 'ms (log)', scale: { type: 'log' } },
+        y: { field: 'what', type: 'nominal', title: null, sort: null, axis: { labelLimit: 300 } },
+        color: { field: 'what', type: 'nominal', legend: null },
+      },
+    });
+    log(`chart: ${chart}`);
     return 0;
   } finally {
     for (const i of instances) await i.stop();

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { freePort } from './databases/free-port';
 import { startDatabases } from './databases/start-databases';
+import { type ChartSpec, writeChart } from './report/write-chart';
 import { main as verifyPresence } from './verify-presence';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -17,6 +18,79 @@ random while asking who is online, then runs verify:presence against the cluster
 interface Instance {
   url: string;
   child: ChildProcess;
+}
+
+interface Sample {
+  second: number;
+  instance: string;
+  consistency: number;
+  comparedPerSecond: number;
+  mismatches: number;
+}
+
+/** Each instance's shadow-read tally, once a second, for the consistency-over-time chart. */
+function sampleTallies(instances: Instance[], adminToken: string, startedAt: number) {
+  const samples: Sample[] = [];
+  const last = new Map<string, number>();
+  const tick = async () => {
+    const second = Math.round((Date.now() - startedAt) / 1000);
+    await Promise.all(
+      instances.map(async (inst, i) => {
+        const res = await fetch(`${inst.url}/admin/presence/consistency`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        }).catch(() => undefined);
+        if (!res?.ok) return;
+        const t = (await res.json()) as { compared: number; mismatches: number };
+        const name = `churn-${i}`;
+        samples.push({
+          second,
+          instance: name,
+          consistency: t.compared === 0 ? 100 : (100 * (t.compared - t.mismatches)) / t.compared,
+          comparedPerSecond: t.compared - (last.get(name) ?? 0),
+          mismatches: t.mismatches,
+        });
+        last.set(name, t.compared);
+      }),
+    );
+  };
+  const timer = setInterval(() => void tick(), 1000);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+function consistencySpec(samples: Sample[]): ChartSpec {
+  const x = { field: 'second', type: 'quantitative', title: 'seconds into the run' };
+  const color = { field: 'instance', type: 'nominal', title: null };
+  return {
+    title: 'Presence shadow-read consistency over time (dual-write)',
+    data: { values: samples },
+    vconcat: [
+      {
+        width: 560,
+        height: 180,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: {
+            field: 'consistency',
+            type: 'quantitative',
+            title: 'consistency % (cumulative)',
+            scale: { domain: [90, 100] },
+          },
+          color,
+        },
+      },
+      {
+        width: 560,
+        height: 120,
+        mark: 'bar',
+        encoding: {
+          x: { ...x, type: 'ordinal' },
+          y: { field: 'comparedPerSecond', type: 'quantitative', title: 'comparisons / s', stack: 'zero' },
+          color,
+        },
+      },
+    ],
+  };
 }
 
 async function startInstance(env: NodeJS.ProcessEnv, id: string): Promise<Instance> {
@@ -112,7 +186,10 @@ export async function main(args: string[]): Promise<number> {
     for (let i = 0; i < Number(values.users); i++) users.push(await register(instances[0]!.url, i));
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
     const watchers = await Promise.all(instances.map((inst) => connect(inst.url, users[0]!.token)));
-    const until = Date.now() + Number(values.seconds) * 1000;
+    const startedAt = Date.now();
+    const until = startedAt + Number(values.seconds) * 1000;
+    const tallies = sampleTallies(instances, adminToken, startedAt);
+    let lastProgress = startedAt;
     let connects = 0;
     let disconnects = 0;
     let queries = 0;
@@ -132,8 +209,17 @@ export async function main(args: string[]): Promise<number> {
         .timeout(5000)
         .emitWithAck('presence:query', { userIds: [...new Set(ids)] });
       queries += 1;
+      if (Date.now() - lastProgress >= 1000) {
+        lastProgress = Date.now();
+        log(
+          `[churn] ${Math.round((lastProgress - startedAt) / 1000)}/${values.seconds} s: ${connects} connects, ${disconnects} disconnects, ${queries} queries`,
+        );
+      }
     }
+    tallies.stop();
     for (const w of watchers) w.disconnect();
+    if (tallies.samples.length > 0)
+      log(`chart: ${await writeChart('presence-consistency', consistencySpec(tallies.samples))}`);
     log(
       `churn: ${connects} connects, ${disconnects} disconnects, ${queries} presence queries over ${instances.length} instances`,
     );
