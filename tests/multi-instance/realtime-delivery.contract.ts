@@ -6,6 +6,8 @@ import { type ClientSocket, nextEvent, record, request, SocketClients } from '..
 
 export type RedisAdapterName = 'redis' | 'redis-sharded' | 'redis-streams';
 
+const is = (user: TestUser, online: boolean) => (c: Change) => c.userId === user.id && c.online === online;
+
 interface Change {
   userId: string;
   online: boolean;
@@ -48,6 +50,15 @@ export function realtimeDeliverySuite(adapter: RedisAdapterName): void {
   ): Promise<N extends 2 ? [TestUser, TestUser] : [TestUser, TestUser, TestUser]> {
     const list = await Promise.all(Array.from({ length: n }, () => registerUser(api())));
     return list as N extends 2 ? [TestUser, TestUser] : [TestUser, TestUser, TestUser];
+  }
+
+  /** A fan on A who follows a star and a marker, recording every presence change it hears. */
+  async function fanWatchingOnA() {
+    const [fan, star, marker] = await users(3);
+    await api().put(`/api/users/${star.id}/follow`).set(fan.auth).expect(200);
+    await api().put(`/api/users/${marker.id}/follow`).set(fan.auth).expect(200);
+    const fanOnA = await clients.connect(fan.token, { url: A });
+    return { star, marker, fanOnA, heard: record<Change>(fanOnA, 'presence:changed') };
   }
 
   it('then /health on each instance reports the adapter in force', async () => {
@@ -125,13 +136,7 @@ export function realtimeDeliverySuite(adapter: RedisAdapterName): void {
   });
 
   it('then presence changes cross instances: online at the first device anywhere, offline after the last', async () => {
-    const [fan, star, marker] = await users(3);
-    await api().put(`/api/users/${star.id}/follow`).set(fan.auth).expect(200);
-    await api().put(`/api/users/${marker.id}/follow`).set(fan.auth).expect(200);
-    const fanOnA = await clients.connect(fan.token, { url: A });
-    const heard = record<Change>(fanOnA, 'presence:changed');
-    const is = (user: TestUser, online: boolean) => (c: Change) =>
-      c.userId === user.id && c.online === online;
+    const { star, marker, fanOnA, heard } = await fanWatchingOnA();
 
     const online = nextEvent<Change>(fanOnA, 'presence:changed', { where: is(star, true) });
     const starOnB = await clients.connect(star.token, { url: B });
@@ -163,13 +168,7 @@ export function realtimeDeliverySuite(adapter: RedisAdapterName): void {
   });
 
   it('then first devices on both instances at once make one "online", and last devices at once one "offline"', async () => {
-    const [fan, star, marker] = await users(3);
-    await api().put(`/api/users/${star.id}/follow`).set(fan.auth).expect(200);
-    await api().put(`/api/users/${marker.id}/follow`).set(fan.auth).expect(200);
-    const fanOnA = await clients.connect(fan.token, { url: A });
-    const heard = record<Change>(fanOnA, 'presence:changed');
-    const is = (user: TestUser, online: boolean) => (c: Change) =>
-      c.userId === user.id && c.online === online;
+    const { star, marker, fanOnA, heard } = await fanWatchingOnA();
 
     const online = nextEvent<Change>(fanOnA, 'presence:changed', { where: is(star, true) });
     const devices = await Promise.all([
