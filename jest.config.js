@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
+  // staging tests need nginx: `npm run test:staging` (jest.staging.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '/tests/staging/'],
   // SWC strips types without a TypeScript API, so the test transform does not depend on
   // the compiler version (TypeScript 7 ships no JS API for ts-jest); `tsc` type-checks in the build.
   transform: {
