@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { startDatabases } from './databases/start-databases';
 import { percentileRows, percentileSpec, writeChart } from './report/write-chart';
+import { type ServerProcess, startServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--clients 200] [--round-trips 2000]
 
@@ -13,25 +13,6 @@ Runs our built server and a bare Socket.IO server (scripts/bench/baseline-server
 in one run, drives both with the same socket.io-client, and prints our figure, the baseline's and
 the ratio: connect latency, ack round trip, and memory per open connection. Writes a chart to
 bench-results/bench-ack-latency.svg.`;
-
-interface Proc {
-  url: string;
-  child: ChildProcess;
-}
-
-async function spawnServer(script: string, env: NodeJS.ProcessEnv): Promise<Proc> {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 /** Resident memory of a process, from /proc (Linux), in KiB. */
 function rssKiB(pid: number): number {
@@ -88,13 +69,15 @@ export async function main(args: string[]): Promise<number> {
   const mongo = new URL(dbs.mongoUrl);
   mongo.pathname = `/bench_${randomBytes(4).toString('hex')}`;
   const dist = join(__dirname);
-  const procs: Proc[] = [];
+  const procs: ServerProcess[] = [];
   const sockets: Socket[] = [];
   try {
-    const baseline = await spawnServer(join(dist, 'bench', 'baseline-server.js'), { PATH: process.env.PATH });
+    const baseline = await startServerProcess(
+      { INSTANCE_ID: 'baseline' },
+      { script: join(dist, 'bench', 'baseline-server.js'), waitReady: false },
+    );
     procs.push(baseline);
-    const ours = await spawnServer(join(dist, '..', 'backend', 'server.js'), {
-      PATH: process.env.PATH,
+    const ours = await startServerProcess({
       NODE_ENV: 'test',
       PORT: '0',
       LOG_LEVEL: 'info',

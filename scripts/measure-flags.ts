@@ -1,61 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { ChildService } from './databases/child-service';
 import { startRedisServer } from './databases/redis-server';
 import { startDatabases } from './databases/start-databases';
 import { writeChart } from './report/write-chart';
-
-const SERVER_JS = join(__dirname, '..', 'backend', 'server.js');
-
-interface Instance {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
+import { type ServerProcess, startServerProcess } from './servers/server-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startInstance(env: Record<string, string>, name: string): Promise<Instance> {
-  const child = spawn(process.execPath, [SERVER_JS], {
-    env: { PATH: process.env.PATH, ...env, INSTANCE_ID: name, PORT: '0', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    out = (out + c.toString()).slice(-20000);
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    out = (out + c.toString()).slice(-20000);
-  });
-  const deadline = Date.now() + 30_000;
-  let port: number | undefined;
-  while (!port) {
-    const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-    if (m) port = Number(m[1]);
-    else if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`${name} did not start:\n${out}`);
-    else await sleep(20);
-  }
-  const url = `http://127.0.0.1:${port}`;
-  while ((await fetch(`${url}/health/ready`).catch(() => undefined))?.status !== 200) {
-    if (Date.now() > deadline) throw new Error(`${name} not ready:\n${out}`);
-    await sleep(20);
-  }
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 interface Probed {
   flags: Record<string, unknown>;
@@ -116,11 +67,11 @@ export async function main(args: string[]): Promise<number> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     NODE_ENV: 'development',
   };
-  const instances: Instance[] = [];
+  const instances: ServerProcess[] = [];
   try {
-    instances.push(await startInstance(env, 'measure-a'));
-    instances.push(await startInstance(env, 'measure-b'));
-    const [a, b] = instances as [Instance, Instance];
+    instances.push(await startServerProcess({ ...env, INSTANCE_ID: 'measure-a' }));
+    instances.push(await startServerProcess({ ...env, INSTANCE_ID: 'measure-b' }));
+    const [a, b] = instances as [ServerProcess, ServerProcess];
     log(`instances: ${a.url} ${b.url}; redis 127.0.0.1:${redisPort}; ${dbs.mongoKind}`);
 
     const propagation: number[] = [];

@@ -1,24 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
-import { freePort } from './databases/free-port';
 import { startDatabases } from './databases/start-databases';
 import { type ChartSpec, writeChart } from './report/write-chart';
+import { type ServerProcess, startServerProcess } from './servers/server-process';
 import { main as verifyPresence } from './verify-presence';
 
-const ROOT = resolve(__dirname, '..', '..');
 const USAGE = `usage: node scripts/run.mjs presence-churn [--instances 3] [--users 60] [--seconds 15] [--percent 50]
 
 A multi-instance shadow-read run: starts N real server processes in dual-write with shadow
 reads on (redisReadPercent --percent), connects and disconnects users' devices across them at
 random while asking who is online, then runs verify:presence against the cluster.`;
 
-interface Instance {
-  url: string;
-  child: ChildProcess;
-}
+type Instance = Pick<ServerProcess, 'url' | 'stop'>;
 
 interface Sample {
   second: number;
@@ -93,27 +87,6 @@ function consistencySpec(samples: Sample[]): ChartSpec {
   };
 }
 
-async function startInstance(env: NodeJS.ProcessEnv, id: string): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'backend', 'server.js')], {
-    env: { ...env, PORT: String(port), INSTANCE_ID: id },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${id} did not become ready`);
-}
-
 async function register(url: string, i: number): Promise<{ id: string; token: string }> {
   const name = `churn${i}_${randomBytes(3).toString('hex')}`;
   const res = await fetch(`${url}/api/auth/register`, {
@@ -162,7 +135,7 @@ export async function main(args: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     MONGO_URL: mongo.toString(),
     REDIS_URL: dbs.redisUrl,
     REDIS_KEY_PREFIX: prefix,
@@ -181,7 +154,8 @@ export async function main(args: string[]): Promise<number> {
   const instances: Instance[] = [];
   const sockets = new Set<Socket>();
   try {
-    for (let i = 0; i < Number(values.instances); i++) instances.push(await startInstance(env, `churn-${i}`));
+    for (let i = 0; i < Number(values.instances); i++)
+      instances.push(await startServerProcess({ ...env, INSTANCE_ID: `churn-${i}` }));
     const users: Array<{ id: string; token: string }> = [];
     for (let i = 0; i < Number(values.users); i++) users.push(await register(instances[0]!.url, i));
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
@@ -226,16 +200,7 @@ export async function main(args: string[]): Promise<number> {
     return await verifyPresence(['--redis-url', dbs.redisUrl!, '--prefix', prefix, '--token', adminToken]);
   } finally {
     for (const s of sockets) s.disconnect();
-    await Promise.all(
-      instances.map(
-        (i) =>
-          new Promise((r) => {
-            if (i.child.exitCode !== null) return r(undefined);
-            i.child.once('exit', r);
-            i.child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(instances.map((i) => i.stop()));
     await dbs.stop();
   }
 }
