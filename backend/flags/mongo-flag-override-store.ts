@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { isDuplicateKey } from '../infra/mongo';
 import type { FlagAuditModel } from './flag-audit-model';
 import type { FlagOverrideModel } from './flag-override-model';
 import type {
@@ -8,7 +9,6 @@ import type {
   FlagOverrideStore,
 } from './flag-override-store';
 
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
 const MAX_ATTEMPTS = 20;
 
 /**
@@ -57,7 +57,7 @@ export class MongoFlagOverrideStore implements FlagOverrideStore {
     } catch (err) {
       // the document exists with a version >= ours (the upsert's insert collided), or a
       // concurrent first insert won: apply only if ours is still the newer change
-      if (!isDuplicate(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
       await this.models.overrides.updateOne(newer, { $set });
     }
     return record;
@@ -93,7 +93,7 @@ export class MongoFlagOverrideStore implements FlagOverrideStore {
         });
         return version;
       } catch (err) {
-        if (!isDuplicate(err) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!isDuplicateKey(err) || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
   }

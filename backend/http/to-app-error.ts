@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { isDuplicateKey } from '../infra/mongo';
 import { AppError, ConflictError, UnavailableError, ValidationError } from './app-error';
 
 interface HttpishError {
@@ -26,7 +27,7 @@ export function toAppError(err: unknown): AppError {
       Object.values(err.errors).map((x) => ({ path: x.path, message: x.message })),
     );
   if (err instanceof mongoose.Error.StrictModeError) return new ValidationError(err.message);
-  if (e.code === 11000) return new ConflictError('Already exists');
+  if (isDuplicateKey(err)) return new ConflictError('Already exists');
   if (isDatabaseUnavailable(err)) return new UnavailableError('Database unavailable, try again');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
     return new AppError(e.status, 'BAD_REQUEST', 'Bad request');

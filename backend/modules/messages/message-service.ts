@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/app-error';
+import { isDuplicateKey } from '../../infra/mongo';
 import {
   afterCursor,
   decodeCursor,
@@ -52,7 +53,6 @@ export interface SendOrigin {
 
 const PREVIEW_CHARS = 200;
 const oid = (id: string) => new Types.ObjectId(id);
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 /**
  * Direct messages, shared by `POST /api/messages` and the `message:send` event. Order of

@@ -1,5 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import type { Logger } from '../../infra/logger';
+import { isDuplicateKey } from '../../infra/mongo';
 import { afterCursor, decodeCursor, newestFirst, toPage } from '../../pagination/page-cursor';
 import type { Activity, ActivitySink } from '../activity/activity-sink';
 import type { Notifier } from '../notifier/notifier';
@@ -153,7 +154,7 @@ export class NotificationService implements ActivitySink {
     } catch (err) {
       // Two first-ever notifications racing on two instances: both upsert, the unique index
       // lets one insert, and the other's retry finds the document and increments it.
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
       await update();
     }
   }

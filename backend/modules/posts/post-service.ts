@@ -2,6 +2,7 @@ import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { ForbiddenError, NotFoundError } from '../../http/app-error';
 import type { Logger } from '../../infra/logger';
+import { isDuplicateKey } from '../../infra/mongo';
 import {
   afterCursor,
   decodeCursor,
@@ -110,7 +111,7 @@ export class PostService {
       await this.deps.likes.create({ post: post._id, user: new Types.ObjectId(userId) });
       created = true;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     if (created) {
       await this.deps.posts.updateOne({ _id: post._id }, { $inc: { likesCount: 1 } });

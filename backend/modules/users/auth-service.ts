@@ -1,4 +1,5 @@
 import { ConflictError, UnauthorizedError } from '../../http/app-error';
+import { isDuplicateKey } from '../../infra/mongo';
 import type { PasswordHasher } from './password-hasher';
 import type { TokenService } from './token-service';
 import { type PublicUser, toPublicUser, type UserModel } from './user-model';
@@ -33,7 +34,7 @@ export class AuthService {
       return { user, token: this.deps.tokens.sign(user.id) };
     } catch (err) {
       // The unique indexes decide, so two concurrent sign-ups for one name cannot both win.
-      if ((err as { code?: number }).code === 11000) {
+      if (isDuplicateKey(err)) {
         // MongoDB names the index in keyPattern; FerretDB does not, so ask which one is taken.
         const key =
           Object.keys((err as { keyPattern?: object }).keyPattern ?? {})[0] ??

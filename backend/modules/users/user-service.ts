@@ -1,6 +1,7 @@
 import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { NotFoundError, ValidationError } from '../../http/app-error';
+import { isDuplicateKey } from '../../infra/mongo';
 import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
 import type { ActivitySink } from '../activity/activity-sink';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
@@ -81,7 +82,7 @@ export class UserService {
       });
       created = true;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     if (created) {
       await Promise.all([
