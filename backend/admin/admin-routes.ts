@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ValidationError } from '../errors/app-error';
 import type { FlagAdmin } from '../flags/flag-admin';
-import { ValidationError } from '../http/app-error';
-import { parseInput } from '../http/parse-input';
-import { adminActor } from '../http/require-admin';
 import type { InstanceInfo } from '../instances/instance-heartbeat';
+import { parseInput } from '../validation/parse-input';
+import { adminActor } from './admin-actor';
 
 // `enabled` is the seed apps' form for booleans; `value` is the general one. Exactly one.
 const setFlagBody = z

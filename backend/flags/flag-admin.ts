@@ -1,5 +1,5 @@
 import { type FlagDefinition, type FlagName, features, isFlagName } from '../config/features';
-import { NotFoundError, ValidationError } from '../http/app-error';
+import { NotFoundError, ValidationError } from '../errors/app-error';
 import type { FlagAuditEntry, FlagOverrideStore } from './flag-override-store';
 import type { FlagDescription, LiveFlags } from './live-flags';
 

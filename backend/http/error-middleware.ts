@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { NotFoundError } from '../errors/app-error';
+import { toAppError } from '../errors/to-app-error';
 import type { Logger } from '../infra/logger';
-import { NotFoundError } from './app-error';
-import { toAppError } from './to-app-error';
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`Route ${req.method} ${req.path}`));

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
+import { NotFoundError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Metrics } from '../infra/metrics';
-import { NotFoundError } from './app-error';
 
 /** GET /metrics: Prometheus text while metrics.enabled is on; a 404 as if absent when off. */
 export function metricsRoute(deps: {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AppError, ForbiddenError, UnauthorizedError } from './app-error';
+import { ForbiddenError, UnauthorizedError } from '../errors/app-error';
 import { bearerToken } from './require-auth';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -14,15 +14,8 @@ export function requireAdmin(adminToken: string | undefined): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) return next(new UnauthorizedError('Admin token required'));
-    if (!expected)
-      return next(new AppError(403, 'FORBIDDEN', 'Admin API is disabled (ADMIN_TOKEN is not set)'));
+    if (!expected) return next(new ForbiddenError('Admin API is disabled (ADMIN_TOKEN is not set)'));
     if (!timingSafeEqual(digest(token), expected)) return next(new ForbiddenError('Wrong admin token'));
     next();
   };
-}
-
-/** For an admin actor name in audit entries: never the token itself. */
-export function adminActor(req: { headers: Record<string, unknown> }): string {
-  const who = req.headers['x-admin-user'];
-  return typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? who : 'admin';
 }

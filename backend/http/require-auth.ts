@@ -1,14 +1,6 @@
 import type { RequestHandler } from 'express';
-import { UnauthorizedError } from './app-error';
-
-declare global {
-  namespace Express {
-    interface Request {
-      /** set by requireAuth; routes behind it can rely on it */
-      auth?: { userId: string };
-    }
-  }
-}
+import { UnauthorizedError } from '../errors/app-error';
+import '../modules/users/user-id-of';
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -16,6 +8,7 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** Sets req.auth for the routes behind it; they read it with userIdOf (modules/users/user-id-of.ts). */
 export function requireAuth(verify: (token: string) => { userId: string }): RequestHandler {
   return (req, _res, next) => {
     const token = bearerToken(req.headers.authorization);
@@ -23,10 +16,4 @@ export function requireAuth(verify: (token: string) => { userId: string }): Requ
     req.auth = verify(token);
     next();
   };
-}
-
-/** The authenticated user's id; only call behind requireAuth. */
-export function userIdOf(req: { auth?: { userId: string } }): string {
-  if (!req.auth) throw new UnauthorizedError();
-  return req.auth.userId;
 }

@@ -1,5 +1,5 @@
 import { type Redis, ReplyError } from 'ioredis';
-import { UnavailableError } from '../http/app-error';
+import { UnavailableError } from '../errors/app-error';
 import {
   BreakerOpenError,
   type BreakerState,

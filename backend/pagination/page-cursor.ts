@@ -1,5 +1,5 @@
 import mongoose, { Types } from 'mongoose';
-import { ValidationError } from '../http/app-error';
+import { ValidationError } from '../errors/app-error';
 
 export interface PageCursor {
   createdAt: Date;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { objectId } from '../http/parse-input';
 import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
 import type { MessageService } from '../modules/messages/message-service';
 import type { Notifier } from '../modules/notifier/notifier';
+import { objectId } from '../validation/object-id';
 import type { OnEvent } from './socket-events';
 
 const typingInput = z.object({ recipientId: objectId, typing: z.boolean() });

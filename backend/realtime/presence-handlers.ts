@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { objectId } from '../http/parse-input';
 import type { PresenceStore } from '../presence/presence-store';
+import { objectId } from '../validation/object-id';
 import type { OnEvent } from './socket-events';
 
 export const PRESENCE_QUERY_MAX = 100;

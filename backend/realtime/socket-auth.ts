@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { toAppError } from '../http/to-app-error';
+import { toAppError } from '../errors/to-app-error';
 import type { RecoveredPacketHold } from './recovered-packet-hold';
 
 export const userRoom = (userId: string) => `user:${userId}`;

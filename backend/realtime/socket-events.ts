@@ -1,10 +1,10 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError } from '../http/app-error';
-import { parseInput } from '../http/parse-input';
-import { toAppError } from '../http/to-app-error';
+import { AppError, RateLimitedError } from '../errors/app-error';
+import { toAppError } from '../errors/to-app-error';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import { parseInput } from '../validation/parse-input';
 import type { TokenBucket } from './event-rate-limit';
 
 export type Ack = (response: object) => void;
@@ -78,7 +78,7 @@ export function eventGate(socket: Socket, bucket: TokenBucket, deps: EventDeps) 
     if (!bucket.take()) {
       deps.metrics.rateLimited.inc({ limiter: 'socket' });
       deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
-      answer(ack, failure(new AppError(429, 'RATE_LIMITED', 'Too many events')), deps.logger);
+      answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
       return;
     }
     if (!known) {

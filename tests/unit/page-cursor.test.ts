@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { AppError } from '../../backend/http/app-error';
+import { AppError } from '../../backend/errors/app-error';
 import { decodeCursor, encodeCursor, toPage } from '../../backend/pagination/page-cursor';
 
 describe('When a page cursor round-trips', () => {

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
-import { AppError, NotFoundError } from '../../backend/http/app-error';
-import { toAppError } from '../../backend/http/to-app-error';
+import { AppError, NotFoundError } from '../../backend/errors/app-error';
+import { toAppError } from '../../backend/errors/to-app-error';
 
 describe('When an error is mapped for a client', () => {
   it('then AppErrors pass through', () => {

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { UnauthorizedError } from '../../backend/http/app-error';
+import { UnauthorizedError } from '../../backend/errors/app-error';
 import { createTokenService } from '../../backend/modules/users/token-service';
 
 const opts = { secret: 's'.repeat(40), expiresIn: '1h', issuer: 'social-scale' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectId } from '../../http/parse-input';
+import { objectId } from '../../validation/object-id';
 import { MESSAGE_MAX_CHARS } from './message-model';
 
 const clientId = z.string().regex(/^[\w.:-]{1,64}$/, '1–64 characters of letters, digits, _ . : -');

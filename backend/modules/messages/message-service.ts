@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
-import { ConflictError, NotFoundError, ValidationError } from '../../http/app-error';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import {
   afterCursor,
@@ -10,6 +10,7 @@ import {
   type Page,
   toPage,
 } from '../../pagination/page-cursor';
+import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../activity/activity-sink';
 import type { Notifier } from '../notifier/notifier';
 import type { UserModel } from '../users/user-model';
@@ -110,10 +111,7 @@ export class MessageService {
     return { message, created: true };
   }
 
-  async listConversations(
-    userId: string,
-    page: { cursor?: string | undefined; limit: number },
-  ): Promise<Page<PublicConversation>> {
+  async listConversations(userId: string, page: PageRequest): Promise<Page<PublicConversation>> {
     const rows = await this.conversationsQuery(userId, page).lean();
     const hasMore = rows.length > page.limit;
     const pageRows = hasMore ? rows.slice(0, page.limit) : rows;
@@ -138,7 +136,7 @@ export class MessageService {
   }
 
   /** Unexecuted, for verify-indexes: the user's conversations, most recent first. */
-  conversationsQuery(userId: string, page: { cursor?: string | undefined; limit: number }) {
+  conversationsQuery(userId: string, page: PageRequest) {
     const cursor = decodeCursor(page.cursor);
     return this.deps.conversations
       .find({
@@ -157,7 +155,7 @@ export class MessageService {
   }
 
   /** Unexecuted, for verify-indexes: one conversation's messages, newest first. */
-  messagesQuery(conversationId: Types.ObjectId, page: { cursor?: string | undefined; limit: number }) {
+  messagesQuery(conversationId: Types.ObjectId, page: PageRequest) {
     return this.deps.messages
       .find({ conversation: conversationId, ...afterCursor(decodeCursor(page.cursor)) })
       .sort(newestFirst)
@@ -167,7 +165,7 @@ export class MessageService {
   async listMessages(
     userId: string,
     conversationId: string,
-    page: { cursor?: string | undefined; limit: number },
+    page: PageRequest,
   ): Promise<Page<PublicMessage>> {
     const conversation = await this.participantOf(userId, conversationId);
     const rows = await this.messagesQuery(conversation._id, page).lean();

@@ -1,6 +1,8 @@
 import { Router } from 'express';
-import { idParams, pageQuery, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { pageQuery } from '../../pagination/page-request';
+import { idParams } from '../../validation/object-id';
+import { parseInput } from '../../validation/parse-input';
+import { userIdOf } from '../users/user-id-of';
 import { sendMessageInput } from './message-inputs';
 import type { MessageService } from './message-service';
 

@@ -2,6 +2,7 @@ import mongoose, { Types } from 'mongoose';
 import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../infra/mongo';
 import { afterCursor, decodeCursor, newestFirst, toPage } from '../../pagination/page-cursor';
+import type { PageRequest } from '../../pagination/page-request';
 import type { Activity, ActivitySink } from '../activity/activity-sink';
 import type { Notifier } from '../notifier/notifier';
 import type { UserModel } from '../users/user-model';
@@ -82,7 +83,7 @@ export class NotificationService implements ActivitySink {
 
   async list(
     userId: string,
-    page: { cursor?: string | undefined; limit: number; unread?: boolean | undefined },
+    page: PageRequest & { unread?: boolean | undefined },
   ): Promise<NotificationPage> {
     const rows = await this.listQuery(userId, page).lean();
     const result = toPage(rows, page.limit, toPublicNotification);
@@ -94,10 +95,7 @@ export class NotificationService implements ActivitySink {
   }
 
   /** Unexecuted, for verify-indexes: newest first, optionally unread only. */
-  listQuery(
-    userId: string,
-    page: { cursor?: string | undefined; limit: number; unread?: boolean | undefined },
-  ) {
+  listQuery(userId: string, page: PageRequest & { unread?: boolean | undefined }) {
     return this.deps.notifications
       .find({
         user: oid(userId),

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { objectId, pageQuery, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { pageQuery } from '../../pagination/page-request';
+import { objectId } from '../../validation/object-id';
+import { parseInput } from '../../validation/parse-input';
+import { userIdOf } from '../users/user-id-of';
 import type { NotificationService } from './notification-service';
 
 const listQuery = pageQuery.extend({

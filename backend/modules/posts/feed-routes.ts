@@ -1,6 +1,7 @@
 import { Router } from 'express';
-import { pageQuery, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { pageQuery } from '../../pagination/page-request';
+import { parseInput } from '../../validation/parse-input';
+import { userIdOf } from '../users/user-id-of';
 import type { PostService } from './post-service';
 
 export function feedRoutes(deps: { posts: PostService }): Router {

@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
-import { ForbiddenError, NotFoundError } from '../../http/app-error';
+import { ForbiddenError, NotFoundError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../infra/mongo';
 import {
@@ -11,6 +11,7 @@ import {
   type Page,
   toPage,
 } from '../../pagination/page-cursor';
+import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../activity/activity-sink';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
@@ -41,11 +42,6 @@ export interface PublicReply {
   author: AuthorSummary;
   text: string;
   createdAt: string;
-}
-
-export interface PageRequest {
-  cursor?: string | undefined;
-  limit: number;
 }
 
 const inIds = (ids: Types.ObjectId[]) => mongoose.trusted({ $in: ids });

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { idParams, pageQuery, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { pageQuery } from '../../pagination/page-request';
+import { idParams } from '../../validation/object-id';
+import { parseInput } from '../../validation/parse-input';
+import { userIdOf } from '../users/user-id-of';
 import type { PostService } from './post-service';
 
 const textBody = z.strictObject({ text: z.string().trim().min(1).max(500) });

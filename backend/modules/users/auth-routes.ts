@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { parseInput } from '../../validation/parse-input';
 import type { AuthService } from './auth-service';
+import { userIdOf } from './user-id-of';
 
 export const usernameSchema = z
   .string()

@@ -1,4 +1,4 @@
-import { ConflictError, UnauthorizedError } from '../../http/app-error';
+import { ConflictError, UnauthorizedError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import type { PasswordHasher } from './password-hasher';
 import type { TokenService } from './token-service';

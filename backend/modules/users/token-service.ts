@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { UnauthorizedError } from '../../http/app-error';
+import { UnauthorizedError } from '../../errors/app-error';
 
 export interface TokenService {
   sign(userId: string): string;

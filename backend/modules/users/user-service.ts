@@ -1,8 +1,9 @@
 import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
-import { NotFoundError, ValidationError } from '../../http/app-error';
+import { NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
+import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../activity/activity-sink';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
@@ -121,17 +122,11 @@ export class UserService {
     ]);
   }
 
-  listFollowers(
-    userId: string,
-    page: { cursor?: string | undefined; limit: number },
-  ): Promise<Page<PublicUser>> {
+  listFollowers(userId: string, page: PageRequest): Promise<Page<PublicUser>> {
     return this.listEdges('followee', 'follower', userId, page);
   }
 
-  listFollowing(
-    userId: string,
-    page: { cursor?: string | undefined; limit: number },
-  ): Promise<Page<PublicUser>> {
+  listFollowing(userId: string, page: PageRequest): Promise<Page<PublicUser>> {
     return this.listEdges('follower', 'followee', userId, page);
   }
 
@@ -185,11 +180,7 @@ export class UserService {
   }
 
   /** Unexecuted, for verify-indexes: followers are edges by followee, following by follower. */
-  edgesQuery(
-    by: 'follower' | 'followee',
-    userId: string,
-    page: { cursor?: string | undefined; limit: number },
-  ) {
+  edgesQuery(by: 'follower' | 'followee', userId: string, page: PageRequest) {
     return this.deps.follows
       .find({ [by]: new Types.ObjectId(userId), ...afterCursor(decodeCursor(page.cursor)) })
       .sort(newestFirst)
@@ -200,7 +191,7 @@ export class UserService {
     by: 'follower' | 'followee',
     other: 'follower' | 'followee',
     userId: string,
-    page: { cursor?: string | undefined; limit: number },
+    page: PageRequest,
   ): Promise<Page<PublicUser>> {
     await this.mustExist(userId);
     const edges = await this.edgesQuery(by, userId, page).lean();

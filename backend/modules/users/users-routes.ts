@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { idParams, pageQuery, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { pageQuery } from '../../pagination/page-request';
+import { idParams } from '../../validation/object-id';
+import { parseInput } from '../../validation/parse-input';
 import type { PostService } from '../posts/post-service';
+import { userIdOf } from './user-id-of';
 import type { UserService } from './user-service';
 
 const idOrUsernameParams = z.object({ idOrUsername: z.string().min(1).max(30) });

@@ -45,6 +45,11 @@ export class ConflictError extends AppError {
     super(409, 'CONFLICT', message, details);
   }
 }
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests') {
+    super(429, 'RATE_LIMITED', message);
+  }
+}
 export class UnavailableError extends AppError {
   constructor(message = 'Service unavailable') {
     super(503, 'UNAVAILABLE', message);

@@ -1,11 +1,11 @@
 import type { Request, RequestHandler } from 'express';
 import { MemoryStore, type RateLimitRequestHandler, rateLimit } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
+import { RateLimitedError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
 import type { RedisGuard } from '../infra/guarded-redis';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
-import { AppError } from './app-error';
 import { FailoverRateLimitStore } from './failover-rate-limit-store';
 import { redisSendCommand } from './redis-send-command';
 
@@ -44,7 +44,7 @@ export function createRateLimits(deps: {
       legacyHeaders: false,
       handler: ((_req, _res, next) => {
         deps.metrics.rateLimited.inc({ limiter: name });
-        next(new AppError(429, 'RATE_LIMITED', 'Too many requests; retry after the time in Retry-After'));
+        next(new RateLimitedError('Too many requests; retry after the time in Retry-After'));
       }) as RequestHandler,
     };
     const memory = rateLimit({ ...common, store: new MemoryStore() });
