@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
 import { createRedisClient } from './infra/redis';
-import { type Realtime, startRealtime } from './realtime/io';
 import { createSocketAdapter } from './realtime/socket-adapter';
+import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 
 export interface RunningServer {

@@ -1,4 +1,4 @@
-import type { RedisGuard } from '../infra/guarded-redis';
+import type { RedisGuard } from '../infra/redis-guard';
 import type { Cache } from './cache';
 
 // One DEL per this many keys: a feed fan-out can invalidate thousands, and one huge command

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type FlagName, type FlagSource, type FlagValues, readFlagsFromEnv } from './features';
+import { flagsNeedingRedisUrl } from './redis-requirements';
 
 type Env = Record<string, string | undefined>;
 
@@ -117,7 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     else if (e.JWT_SECRET.length < 32 || DEV_SECRET_HINTS.includes(e.JWT_SECRET.toLowerCase()))
       problems.push('JWT_SECRET: use at least 32 random characters in production');
   }
-  const needsRedis = flagsNeedingRedis(flags.values);
+  const needsRedis = flagsNeedingRedisUrl(flags.values);
   if (!e.REDIS_URL && needsRedis.length > 0)
     problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis`);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -165,16 +166,6 @@ export function loadConfig(env: Env = process.env): Config {
     flags: flags.values,
     flagSources: flags.sources,
   };
-}
-
-/** Flags whose value cannot be served without Redis (no fallback exists for them). */
-export function flagsNeedingRedis(flags: FlagValues): string[] {
-  const out: string[] = [];
-  if (flags['socket.adapter'] !== 'memory') out.push(`socket.adapter=${flags['socket.adapter']}`);
-  if (flags['presence.mode'] !== 'memory') out.push(`presence.mode=${flags['presence.mode']}`);
-  if (flags['rateLimit.store'] === 'redis') out.push('rateLimit.store=redis');
-  if (flags['cache.enabled']) out.push('cache.enabled');
-  return out;
 }
 
 /** Test and script helper: a config from defaults plus overrides, validated the same way. */

@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config/config';
-import type { RedisGuard } from '../infra/guarded-redis';
+import { refuseWithoutRedis } from '../config/redis-requirements';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { RedisGuard } from '../infra/redis-guard';
 import { FlagAdmin } from './flag-admin';
 import { getFlagAuditModel } from './flag-audit-model';
 import { getFlagOverrideModel } from './flag-override-model';
 import { FlagSync } from './flag-sync';
 import { LiveFlags } from './live-flags';
 import { MongoFlagOverrideStore } from './mongo-flag-override-store';
-import { refuseWithoutRedis } from './redis-fallbacks';
 
 /**
  * Wires the flags capability: overrides in Mongo, loaded before this resolves (so an instance

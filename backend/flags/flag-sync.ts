@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { RedisGuard } from '../infra/guarded-redis';
 import type { Logger } from '../infra/logger';
+import type { RedisGuard } from '../infra/redis-guard';
 import type { RefreshTrigger } from './live-flags';
 
 interface ChangeNotice {

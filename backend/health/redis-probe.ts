@@ -1,6 +1,6 @@
+import { flagsWithoutRedisFallback } from '../config/redis-requirements';
 import type { FlagReader } from '../flags/flag-reader';
-import { redisFeaturesWithoutFallback } from '../flags/redis-fallbacks';
-import type { RedisGuard } from '../infra/guarded-redis';
+import type { RedisGuard } from '../infra/redis-guard';
 import type { HealthProbes } from './health-service';
 
 /**
@@ -9,7 +9,7 @@ import type { HealthProbes } from './health-service';
  */
 export function redisProbe(guard: RedisGuard, flags: FlagReader): NonNullable<HealthProbes['redis']> {
   return async () => {
-    const hasFallback = redisFeaturesWithoutFallback(flags.snapshot()).length === 0;
+    const hasFallback = flagsWithoutRedisFallback(flags.snapshot()).length === 0;
     try {
       const latencyMs = await guard.ping();
       return {

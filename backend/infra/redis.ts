@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger';
 
 /**
- * The three roles of shared/ARCHITECTURE.md:
+ * Three roles, each with the options its job needs:
  * - fail-fast: cache, presence, rate limits. No offline queue and a short command timeout,
  *   so a Redis outage turns into a quick error the caller falls back from, never a hang.
  * - adapter: Socket.IO adapter pub/sub and streams. Library defaults; never a command

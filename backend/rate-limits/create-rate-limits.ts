@@ -3,9 +3,9 @@ import { MemoryStore, type RateLimitRequestHandler, rateLimit } from 'express-ra
 import { RedisStore } from 'rate-limit-redis';
 import { RateLimitedError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
-import type { RedisGuard } from '../infra/guarded-redis';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { RedisGuard } from '../infra/redis-guard';
 import { FailoverRateLimitStore } from './failover-rate-limit-store';
 import { redisSendCommand } from './redis-send-command';
 

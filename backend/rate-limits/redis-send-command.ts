@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisGuard } from '../infra/guarded-redis';
+import type { RedisGuard } from '../infra/redis-guard';
 
 type Reply = boolean | number | string | Array<boolean | number | string>;
 

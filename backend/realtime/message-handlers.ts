@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
 import type { MessageService } from '../modules/messages/message-service';
-import type { Notifier } from '../modules/notifier/notifier';
+import type { Notifier } from '../ports/notifier';
 import { objectId } from '../validation/object-id';
 import type { OnEvent } from './socket-events';
 

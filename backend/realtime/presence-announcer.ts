@@ -1,8 +1,8 @@
 import { KeyedSerializer } from '../infra/keyed-serializer';
 import type { Logger } from '../infra/logger';
-import type { Notifier } from '../modules/notifier/notifier';
+import type { Notifier } from '../ports/notifier';
+import type { AnnouncedPresence } from '../presence/announced-presence';
 import type { PresenceStore } from '../presence/presence-store';
-import type { AnnouncedPresence } from './announced-presence';
 
 export interface PresenceAnnouncerDeps {
   presence: PresenceStore;

@@ -5,7 +5,7 @@ import { toAppError } from '../errors/to-app-error';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
 import { parseInput } from '../validation/parse-input';
-import type { TokenBucket } from './event-rate-limit';
+import type { TokenBucket } from './token-bucket';
 
 export type Ack = (response: object) => void;
 

@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import type { Logger } from '../infra/logger';
-import type { Notifier } from '../modules/notifier/notifier';
+import type { Notifier } from '../ports/notifier';
 import { userRoom } from './socket-auth';
 
 /**

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { RecordingNotifier } from '../../backend/modules/notifier/recording-notifier';
+import { RecordingNotifier } from '../../backend/ports/recording-notifier';
 import { registerUser, type TestUser } from '../support/api-users';
 import { createTestApp, type TestApp } from '../support/test-app';
 

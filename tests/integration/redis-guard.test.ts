@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { BreakerState } from '../../backend/infra/circuit-breaker';
-import { RedisGuard, RedisUnavailableError } from '../../backend/infra/guarded-redis';
 import { closeRedis, createRedisClient } from '../../backend/infra/redis';
+import { RedisGuard, RedisUnavailableError } from '../../backend/infra/redis-guard';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { waitFor } from '../support/wait-for';
 

@@ -3,9 +3,9 @@ import { CacheAside, type CacheAsideOptions } from '../../backend/cache/cache-as
 import { RedisCache } from '../../backend/cache/redis-cache';
 import type { FlagValues } from '../../backend/config/features';
 import type { StaticFlags } from '../../backend/flags/static-flags';
-import { RedisGuard } from '../../backend/infra/guarded-redis';
 import { createMetrics, type Metrics } from '../../backend/infra/metrics';
 import { closeRedis } from '../../backend/infra/redis';
+import { RedisGuard } from '../../backend/infra/redis-guard';
 import { failFastClient, freshPrefix, presenceFlags, silentLogger } from './presence-stores';
 
 export interface CacheKit {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { closeRedis } from '../../backend/infra/redis';
-import type { AnnouncedPresence } from '../../backend/realtime/announced-presence';
-import { MemoryAnnouncedPresence } from '../../backend/realtime/memory-announced-presence';
-import { RedisAnnouncedPresence } from '../../backend/realtime/redis-announced-presence';
+import type { AnnouncedPresence } from '../../backend/presence/announced-presence';
+import { MemoryAnnouncedPresence } from '../../backend/presence/memory-announced-presence';
+import { RedisAnnouncedPresence } from '../../backend/presence/redis-announced-presence';
 import { startRedisServer } from '../../scripts/databases/redis-server';
 import { failFastClient, freshPrefix, silentLogger } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';

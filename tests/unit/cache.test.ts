@@ -1,7 +1,7 @@
 import { NoCache } from '../../backend/cache/no-cache';
 import { RedisCache } from '../../backend/cache/redis-cache';
-import { RedisGuard, RedisUnavailableError } from '../../backend/infra/guarded-redis';
 import { closeRedis, createRedisClient } from '../../backend/infra/redis';
+import { RedisGuard, RedisUnavailableError } from '../../backend/infra/redis-guard';
 import { freePort } from '../../scripts/databases/free-port';
 import { cacheKit } from '../support/cache-kit';
 import { silentLogger } from '../support/presence-stores';

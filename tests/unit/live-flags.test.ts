@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { readFlagsFromEnv } from '../../backend/config/features';
+import { refuseWithoutRedis } from '../../backend/config/redis-requirements';
 import { FlagAdmin } from '../../backend/flags/flag-admin';
 import { LiveFlags } from '../../backend/flags/live-flags';
 import { MemoryFlagOverrideStore } from '../../backend/flags/memory-flag-override-store';
-import { refuseWithoutRedis } from '../../backend/flags/redis-fallbacks';
 import { resolveFlag } from '../../backend/flags/resolve-flag';
 
 const logger = pino({ level: 'silent' });

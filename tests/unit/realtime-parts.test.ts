@@ -1,8 +1,8 @@
 import { KeyedSerializer } from '../../backend/infra/keyed-serializer';
-import { LateBoundNotifier } from '../../backend/modules/notifier/late-bound-notifier';
-import { RecordingNotifier } from '../../backend/modules/notifier/recording-notifier';
-import { TokenBucket } from '../../backend/realtime/event-rate-limit';
+import { LateBoundNotifier } from '../../backend/ports/late-bound-notifier';
+import { RecordingNotifier } from '../../backend/ports/recording-notifier';
 import { originAllowed } from '../../backend/realtime/origin-check';
+import { TokenBucket } from '../../backend/realtime/token-bucket';
 
 describe('When services emit before, while and after the socket server is attached', () => {
   it('then only emits made while attached reach it', () => {

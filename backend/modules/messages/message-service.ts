@@ -11,8 +11,8 @@ import {
   toPage,
 } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { ActivitySink } from '../activity/activity-sink';
-import type { Notifier } from '../notifier/notifier';
+import type { ActivitySink } from '../../ports/activity-sink';
+import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
 import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
 import type { MessageDoc, MessageModel } from './message-model';

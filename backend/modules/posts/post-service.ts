@@ -12,7 +12,7 @@ import {
   toPage,
 } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { ActivitySink } from '../activity/activity-sink';
+import type { ActivitySink } from '../../ports/activity-sink';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';

@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { ActivitySink } from '../activity/activity-sink';
+import type { ActivitySink } from '../../ports/activity-sink';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
 import { type PublicUser, toPublicUser, type UserModel } from './user-model';

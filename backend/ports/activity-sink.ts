@@ -19,6 +19,3 @@ export type Activity =
 export interface ActivitySink {
   record(activity: Activity): Promise<void>;
 }
-
-/** Used until a notification service is wired in, and by tests that do not look at activity. */
-export const ignoreActivity: ActivitySink = { record: async () => {} };

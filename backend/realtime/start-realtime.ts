@@ -1,19 +1,19 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { MemoryAnnouncedPresence } from '../presence/memory-announced-presence';
+import { RedisAnnouncedPresence } from '../presence/redis-announced-presence';
 import type { Services } from '../services';
-import { TokenBucket } from './event-rate-limit';
-import { MemoryAnnouncedPresence } from './memory-announced-presence';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
 import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
-import { RedisAnnouncedPresence } from './redis-announced-presence';
 import type { SocketAdapter } from './socket-adapter';
 import { type SocketData, socketAuth } from './socket-auth';
 import { eventGate, eventRegistrar } from './socket-events';
 import { SocketNotifier } from './socket-notifier';
 import { registerSyncHandler } from './sync-handler';
+import { TokenBucket } from './token-bucket';
 
 /** Large enough for any event of the contract (a 2,000-character message is ~8 kB of UTF-8). */
 export const MAX_PACKET_BYTES = 64 * 1024;
