@@ -2,8 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
-import { createRedisClient } from './infra/redis';
-import { createSocketAdapter } from './realtime/socket-adapter';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 
@@ -28,14 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   http.headersTimeout = 66_000;
   // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
   // needs a restart, so it is read once, here.
-  const { redisUrl } = config;
-  const adapter = createSocketAdapter(services.flags.get('socket.adapter'), {
-    redisClient: redisUrl
-      ? (name) => createRedisClient(redisUrl, 'adapter', services.logger, name)
-      : undefined,
-    keyPrefix: config.redisKeyPrefix,
-    logger: services.logger,
-  });
+  const adapter = services.socketAdapter();
   const realtime = startRealtime(http, services, adapter);
   services.health.setProbe('socket', () => ({
     status: adapter.connected() ? 'ok' : 'fail',

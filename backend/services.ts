@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Cache } from './cache/cache';
 import { CacheAside } from './cache/cache-aside';
@@ -17,7 +16,7 @@ import { closeMongo, connectMongo } from './infra/mongo';
 import { observeMongoCommands } from './infra/mongo-metrics';
 import { closeRedis, createRedisClient } from './infra/redis';
 import { RedisGuard } from './infra/redis-guard';
-import { InstanceHeartbeat, type InstanceInfo, listInstances } from './instances/instance-heartbeat';
+import type { InstanceHeartbeat, InstanceInfo } from './instances/instance-heartbeat';
 import { getConversationModel } from './modules/messages/conversation-model';
 import { getMessageModel } from './modules/messages/message-model';
 import { MessageService } from './modules/messages/message-service';
@@ -38,30 +37,22 @@ import { UserService } from './modules/users/user-service';
 import type { ActivitySink } from './ports/activity-sink';
 import { LateBoundNotifier } from './ports/late-bound-notifier';
 import type { AnnouncedPresence } from './presence/announced-presence';
-import { DualWritePresenceStore } from './presence/dual-write-presence-store';
-import { MemoryAnnouncedPresence } from './presence/memory-announced-presence';
-import { MemoryPresenceStore } from './presence/memory-presence-store';
-import { freshInstanceIds, PresenceReaper } from './presence/presence-reaper';
+import { createPresence } from './presence/create-presence';
 import type { PresenceStore } from './presence/presence-store';
-import { RedisAnnouncedPresence } from './presence/redis-announced-presence';
-import { RedisPresenceStore } from './presence/redis-presence-store';
-import { ShadowTally } from './presence/shadow-tally';
-import { SwitchingPresenceStore } from './presence/switching-presence-store';
+import type { ShadowTally } from './presence/shadow-tally';
 import { createRateLimits, type RateLimits } from './rate-limits/create-rate-limits';
+import { createSocketAdapter, type SocketAdapter } from './realtime/socket-adapter';
 
 /**
  * The composition root: the one place that picks implementations and wires them.
- * Everything below receives what it uses; nothing else constructs clients.
+ * Everything below receives what it uses; nothing else constructs clients. Each capability's
+ * create-* factory (flags, presence, rate limits) does its own wiring from the clients handed in.
  */
 export interface Services {
   config: Config;
   logger: Logger;
   mongo: Connection;
-  /** fail-fast client (cache, presence, rate limits); undefined without REDIS_URL */
-  redis: Redis | undefined;
   flags: FlagReader;
-  /** the fail-fast client behind its circuit breaker: run Redis commands through it */
-  redisGuard: RedisGuard | undefined;
   /** overrides, audit and change propagation behind /admin/flags */
   flagAdmin: FlagAdmin;
   /** live instances (from heartbeats; just this one without Redis) */
@@ -91,6 +82,11 @@ export interface Services {
   heartbeat: InstanceHeartbeat | undefined;
   /** users who lost devices when this instance reaped a dead one (no-op without Redis) */
   onPresenceReaped(listener: (userIds: string[]) => void): () => void;
+  /**
+   * The Socket.IO adapter flag socket.adapter names, with its own Redis clients; server.ts
+   * calls it once (the flag needs a restart) and the realtime server closes it.
+   */
+  socketAdapter(): SocketAdapter;
   /** current flag values, as /health/features reports them */
   features(): Record<string, unknown>;
   /** closes clients in reverse order of creation */
@@ -123,9 +119,8 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   const closers: Array<() => Promise<void>> = [() => closeMongo(mongo)];
   const metrics = createMetrics();
   observeMongoCommands(mongo, metrics);
-  const redis = config.redisUrl
-    ? createRedisClient(config.redisUrl, 'fail-fast', logger, 'fail-fast')
-    : undefined;
+  const { redisUrl } = config;
+  const redis = redisUrl ? createRedisClient(redisUrl, 'fail-fast', logger, 'fail-fast') : undefined;
   if (redis) closers.push(() => closeRedis(redis));
   const redisGuard = redis && new RedisGuard(redis, { logger, metrics });
   if (redisGuard) {
@@ -133,8 +128,8 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     if (!(await redisGuard.waitUntilReady(2000)))
       logger.warn('redis not reachable at start; running degraded');
   }
-  const flagSubscriber = config.redisUrl
-    ? createRedisClient(config.redisUrl, 'subscriber', logger, 'flag-subscriber')
+  const flagSubscriber = redisUrl
+    ? createRedisClient(redisUrl, 'subscriber', logger, 'flag-subscriber')
     : undefined;
   if (flagSubscriber) closers.push(() => closeRedis(flagSubscriber));
   const liveFlags = await createLiveFlags({
@@ -147,81 +142,8 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   closers.push(async () => liveFlags.stop());
   const flags = liveFlags.flags;
 
-  const presenceMemory = new MemoryPresenceStore();
-  const presenceTally = new ShadowTally();
-  const presenceRedis =
-    redis && redisGuard
-      ? new RedisPresenceStore({
-          redis,
-          prefix: config.redisKeyPrefix,
-          instanceId: config.instanceId,
-          // through the breaker: while Redis is away presence answers from memory at once
-          call: (op) => redisGuard.run(() => op()),
-        })
-      : undefined;
-  const presence = new SwitchingPresenceStore({
-    memory: presenceMemory,
-    redisBacked:
-      presenceRedis &&
-      new DualWritePresenceStore({
-        memory: presenceMemory,
-        redis: presenceRedis,
-        flags,
-        metrics,
-        tally: presenceTally,
-        logger,
-      }),
-    flags,
-    logger,
-  });
-  presence.start();
-  let heartbeat: InstanceHeartbeat | undefined;
-  let onPresenceReaped: Services['onPresenceReaped'] = () => () => {};
-  if (redis && presenceRedis) {
-    const beats = config.instances;
-    heartbeat = new InstanceHeartbeat({
-      redis,
-      prefix: config.redisKeyPrefix,
-      instanceId: config.instanceId,
-      version: config.version,
-      logger,
-      stats: () => ({ connections: presenceMemory.size, flagVersion: flags.version }),
-      intervalMs: beats.heartbeatIntervalMs,
-      ttlSeconds: beats.heartbeatTtlSeconds,
-    });
-    const reaper = new PresenceReaper({
-      store: presenceRedis,
-      liveInstanceIds: freshInstanceIds(
-        () => listInstances(redis, config.redisKeyPrefix),
-        Math.min(beats.heartbeatTtlSeconds * 1000, beats.heartbeatIntervalMs * 2.5),
-      ),
-      intervalMs: config.presence.reapIntervalMs,
-      logger,
-      afterSweep: () => presence.checkDrift(),
-    });
-    onPresenceReaped = (listener) => reaper.onReaped(listener);
-    // At start this purges a previous incarnation's stale entries; after an outage it
-    // backfills. Beat first, so no reaper takes our fresh entries for a dead instance's.
-    let beating = false;
-    const onReady = () =>
-      void heartbeat!.beat().then(
-        () => {
-          if (!beating) heartbeat!.start();
-          beating = true;
-          return presence.sync('redis ready');
-        },
-        () => {},
-      );
-    redis.on('ready', onReady);
-    if (redis.status === 'ready') onReady();
-    reaper.start();
-    closers.push(async () => {
-      redis.off('ready', onReady);
-      reaper.stop();
-      await presence.stop();
-      await heartbeat!.stop();
-    });
-  }
+  const presence = createPresence({ config, flags, metrics, logger, redis: redisGuard });
+  closers.push(() => presence.stop());
 
   const notifier = new LateBoundNotifier();
   const notifications = new NotificationService({
@@ -250,9 +172,6 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     activity,
   });
   const sync = new SyncService({ messages, notifications });
-  const announcedPresence: AnnouncedPresence = redis
-    ? new RedisAnnouncedPresence({ redis, prefix: config.redisKeyPrefix, logger })
-    : new MemoryAnnouncedPresence();
   const health = new HealthService({
     mongo,
     readiness,
@@ -265,18 +184,9 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     config,
     logger,
     mongo,
-    redis,
     flags,
-    redisGuard,
     flagAdmin: liveFlags.admin,
-    instances: async () => {
-      if (redisGuard) return redisGuard.run((r) => listInstances(r, config.redisKeyPrefix));
-      const startedAt = new Date(Date.now() - process.uptime() * 1000).toISOString();
-      const self = { id: config.instanceId, startedAt, lastSeen: new Date().toISOString() };
-      return [
-        { ...self, version: config.version, connections: presenceMemory.size, flagVersion: flags.version },
-      ];
-    },
+    instances: () => presence.instances(),
     rateLimits: createRateLimits({
       settings: config.rateLimit,
       flags,
@@ -296,11 +206,17 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     notifications,
     sync,
     notifier,
-    announcedPresence,
-    presence,
-    presenceTally,
-    heartbeat,
-    onPresenceReaped,
+    announcedPresence: presence.announced,
+    presence: presence.store,
+    presenceTally: presence.tally,
+    heartbeat: presence.heartbeat,
+    onPresenceReaped: (listener) => presence.onReaped(listener),
+    socketAdapter: () =>
+      createSocketAdapter(flags.get('socket.adapter'), {
+        redisClient: redisUrl ? (name) => createRedisClient(redisUrl, 'adapter', logger, name) : undefined,
+        keyPrefix: config.redisKeyPrefix,
+        logger,
+      }),
     features: () => flags.snapshot(),
     close: async () => {
       for (const close of closers.reverse()) await close();

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../infra/logger';
 import type { AnnouncedPresence } from './announced-presence';
 import { MemoryAnnouncedPresence } from './memory-announced-presence';
+import type { RedisCall } from './redis-presence-store';
 
 /**
  * Only online users have a record (unknown = offline, as in the memory ledger), so the keys
@@ -22,15 +23,25 @@ export class RedisAnnouncedPresence implements AnnouncedPresence {
   private readonly local = new MemoryAnnouncedPresence();
   private warned = false;
 
-  constructor(private readonly deps: { redis: Redis; prefix: string; logger: Logger; ttlSeconds?: number }) {}
+  constructor(
+    private readonly deps: {
+      redis: Redis;
+      prefix: string;
+      logger: Logger;
+      ttlSeconds?: number;
+      /** the circuit breaker plugs in here (default: call Redis directly) */
+      call?: RedisCall;
+    },
+  ) {}
 
   async flip(userId: string, online: boolean): Promise<boolean> {
     const localChanged = await this.local.flip(userId, online);
     const k = key(this.deps.prefix, userId);
     try {
-      const previous = online
-        ? await this.deps.redis.set(k, '1', 'EX', this.deps.ttlSeconds ?? TTL_SECONDS, 'GET')
-        : await this.deps.redis.getdel(k);
+      const { redis, call = (op) => op() } = this.deps;
+      const previous = await call(() =>
+        online ? redis.set(k, '1', 'EX', this.deps.ttlSeconds ?? TTL_SECONDS, 'GET') : redis.getdel(k),
+      );
       this.warned = false;
       return online ? previous === null : previous !== null;
     } catch (err) {

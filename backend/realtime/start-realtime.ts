@@ -1,7 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { MemoryAnnouncedPresence } from '../presence/memory-announced-presence';
-import { RedisAnnouncedPresence } from '../presence/redis-announced-presence';
 import type { Services } from '../services';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
@@ -31,7 +29,7 @@ export type RealtimeServices = Pick<
   | 'messages'
   | 'sync'
   | 'notifier'
-  | 'redis'
+  | 'announcedPresence'
   | 'onPresenceReaped'
 >;
 
@@ -81,9 +79,7 @@ export function startRealtime(
 
   const announcer = new PresenceAnnouncer({
     presence: services.presence,
-    announced: services.redis
-      ? new RedisAnnouncedPresence({ redis: services.redis, prefix: config.redisKeyPrefix, logger })
-      : new MemoryAnnouncedPresence(),
+    announced: services.announcedPresence,
     followerIds: (id) => services.users.followerIds(id),
     notifier: services.notifier,
     graceMs: config.realtime.presenceGraceMs,

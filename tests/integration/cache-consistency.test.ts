@@ -1,4 +1,7 @@
+import type { Redis } from 'ioredis';
+import { closeRedis } from '../../backend/infra/redis';
 import { registerUser, type TestUser } from '../support/api-users';
+import { failFastClient } from '../support/presence-stores';
 import { sumSamples } from '../support/scrape-metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { testRedisUrl } from '../support/test-env';
@@ -7,14 +10,20 @@ import { waitFor } from '../support/wait-for';
 // One instance with the cache on: every write that changes a cached profile or feed is seen by
 // the next read (read-your-writes), while the reads in between are served from the cache.
 let t: TestApp;
+// the test's own client, to look at what the cache left in Redis
+let redis: Redis;
 beforeAll(async () => {
+  redis = await failFastClient(testRedisUrl());
   t = await createTestApp({
     USE_CACHE: 'true',
     REDIS_URL: testRedisUrl(),
     REDIS_KEY_PREFIX: `cc${Date.now().toString(36)}:`,
   });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await closeRedis(redis);
+  await t.close();
+});
 
 const lookups = async (cache: string, result: string) =>
   sumSamples((await t.http.get('/metrics')).text, 'cache_requests_total', { cache, result });
@@ -106,9 +115,7 @@ describe('When posts are written and deleted', () => {
     await t.http.delete(`/api/posts/${second}`).set(author.auth).expect(204);
     // deleted from Redis, not merely healed on the next read
     for (const u of [author, ...followers])
-      expect(
-        await t.services.redis!.get(`${t.services.config.redisKeyPrefix}cache:feed:v1:${u.id}`),
-      ).toBeNull();
+      expect(await redis.get(`${t.services.config.redisKeyPrefix}cache:feed:v1:${u.id}`)).toBeNull();
     for (const u of [author, ...followers]) expect((await feed(u)).posts.map((p) => p.id)).toEqual([first]);
   });
 
