@@ -1,6 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { loadConfig } from '../backend/config/config';
+import { getConversationModel } from '../backend/modules/messages/conversation-model';
+import { getMessageModel } from '../backend/modules/messages/message-model';
+import {
+  conversationsQuery,
+  createdAfterQuery as messageSyncQuery,
+  messagesQuery,
+} from '../backend/modules/messages/message-queries';
+import { getNotificationModel } from '../backend/modules/notifications/notification-model';
+import {
+  listQuery,
+  createdAfterQuery as notificationSyncQuery,
+} from '../backend/modules/notifications/notification-queries';
+import { getPostModel } from '../backend/modules/posts/post-model';
+import { authorPostsQuery, feedQuery } from '../backend/modules/posts/post-queries';
+import { getFollowModel } from '../backend/modules/users/follow-model';
+import { getUserModel } from '../backend/modules/users/user-model';
+import { edgesQuery, followingIdsQuery, loginQuery } from '../backend/modules/users/user-queries';
 import { createServices, type Services } from '../backend/services';
 import { startDatabases } from './databases/start-databases';
 import { type IndexKey, indexServes, queryShapes } from './indexes/index-coverage';
@@ -12,8 +29,16 @@ interface CheckedQuery {
   query: any;
 }
 
-/** The exact queries the services run, built by the services themselves. */
+/** The exact queries the services run, from the query builders they run them through. */
 function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
+  const m = {
+    users: getUserModel(s.mongo),
+    follows: getFollowModel(s.mongo),
+    posts: getPostModel(s.mongo),
+    messages: getMessageModel(s.mongo),
+    conversations: getConversationModel(s.mongo),
+    notifications: getNotificationModel(s.mongo),
+  };
   const page = { limit: 20 };
   const lastPost = { createdAt: new Date(), _id: new Types.ObjectId() };
   const cursor = Buffer.from(`${lastPost.createdAt.getTime()}.${lastPost._id.toHexString()}`).toString(
@@ -21,24 +46,24 @@ function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
   );
   const authors = [ids.a, ids.b, ids.c].map((id) => new Types.ObjectId(id));
   return [
-    { name: 'feed (first page)', query: s.posts.feedQuery(authors, page) },
-    { name: 'feed (next page)', query: s.posts.feedQuery(authors, { ...page, cursor }) },
-    { name: 'profile posts', query: s.posts.authorPostsQuery(ids.a, page) },
-    { name: 'followers', query: s.users.edgesQuery('followee', ids.a, page) },
-    { name: 'following', query: s.users.edgesQuery('follower', ids.a, page) },
-    { name: 'feed fan-in ids', query: s.users.followingIdsQuery(ids.a) },
-    { name: 'login by username', query: s.auth.loginQuery('verify_a') },
-    { name: 'login by email', query: s.auth.loginQuery('verify_a@example.test') },
-    { name: 'conversations', query: s.messages.conversationsQuery(ids.a, page) },
-    { name: 'conversations (next)', query: s.messages.conversationsQuery(ids.a, { ...page, cursor }) },
+    { name: 'feed (first page)', query: feedQuery(m.posts, authors, page) },
+    { name: 'feed (next page)', query: feedQuery(m.posts, authors, { ...page, cursor }) },
+    { name: 'profile posts', query: authorPostsQuery(m.posts, ids.a, page) },
+    { name: 'followers', query: edgesQuery(m.follows, 'followee', ids.a, page) },
+    { name: 'following', query: edgesQuery(m.follows, 'follower', ids.a, page) },
+    { name: 'feed fan-in ids', query: followingIdsQuery(m.follows, ids.a) },
+    { name: 'login by username', query: loginQuery(m.users, 'verify_a') },
+    { name: 'login by email', query: loginQuery(m.users, 'verify_a@example.test') },
+    { name: 'conversations', query: conversationsQuery(m.conversations, ids.a, page) },
+    { name: 'conversations (next)', query: conversationsQuery(m.conversations, ids.a, { ...page, cursor }) },
     {
       name: 'conversation page',
-      query: s.messages.messagesQuery(new Types.ObjectId(ids.conversation), page),
+      query: messagesQuery(m.messages, new Types.ObjectId(ids.conversation), page),
     },
-    { name: 'sync messages', query: s.messages.createdAfterQuery(ids.a, new Date(0), 200) },
-    { name: 'notifications', query: s.notifications.listQuery(ids.b, page) },
-    { name: 'unread notifications', query: s.notifications.listQuery(ids.b, { ...page, unread: true }) },
-    { name: 'sync notifications', query: s.notifications.createdAfterQuery(ids.b, new Date(0), 200) },
+    { name: 'sync messages', query: messageSyncQuery(m.messages, ids.a, new Date(0), 200) },
+    { name: 'notifications', query: listQuery(m.notifications, ids.b, page) },
+    { name: 'unread notifications', query: listQuery(m.notifications, ids.b, { ...page, unread: true }) },
+    { name: 'sync notifications', query: notificationSyncQuery(m.notifications, ids.b, new Date(0), 200) },
   ];
 }
 

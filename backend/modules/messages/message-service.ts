@@ -2,38 +2,20 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
-import {
-  afterCursor,
-  decodeCursor,
-  encodeCursor,
-  newestFirst,
-  type Page,
-  toPage,
-} from '../../pagination/page-cursor';
+import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
 import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
 import type { MessageDoc, MessageModel } from './message-model';
-
-export interface PublicMessage {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  recipientId: string;
-  text: string;
-  clientId: string;
-  createdAt: string;
-}
-
-export interface PublicConversation {
-  id: string;
-  otherUser: { id: string; username: string; name: string };
-  lastMessage: { id: string; senderId: string; text: string; createdAt: string } | null;
-  unreadCount: number;
-  updatedAt: string;
-}
+import { conversationsQuery, createdAfterQuery, messagesQuery } from './message-queries';
+import {
+  type PublicConversation,
+  type PublicMessage,
+  toPublicConversation,
+  toPublicMessage,
+} from './message-view';
 
 export interface SendInput {
   recipientId: string;
@@ -112,7 +94,7 @@ export class MessageService {
   }
 
   async listConversations(userId: string, page: PageRequest): Promise<Page<PublicConversation>> {
-    const rows = await this.conversationsQuery(userId, page).lean();
+    const rows = await conversationsQuery(this.deps.conversations, userId, page).lean();
     const hasMore = rows.length > page.limit;
     const pageRows = hasMore ? rows.slice(0, page.limit) : rows;
     const others = pageRows.map((c) => otherParticipant(c, userId));
@@ -135,40 +117,13 @@ export class MessageService {
     };
   }
 
-  /** Unexecuted, for verify-indexes: the user's conversations, most recent first. */
-  conversationsQuery(userId: string, page: PageRequest) {
-    const cursor = decodeCursor(page.cursor);
-    return this.deps.conversations
-      .find({
-        participants: oid(userId),
-        ...(cursor
-          ? {
-              $or: [
-                { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
-                { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
-              ],
-            }
-          : {}),
-      })
-      .sort({ lastMessageAt: -1, _id: -1 })
-      .limit(page.limit + 1);
-  }
-
-  /** Unexecuted, for verify-indexes: one conversation's messages, newest first. */
-  messagesQuery(conversationId: Types.ObjectId, page: PageRequest) {
-    return this.deps.messages
-      .find({ conversation: conversationId, ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1);
-  }
-
   async listMessages(
     userId: string,
     conversationId: string,
     page: PageRequest,
   ): Promise<Page<PublicMessage>> {
     const conversation = await this.participantOf(userId, conversationId);
-    const rows = await this.messagesQuery(conversation._id, page).lean();
+    const rows = await messagesQuery(this.deps.messages, conversation._id, page).lean();
     return toPage(rows, page.limit, toPublicMessage);
   }
 
@@ -197,19 +152,7 @@ export class MessageService {
 
   /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
   async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<MessageDoc[]> {
-    return this.createdAfterQuery(userId, since, limit, upTo).lean();
-  }
-
-  /** Unexecuted, for verify-indexes: the user's messages either way, oldest first (sync). */
-  createdAfterQuery(userId: string, since: Date, limit: number, upTo?: Date) {
-    const me = oid(userId);
-    return this.deps.messages
-      .find({
-        $or: [{ recipient: me }, { sender: me }],
-        createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
-      })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1);
+    return createdAfterQuery(this.deps.messages, userId, since, limit, upTo).lean();
   }
 
   private async participantOf(userId: string, conversationId: string): Promise<ConversationDoc> {
@@ -279,42 +222,4 @@ export class MessageService {
 
 function otherParticipant(c: ConversationDoc, userId: string): Types.ObjectId {
   return c.participants.find((p) => !p.equals(userId)) ?? c.participants[0]!;
-}
-
-function mapValue<V>(m: Map<string, V> | Record<string, V> | undefined, key: string): V | undefined {
-  if (!m) return undefined;
-  return m instanceof Map ? m.get(key) : m[key];
-}
-
-export function toPublicMessage(m: MessageDoc): PublicMessage {
-  return {
-    id: m._id.toHexString(),
-    conversationId: m.conversation.toHexString(),
-    senderId: m.sender.toHexString(),
-    recipientId: m.recipient.toHexString(),
-    text: m.text,
-    clientId: m.clientId,
-    createdAt: m.createdAt.toISOString(),
-  };
-}
-
-function toPublicConversation(
-  c: ConversationDoc,
-  userId: string,
-  otherUser: PublicConversation['otherUser'],
-): PublicConversation {
-  return {
-    id: c._id.toHexString(),
-    otherUser,
-    lastMessage: c.lastMessage
-      ? {
-          id: c.lastMessage.id.toHexString(),
-          senderId: c.lastMessage.sender.toHexString(),
-          text: c.lastMessage.text,
-          createdAt: c.lastMessage.createdAt.toISOString(),
-        }
-      : null,
-    unreadCount: mapValue(c.unread, userId) ?? 0,
-    updatedAt: c.lastMessageAt.toISOString(),
-  };
 }

@@ -1,32 +1,15 @@
 import mongoose, { Types } from 'mongoose';
 import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../infra/mongo';
-import { afterCursor, decodeCursor, newestFirst, toPage } from '../../pagination/page-cursor';
+import { toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Activity, ActivitySink } from '../../ports/activity-sink';
 import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
-import type { NotificationDoc, NotificationKind, NotificationModel } from './notification-model';
+import type { NotificationDoc, NotificationModel } from './notification-model';
+import { createdAfterQuery, listQuery } from './notification-queries';
+import { type NotificationPage, type PublicNotification, toPublicNotification } from './notification-view';
 import type { UnreadCounterModel } from './unread-counter-model';
-
-export interface PublicNotification {
-  id: string;
-  kind: NotificationKind;
-  actor: { id: string; username: string; name: string };
-  postId?: string;
-  replyId?: string;
-  conversationId?: string;
-  messageId?: string;
-  text?: string;
-  read: boolean;
-  createdAt: string;
-}
-
-export interface NotificationPage {
-  notifications: PublicNotification[];
-  unreadCount: number;
-  nextCursor: string | null;
-}
 
 const PREVIEW_CHARS = 120;
 const oid = (id: string) => new Types.ObjectId(id);
@@ -85,25 +68,13 @@ export class NotificationService implements ActivitySink {
     userId: string,
     page: PageRequest & { unread?: boolean | undefined },
   ): Promise<NotificationPage> {
-    const rows = await this.listQuery(userId, page).lean();
+    const rows = await listQuery(this.deps.notifications, userId, page).lean();
     const result = toPage(rows, page.limit, toPublicNotification);
     return {
       notifications: result.items,
       unreadCount: await this.unreadCount(userId),
       nextCursor: result.nextCursor,
     };
-  }
-
-  /** Unexecuted, for verify-indexes: newest first, optionally unread only. */
-  listQuery(userId: string, page: PageRequest & { unread?: boolean | undefined }) {
-    return this.deps.notifications
-      .find({
-        user: oid(userId),
-        ...(page.unread ? { read: false } : {}),
-        ...afterCursor(decodeCursor(page.cursor)),
-      })
-      .sort(newestFirst)
-      .limit(page.limit + 1);
   }
 
   /**
@@ -130,18 +101,7 @@ export class NotificationService implements ActivitySink {
 
   /** Oldest first after `since` (up to `upTo` when given), at most `limit + 1` rows. */
   async createdAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<NotificationDoc[]> {
-    return this.createdAfterQuery(userId, since, limit, upTo).lean();
-  }
-
-  /** Unexecuted, for verify-indexes: oldest first after `since` (sync). */
-  createdAfterQuery(userId: string, since: Date, limit: number, upTo?: Date) {
-    return this.deps.notifications
-      .find({
-        user: oid(userId),
-        createdAt: mongoose.trusted(upTo ? { $gt: since, $lte: upTo } : { $gt: since }),
-      })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1);
+    return createdAfterQuery(this.deps.notifications, userId, since, limit, upTo).lean();
   }
 
   private async incUnread(userId: string, by: number): Promise<void> {
@@ -156,19 +116,4 @@ export class NotificationService implements ActivitySink {
       await update();
     }
   }
-}
-
-export function toPublicNotification(d: NotificationDoc): PublicNotification {
-  return {
-    id: d._id.toHexString(),
-    kind: d.kind,
-    actor: { id: d.actor.toHexString(), username: d.actorUsername, name: d.actorName },
-    ...(d.post ? { postId: d.post.toHexString() } : {}),
-    ...(d.reply ? { replyId: d.reply.toHexString() } : {}),
-    ...(d.conversation ? { conversationId: d.conversation.toHexString() } : {}),
-    ...(d.message ? { messageId: d.message.toHexString() } : {}),
-    ...(d.text !== undefined ? { text: d.text } : {}),
-    read: d.read,
-    createdAt: d.createdAt.toISOString(),
-  };
 }

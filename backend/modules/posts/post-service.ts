@@ -1,16 +1,9 @@
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../infra/mongo';
-import {
-  afterCursor,
-  decodeCursor,
-  encodeCursor,
-  newestFirst,
-  type Page,
-  toPage,
-} from '../../pagination/page-cursor';
+import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import { feedCacheKey } from '../users/cache-keys';
@@ -18,33 +11,15 @@ import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
 import type { LikeModel } from './like-model';
 import type { PostDoc, PostModel } from './post-model';
+import { authorPostsQuery, feedQuery, inIds, repliesQuery } from './post-queries';
+import {
+  type AuthorSummary,
+  type PublicPost,
+  type PublicReply,
+  toPublicPost,
+  toPublicReply,
+} from './post-view';
 import type { ReplyDoc, ReplyModel } from './reply-model';
-
-export interface AuthorSummary {
-  id: string;
-  username: string;
-  name: string;
-}
-
-export interface PublicPost {
-  id: string;
-  author: AuthorSummary;
-  text: string;
-  likesCount: number;
-  repliesCount: number;
-  likedByMe: boolean;
-  createdAt: string;
-}
-
-export interface PublicReply {
-  id: string;
-  postId: string;
-  author: AuthorSummary;
-  text: string;
-  createdAt: string;
-}
-
-const inIds = (ids: Types.ObjectId[]) => mongoose.trusted({ $in: ids });
 
 /** Cached first feed window: the largest page limit, so one entry serves every limit. */
 export const FEED_WINDOW = 100;
@@ -154,18 +129,14 @@ export class PostService {
 
   async listReplies(postId: string, page: PageRequest): Promise<Page<PublicReply>> {
     const post = await this.mustFind(postId);
-    const rows = await this.deps.replies
-      .find({ post: post._id, ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1)
-      .lean();
+    const rows = await repliesQuery(this.deps.replies, post._id, page).lean();
     const result = toPage(rows, page.limit, (r) => r);
     return { items: await this.presentReplies(result.items), nextCursor: result.nextCursor };
   }
 
   async listByAuthor(authorId: string, viewerId: string, page: PageRequest): Promise<Page<PublicPost>> {
     await this.deps.userService.mustExist(authorId);
-    return this.pageOf(this.authorPostsQuery(authorId, page), viewerId, page);
+    return this.pageOf(authorPostsQuery(this.deps.posts, authorId, page), viewerId, page);
   }
 
   /**
@@ -175,11 +146,13 @@ export class PostService {
    */
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
     if (page.cursor || page.limit > FEED_WINDOW || !this.deps.cache.enabled())
-      return this.pageOf(this.feedQuery(await this.feedAuthors(userId), page), userId, page);
+      return this.pageOf(feedQuery(this.deps.posts, await this.feedAuthors(userId), page), userId, page);
     const key = feedCacheKey(userId);
     const own: { rows?: PostDoc[] } = {};
     const window = await this.deps.cache.getOrLoad<FeedWindow>(key, async () => {
-      const rows = await this.feedQuery(await this.feedAuthors(userId), { limit: FEED_WINDOW }).lean();
+      const rows = await feedQuery(this.deps.posts, await this.feedAuthors(userId), {
+        limit: FEED_WINDOW,
+      }).lean();
       own.rows = rows.slice(0, FEED_WINDOW);
       return { ids: own.rows.map((r) => r._id.toHexString()), more: rows.length > FEED_WINDOW };
     });
@@ -189,7 +162,7 @@ export class PostService {
     if (docs.length < ids.length) {
       // a post of the window is gone without its invalidation (Redis was away): heal the entry
       await this.deps.cache.invalidate([key]);
-      return this.pageOf(this.feedQuery(await this.feedAuthors(userId), page), userId, page);
+      return this.pageOf(feedQuery(this.deps.posts, await this.feedAuthors(userId), page), userId, page);
     }
     const last = docs[docs.length - 1];
     const hasMore = window.ids.length > page.limit || window.more;
@@ -236,24 +209,8 @@ export class PostService {
     }
   }
 
-  /** The feed's query, unexecuted: verify-indexes explains exactly what the service runs. */
-  feedQuery(authorIds: Types.ObjectId[], page: PageRequest) {
-    return this.postsPage({ postedBy: inIds(authorIds) }, page);
-  }
-
-  authorPostsQuery(authorId: string, page: PageRequest) {
-    return this.postsPage({ postedBy: new Types.ObjectId(authorId) }, page);
-  }
-
-  private postsPage(filter: Record<string, unknown>, page: PageRequest) {
-    return this.deps.posts
-      .find({ ...filter, ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1);
-  }
-
   private async pageOf(
-    query: ReturnType<PostService['postsPage']>,
+    query: ReturnType<typeof feedQuery>,
     viewerId: string,
     page: PageRequest,
   ): Promise<Page<PublicPost>> {
@@ -292,29 +249,11 @@ export class PostService {
         .lean(),
     ]);
     const likedSet = new Set(liked.map((l) => l.post.toHexString()));
-    return docs.map((d) => ({
-      id: d._id.toHexString(),
-      author: authors.get(d.postedBy.toHexString()) ?? deletedAuthor(d.postedBy),
-      text: d.text,
-      likesCount: d.likesCount,
-      repliesCount: d.repliesCount,
-      likedByMe: likedSet.has(d._id.toHexString()),
-      createdAt: d.createdAt.toISOString(),
-    }));
+    return docs.map((d) => toPublicPost(d, authors, likedSet.has(d._id.toHexString())));
   }
 
   private async presentReplies(docs: ReplyDoc[]): Promise<PublicReply[]> {
     const authors = await this.authors(docs.map((d) => d.postedBy));
-    return docs.map((d) => ({
-      id: d._id.toHexString(),
-      postId: d.post.toHexString(),
-      author: authors.get(d.postedBy.toHexString()) ?? deletedAuthor(d.postedBy),
-      text: d.text,
-      createdAt: d.createdAt.toISOString(),
-    }));
+    return docs.map((d) => toPublicReply(d, authors));
   }
-}
-
-function deletedAuthor(id: Types.ObjectId): AuthorSummary {
-  return { id: id.toHexString(), username: '[deleted]', name: '' };
 }

@@ -1,7 +1,8 @@
-import type { MessageService, PublicMessage } from '../messages/message-service';
-import { toPublicMessage } from '../messages/message-service';
-import type { NotificationService, PublicNotification } from '../notifications/notification-service';
-import { toPublicNotification } from '../notifications/notification-service';
+import type { MessageService } from '../messages/message-service';
+import { type PublicMessage, toPublicMessage } from '../messages/message-view';
+
+import type { NotificationService } from '../notifications/notification-service';
+import { type PublicNotification, toPublicNotification } from '../notifications/notification-view';
 
 /** Per kind and per call; a client with more to catch up calls again from `until`. */
 export const SYNC_LIMIT = 200;

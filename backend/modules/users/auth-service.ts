@@ -2,7 +2,9 @@ import { ConflictError, UnauthorizedError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import type { PasswordHasher } from './password-hasher';
 import type { TokenService } from './token-service';
-import { type PublicUser, toPublicUser, type UserModel } from './user-model';
+import type { UserModel } from './user-model';
+import { loginQuery } from './user-queries';
+import { type PublicUser, toPublicUser } from './user-view';
 
 export interface RegisterInput {
   username: string;
@@ -46,7 +48,7 @@ export class AuthService {
   }
 
   async login(login: string, password: string): Promise<AuthResult> {
-    const doc = await this.loginQuery(login).lean();
+    const doc = await loginQuery(this.deps.users, login).lean();
     if (!doc) {
       await this.deps.hasher.verifyDummy(password);
       throw new UnauthorizedError('Wrong login or password');
@@ -57,13 +59,6 @@ export class AuthService {
       user: toPublicUser(doc, { withEmail: true }),
       token: this.deps.tokens.sign(doc._id.toHexString()),
     };
-  }
-
-  /** Unexecuted, for verify-indexes: a login is a username or an email, both unique indexes. */
-  loginQuery(login: string) {
-    const key = login.toLowerCase();
-    const filter = key.includes('@') ? { email: key } : { username: key };
-    return this.deps.users.findOne(filter).select('+passwordHash');
   }
 
   async me(userId: string): Promise<PublicUser> {

@@ -2,12 +2,14 @@ import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
-import { afterCursor, decodeCursor, newestFirst, type Page, toPage } from '../../pagination/page-cursor';
+import { type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
-import { type PublicUser, toPublicUser, type UserModel } from './user-model';
+import type { UserModel } from './user-model';
+import { edgesQuery, followingIdsQuery } from './user-queries';
+import { type PublicUser, toPublicUser } from './user-view';
 
 export interface FollowResult {
   following: boolean;
@@ -132,12 +134,8 @@ export class UserService {
 
   /** Ids the user follows; the feed's fan-in set. */
   async followingIds(userId: string): Promise<Types.ObjectId[]> {
-    const rows = await this.followingIdsQuery(userId).lean();
+    const rows = await followingIdsQuery(this.deps.follows, userId).lean();
     return rows.map((r) => r.followee);
-  }
-
-  followingIdsQuery(userId: string) {
-    return this.deps.follows.find({ follower: new Types.ObjectId(userId) }, { followee: 1, _id: 0 });
   }
 
   /**
@@ -161,7 +159,7 @@ export class UserService {
   async *followerIdBatches(userId: string, batchSize = 1000): AsyncGenerator<string[]> {
     let cursor: string | undefined;
     do {
-      const rows = await this.edgesQuery('followee', userId, { cursor, limit: batchSize })
+      const rows = await edgesQuery(this.deps.follows, 'followee', userId, { cursor, limit: batchSize })
         .select({ follower: 1, createdAt: 1 })
         .lean();
       const page = toPage(rows, batchSize, (r) => r.follower.toHexString());
@@ -179,14 +177,6 @@ export class UserService {
     return doc?.followersCount ?? 0;
   }
 
-  /** Unexecuted, for verify-indexes: followers are edges by followee, following by follower. */
-  edgesQuery(by: 'follower' | 'followee', userId: string, page: PageRequest) {
-    return this.deps.follows
-      .find({ [by]: new Types.ObjectId(userId), ...afterCursor(decodeCursor(page.cursor)) })
-      .sort(newestFirst)
-      .limit(page.limit + 1);
-  }
-
   private async listEdges(
     by: 'follower' | 'followee',
     other: 'follower' | 'followee',
@@ -194,7 +184,7 @@ export class UserService {
     page: PageRequest,
   ): Promise<Page<PublicUser>> {
     await this.mustExist(userId);
-    const edges = await this.edgesQuery(by, userId, page).lean();
+    const edges = await edgesQuery(this.deps.follows, by, userId, page).lean();
     const result = toPage(edges, page.limit, (e) => e[other].toHexString());
     const ids = result.items.map((id) => new Types.ObjectId(id));
     const users = await this.deps.users.find({ _id: mongoose.trusted({ $in: ids }) }).lean();
