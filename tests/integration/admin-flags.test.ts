@@ -1,6 +1,7 @@
 import { flagNames } from '../../backend/config/features';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
@@ -212,15 +213,15 @@ describe('When Redis is configured and a restartRequired flag is changed', () =>
   });
 
   it('then /admin/instances lists this instance from its heartbeat', async () => {
-    const deadline = Date.now() + 5000;
-    let ids: string[] = [];
-    while (Date.now() < deadline) {
-      const res = await r.http.get('/admin/instances').set(admin);
-      expect(res.status).toBe(200);
-      ids = res.body.instances.map((i: { id: string }) => i.id);
-      if (ids.includes(r.services.config.instanceId)) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    expect(ids).toContain(r.services.config.instanceId);
+    const listed = (res: { body: { instances?: Array<{ id: string }> } }) =>
+      (res.body.instances ?? []).map((i) => i.id);
+    const res = await waitFor(
+      'this instance in /admin/instances',
+      () => r.http.get('/admin/instances').set(admin),
+      (res) => res.status !== 200 || listed(res).includes(r.services.config.instanceId),
+      5000,
+    );
+    expect(res.status).toBe(200);
+    expect(listed(res)).toContain(r.services.config.instanceId);
   });
 });

@@ -1,6 +1,6 @@
-import { until } from '../support/presence-stores';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -36,11 +36,11 @@ describe('When GET /admin/presence/consistency is called', () => {
     await t.services.presence.add('hal', 'h1');
     await t.services.presence.add('ida', 'i1');
     // read until compared: the start-up sync (when Redis is ready) restarts the tally once
-    const body = await until(async () => {
+    const body = await waitFor('three comparisons', async () => {
       await t.services.presence.isOnline(['hal', 'ida', 'joe']);
       const res = await t.http.get('/admin/presence/consistency').set(admin);
       return res.body.compared >= 3 && res.body;
-    }, 'three comparisons');
+    });
     expect(body.mismatches).toBe(0);
     expect(body.errors).toBe(0);
   });

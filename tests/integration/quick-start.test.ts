@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/databases/free-port';
 import { requestJson } from '../support/http-json';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -79,15 +80,18 @@ describe('When npm start runs with no database configured', () => {
   });
 });
 
-async function waitGroupGone(pgid: number): Promise<boolean> {
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
+/** true once no process of the group is left (signal 0 to the group fails), false after 10 s */
+function waitGroupGone(pgid: number): Promise<boolean> {
+  const groupAlive = () => {
     try {
       process.kill(-pgid, 0);
-    } catch {
       return true;
+    } catch {
+      return false;
     }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+  };
+  return waitFor('the process group to exit', groupAlive, (alive) => !alive, 10_000).then(
+    () => true,
+    () => false,
+  );
 }

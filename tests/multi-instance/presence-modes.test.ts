@@ -8,9 +8,9 @@ import {
   setFlag,
   tallyOf,
 } from '../support/presence-cluster';
-import { until } from '../support/presence-stores';
 import type { ServerProcess } from '../support/server-process';
 import { SocketClients } from '../support/socket-clients';
+import { waitFor } from '../support/wait-for';
 
 // Short heartbeats so the SIGKILL test needs seconds, not half a minute; defaults stay 30 s / 10 s.
 const FAST_BEATS = {
@@ -84,9 +84,9 @@ describe('When presence moves from memory to Redis under live connections', () =
     phone.disconnect();
     // once A has dropped the phone (its removal is then on the wire to Redis, ahead of the
     // next read), the laptop on B still keeps carol online, seen from both
-    await until(
-      async () => (await metricFrom(a, 'socketio_connections', {})) === socketsOnA - 1,
+    await waitFor(
       'A to drop the phone',
+      async () => (await metricFrom(a, 'socketio_connections', {})) === socketsOnA - 1,
     );
     expect(await onlineSeenFrom(onB, [carol.id])).toEqual({ [carol.id]: true });
     expect(await onlineSeenFrom(onA, [carol.id])).toEqual({ [carol.id]: true });
@@ -113,14 +113,14 @@ describe('When presence moves from memory to Redis under live connections', () =
   it('then shadow reads on every instance agree with memory (100 % consistency)', async () => {
     const onA = await clients.connect(watcher.token, { url: a.url });
     const onB = await clients.connect(watcher.token, { url: b.url });
-    await until(
+    await waitFor(
+      'comparisons on both instances',
       async () => {
         await onlineSeenFrom(onA, [bob.id, amy.id, watcher.id]);
         await onlineSeenFrom(onB, [bob.id, amy.id, watcher.id]);
         const [ta, tb] = await Promise.all([tallyOf(a), tallyOf(b)]);
         return ta.compared >= 3 && tb.compared >= 3;
       },
-      'comparisons on both instances',
       10_000,
       100,
     );

@@ -3,10 +3,10 @@ import { startRedisServer } from '../../scripts/databases/redis-server';
 import { main as verifyPresence } from '../../scripts/verify-presence';
 import { type Cluster, startCluster } from '../support/cluster';
 import { eventuallySeen, metricFrom, onlineSeenFrom, registerOn, tallyOf } from '../support/presence-cluster';
-import { until } from '../support/presence-stores';
 import type { ServerProcess } from '../support/server-process';
 import { SocketClients } from '../support/socket-clients';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 // A Redis of this file's own, so killing it touches no other test.
 let redis: ChildService;
@@ -75,14 +75,14 @@ describe('When Redis dies in the middle of dual-write and comes back', () => {
     await eventuallySeen(onB, alice.id, true);
     expect(await onlineSeenFrom(onB, [bob.id])).toEqual({ [bob.id]: false });
 
-    await until(
+    await waitFor(
+      'shadow comparisons on both instances after the backfill',
       async () => {
         await onlineSeenFrom(onA, [alice.id, bob.id, carol.id, watcher.id]);
         await onlineSeenFrom(onB, [alice.id, bob.id, carol.id, watcher.id]);
         const [ta, tb] = await Promise.all([tallyOf(a), tallyOf(b)]);
         return ta.compared >= 4 && tb.compared >= 4;
       },
-      'shadow comparisons on both instances after the backfill',
       20_000,
       100,
     );

@@ -7,6 +7,7 @@ import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
 import { nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { waitFor } from '../support/wait-for';
 
 let redisPort: number;
 let redis: ChildService | undefined;
@@ -34,13 +35,12 @@ interface Pushed {
 
 /** /health is the only signal of the adapter's Redis link: poll it, with a deadline. */
 async function untilSocketCheck(url: string, status: 'ok' | 'fail'): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await requestJson(`${url}/health`);
-    if (res.body.checks.socket.status === status) return;
-    if (Date.now() > deadline) throw new Error(`${url} socket check never became ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    `${url} socket check ${status}`,
+    () => requestJson(`${url}/health`),
+    (res) => res.body.checks.socket.status === status,
+    15_000,
+  );
 }
 
 describe('When Redis restarts under the pub/sub adapter during a message stream', () => {

@@ -1,6 +1,6 @@
-import { realtimeDeliverySuite } from './realtime-delivery.contract';
+import { realtimeDeliveryContract } from '../contracts/realtime-delivery.contract';
 
 describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
   'When sender and recipient are on different instances with socket.adapter=%s',
-  (adapter) => realtimeDeliverySuite(adapter),
+  (adapter) => realtimeDeliveryContract(adapter),
 );

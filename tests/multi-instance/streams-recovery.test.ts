@@ -13,6 +13,7 @@ import {
   socketClient,
 } from '../support/socket-clients';
 import { TEST_JWT_SECRET } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 let cluster: Cluster;
 let A: string;
@@ -44,11 +45,13 @@ const connectionsOn = async (url: string): Promise<number> =>
 
 /** No event says "the server has seen this socket go": poll its count, with a deadline. */
 async function untilConnections(url: string, expected: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while ((await connectionsOn(url)) !== expected) {
-    if (Date.now() > deadline) throw new Error(`${url} did not reach ${expected} connections`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(
+    `${url} to reach ${expected} connections`,
+    () => connectionsOn(url),
+    (n) => n === expected,
+    5000,
+    25,
+  );
 }
 
 let seq = 0;

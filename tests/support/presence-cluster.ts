@@ -1,10 +1,10 @@
 import type { FlagName, FlagValues } from '../../backend/config/features';
 import type { Cluster } from './cluster';
 import { type JsonBody, requestJson } from './http-json';
-import { until } from './presence-stores';
 import type { ServerProcess } from './server-process';
 import { type ClientSocket, request } from './socket-clients';
 import { TEST_ADMIN_TOKEN } from './test-env';
+import { waitFor } from './wait-for';
 
 export interface ClusterUser {
   id: string;
@@ -38,9 +38,9 @@ export async function setFlag<K extends FlagName>(
     cluster.instances
       .filter((i) => i.child.exitCode === null && i.child.signalCode === null)
       .map((i) =>
-        until(
-          async () => (await requestJson(`${i.url}/health/features`)).body.flags?.[flag] === value,
+        waitFor(
           `${flag}=${String(value)} on ${i.instanceId}`,
+          async () => (await requestJson(`${i.url}/health/features`)).body.flags?.[flag] === value,
         ),
       ),
   );
@@ -62,9 +62,9 @@ export function eventuallySeen(
   online: boolean,
   timeoutMs = 10_000,
 ): Promise<true> {
-  return until(
-    async () => (await onlineSeenFrom(socket, [userId]))[userId] === online,
+  return waitFor(
     `${userId} to read ${online ? 'online' : 'offline'}`,
+    async () => (await onlineSeenFrom(socket, [userId]))[userId] === online,
     timeoutMs,
     50,
   );

@@ -42,7 +42,7 @@ export interface PresenceKit {
   close(): Promise<void>;
 }
 
-/** Every presence store wired as services.ts wires them, on one fresh key prefix. */
+/** Every presence store wired as presence/create-presence.ts wires them, on one fresh key prefix. */
 export async function presenceKit(
   redisUrl: string,
   opts: {
@@ -102,22 +102,6 @@ export async function metricValue(
   const { values } = await metric.get();
   const hit = values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
   return hit?.value ?? 0;
-}
-
-/** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
-export async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** a logger whose JSON lines land in `lines`, to assert what was logged */

@@ -1,11 +1,34 @@
-/** Polls until check() holds (there is no event to await across a process boundary). */
+type Probe<T> = () => Promise<T> | T;
+const settled = (value: unknown) => value !== undefined && value !== false;
+
+/**
+ * The one polling helper, for what no event announces (another process's state, a metric, a
+ * timer inside a store). Polls `probe` until `check` holds for its value, or, without a check,
+ * until the value is neither undefined nor false; resolves with that value. A probe that throws
+ * counts as not yet. Times out with `what` and the last value in the message.
+ */
+export function waitFor<T>(
+  what: string,
+  probe: Probe<T | undefined | false>,
+  timeoutMs?: number,
+  intervalMs?: number,
+): Promise<T>;
+export function waitFor<T>(
+  what: string,
+  probe: Probe<T>,
+  check: (value: T) => boolean,
+  timeoutMs?: number,
+  intervalMs?: number,
+): Promise<T>;
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T> | T,
-  check: (value: T) => boolean,
-  timeoutMs = 10_000,
-  intervalMs = 50,
+  probe: Probe<T>,
+  ...rest: [((value: T) => boolean)?, number?, number?] | [number?, number?]
 ): Promise<T> {
+  const [check, timeoutMs = 10_000, intervalMs = 50] =
+    typeof rest[0] === 'function'
+      ? (rest as [(value: T) => boolean, number?, number?])
+      : ([settled, ...rest] as [(value: T) => boolean, number?, number?]);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

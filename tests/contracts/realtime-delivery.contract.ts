@@ -24,7 +24,7 @@ const cid = () => `m${++uniq}-${Date.now()}`;
  * One suite, run against every Redis adapter (the socket.io-redis-adapter test-runner
  * pattern): two real instances, and every event crossing from one to the other.
  */
-export function realtimeDeliverySuite(adapter: RedisAdapterName): void {
+export function realtimeDeliveryContract(adapter: RedisAdapterName): void {
   let cluster: Cluster;
   let A: string;
   let B: string;

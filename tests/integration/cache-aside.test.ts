@@ -1,7 +1,7 @@
 import { jitteredTtl } from '../../backend/cache/cache-aside';
 import { type CacheKit, cacheKit, gate, lookups } from '../support/cache-kit';
-import { until } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 // Cache-aside over the real Redis cache (fail-fast client behind the breaker), as services.ts
 // wires it: no memory cache is shipped, since a per-instance cache could not be invalidated
@@ -166,7 +166,7 @@ describe('When a key is invalidated', () => {
     // B could not know about A's write: its stale fill landed...
     expect(await kit.raw('p:4')).toBe(JSON.stringify('old'));
     // ...and A's second delete removes it
-    await until(async () => (await kit.raw('p:4')) === undefined, 'the delayed second delete', 5000);
+    await waitFor('the delayed second delete', async () => (await kit.raw('p:4')) === undefined, 5000);
   });
 });
 
@@ -238,11 +238,11 @@ describe('When Redis fails', () => {
     expect(aside.pendingInvalidations).toBe(1);
     expect(await aside.getOrLoad('r:1', db.load)).toBe('new');
 
-    await until(() => kit.redis.status === 'end', 'the connection to close');
+    await waitFor('the connection to close', () => kit.redis.status === 'end');
     await kit.redis.connect();
     // still pending: reads bypass the cache rather than answer the stale entry in Redis
     expect(await aside.getOrLoad('r:1', db.load)).toBe('new');
-    await until(() => aside.pendingInvalidations === 0, 'the retried invalidation', 5000);
+    await waitFor('the retried invalidation', () => aside.pendingInvalidations === 0, 5000);
     expect(await kit.raw('r:1')).toBeUndefined();
     expect(await aside.getOrLoad('r:1', db.load)).toBe('new');
     expect(await aside.getOrLoad('r:1', db.load)).toBe('new');

@@ -1,5 +1,5 @@
 import type { Cache } from '../../backend/cache/cache';
-import { until } from '../support/presence-stores';
+import { waitFor } from '../support/wait-for';
 
 export interface CacheSubject {
   cache: Cache;
@@ -61,7 +61,7 @@ export function cacheContract(name: string, make: () => Promise<CacheSubject>): 
     it('When the TTL (fractional seconds) passes, then the entry is gone', async () => {
       await cache.set('short', 'lived', 0.2);
       await cache.set('long', 'lived', 60);
-      await until(async () => (await cache.get('short')) === undefined, 'the short entry to expire', 5000);
+      await waitFor('the short entry to expire', async () => (await cache.get('short')) === undefined, 5000);
       expect(await cache.get('long')).toBe(expected('lived'));
     });
   });

@@ -8,9 +8,9 @@ import {
   metricValue,
   type PresenceKit,
   presenceKit,
-  until,
 } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
 const bucket = (u: string) => rolloutBucket('presence.redisReadPercent', u);
@@ -83,7 +83,7 @@ describe('When presence is in dual-write', () => {
     await kit.dual.isOnline(['user3', 'user4']);
     // the caller already has its answer; the comparison has not run yet
     expect(kit.tally.snapshot().compared).toBe(0);
-    await until(() => kit.tally.snapshot().compared === 2, 'two shadow comparisons');
+    await waitFor('two shadow comparisons', () => kit.tally.snapshot().compared === 2);
     expect(kit.tally.snapshot().mismatches).toBe(0);
     expect(await metricValue(kit.metrics.presenceShadow, { result: 'match' })).toBe(2);
   });
@@ -95,7 +95,7 @@ describe('When presence is in dual-write', () => {
     await kit.redisStore.add('user6', 'a-ghost');
     await kit.dual.count('user5');
     await kit.dual.count('user6');
-    await until(() => kit.tally.snapshot().compared === 2, 'two shadow comparisons');
+    await waitFor('two shadow comparisons', () => kit.tally.snapshot().compared === 2);
     expect(kit.tally.snapshot()).toMatchObject({ compared: 2, mismatches: 1 });
     expect(await metricValue(kit.metrics.presenceShadow, { result: 'mismatch' })).toBe(1);
   });
@@ -122,7 +122,7 @@ describe('When Redis dies under dual-write', () => {
     await kit.dual.add('alice', 's1');
     await kit.dual.add('bob', 's2');
     await redisServer.stop();
-    await until(() => kit.redis.status !== 'ready', 'the client to notice');
+    await waitFor('the client to notice', () => kit.redis.status !== 'ready');
 
     await expect(kit.dual.add('alice', 's3')).resolves.toBeUndefined();
     await expect(kit.dual.remove('bob', 's2')).resolves.toBeUndefined();
@@ -143,7 +143,7 @@ describe('When Redis dies under dual-write', () => {
     const warnings = logs.filter((l) => l.level === 40 && l.op === 'add');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toBe('presence: Redis write failed');
-    await until(() => kit.tally.snapshot().errors >= 4, 'shadow reads to fail');
+    await waitFor('shadow reads to fail', () => kit.tally.snapshot().errors >= 4);
 
     // redis mode has the same fallback: this instance's own sockets, from memory
     kit.flags.set('presence.mode', 'redis');
@@ -157,7 +157,7 @@ describe('When Redis dies under dual-write', () => {
     const ready = new Promise((resolve) => kit.redis.once('ready', resolve));
     redisServer = await startRedisServer({ port: redisServer.port });
     await ready;
-    // what the 'ready' listener of services.ts does (a retry may already be on it)
+    // what the 'ready' listener of presence/create-presence.ts does (a retry may already be on it)
     await kit.switching.sync('redis ready');
     expect(kit.tally.snapshot()).toMatchObject({ compared: 0, mismatches: 0, errors: 0 });
     expect((await kit.redisStore.socketsOn(['alice', 'bob', 'carol'], 'A')).get('alice')).toEqual(
@@ -167,7 +167,7 @@ describe('When Redis dies under dual-write', () => {
     expect(await kit.redisStore.count('carol')).toBe(1);
 
     await kit.dual.isOnline(['alice', 'bob', 'carol']);
-    await until(() => kit.tally.snapshot().compared === 3, 'three shadow comparisons');
+    await waitFor('three shadow comparisons', () => kit.tally.snapshot().compared === 3);
     expect(kit.tally.snapshot().mismatches).toBe(0);
   });
 });

@@ -6,9 +6,9 @@ import {
   presenceFlags,
   presenceKit,
   silentLogger,
-  until,
 } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 const own = async (kit: PresenceKit, users: string[]) =>
   kit.redisStore.socketsOn(users, kit.redisStore.instanceId);
@@ -86,7 +86,7 @@ describe('When Redis drifts from what this instance holds', () => {
       await kit.redisStore.remove('dee', 'd1');
       await kit.redisStore.remove('eve', 'e1');
       await kit.switching.count('ghost');
-      await until(() => kit.tally.snapshot().mismatches === 1, 'the mismatch');
+      await waitFor('the mismatch', () => kit.tally.snapshot().mismatches === 1);
 
       await kit.switching.checkDrift();
       expect(await kit.redisStore.count('dee')).toBe(1);
