@@ -1,60 +1,66 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { io, type Socket } from 'socket.io-client';
+import { Redis } from 'ioredis';
+import { type Connected, connectPairs, rssKiB, startBaseline, startOurs } from './bench/fleet';
+import { type RunFigures, runScenario, type ScenarioName, type Side } from './bench/scenario-run';
+import { measureStoreCeiling, type StoreCeiling } from './bench/store-ceiling';
+import { type SweepRow, sweepSpec } from './bench/sweep-chart';
+import { judgeTargets, type Summary, type SweepResult } from './bench/targets';
+import { startRedisServer } from './databases/redis-server';
 import { startDatabases } from './databases/start-databases';
-import { percentileRows, percentileSpec, writeChart } from './report/write-chart';
-import { type ServerProcess, startServerProcess } from './servers/server-process';
+import { createLatencyHistogram, histogramRows } from './load/latency-histogram';
+import type { Workload } from './load/open-loop';
+import { registerUsers } from './load/virtual-users';
+import { messageSendWorkload, typingWorkload } from './load/workloads';
+import { percentileSpec, writeChart } from './report/write-chart';
+import type { ServerProcess } from './servers/server-process';
 
-const USAGE = `usage: npm run bench -- [--clients 200] [--round-trips 2000]
+const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
+       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--ours-env KEY=VALUE ...]
 
-Runs our built server and a bare Socket.IO server (scripts/bench/baseline-server.ts) side by side
-in one run, drives both with the same socket.io-client, and prints our figure, the baseline's and
-the ratio: connect latency, ack round trip, and memory per open connection. Writes a chart to
-bench-results/bench-ack-latency.svg.`;
+Two of our built servers (Redis adapter, presence in Redis) beside two baseline processes
+(bare Socket.IO + the same Redis adapter; the naive MERN message handler on the same store),
+one shared redis-server and one store. N sender→receiver pairs, senders on instance A and
+receivers on B, open-loop sends at a fixed rate, latency from the scheduled send time to the
+receiver's event. Scenarios alternate ours/baseline over several repeats; medians and ratios.
+  relay      typing at --relay-rate/s (no store)
+  persisted  message:send at --persisted-rate/s (ack + message:new on the receiver)
+  sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms
+Also: the store's own insert / insertMany / update ceiling, connect latency and memory per
+connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
+--quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
+acknowledged messages lost in a run that was not overloaded; no timing is asserted.
+--ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false).`;
 
-/** Resident memory of a process, from /proc (Linux), in KiB. */
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
+const RELAY_SWEEP = [500, 1000, 2000, 4000, 8000];
+const PERSISTED_SWEEP = [25, 50, 100, 200, 400, 800, 1600];
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-async function connectOne(url: string, token: string | undefined): Promise<{ socket: Socket; ms: number }> {
-  const started = performance.now();
-  const socket = io(url, {
-    transports: ['websocket'],
-    auth: token ? { token } : {},
-    reconnection: false,
-    forceNew: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return { socket, ms: performance.now() - started };
-}
-
-async function ackOnce(socket: Socket, event: string, payload: object): Promise<number> {
-  const started = performance.now();
-  await socket.timeout(5000).emitWithAck(event, payload);
-  return performance.now() - started;
-}
-
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 500));
-}
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : Number.NaN;
+};
 
 export async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      clients: { type: 'string', default: '200' },
-      'round-trips': { type: 'string', default: '2000' },
+      quick: { type: 'boolean', default: false },
+      pairs: { type: 'string' },
+      seconds: { type: 'string' },
+      repeats: { type: 'string' },
+      'relay-rate': { type: 'string' },
+      'persisted-rate': { type: 'string' },
+      'no-sweep': { type: 'boolean', default: false },
+      'ours-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,122 +68,364 @@ export async function main(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const clients = Number(values.clients);
-  const trips = Number(values['round-trips']);
-  const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
-  const dbs = await startDatabases({ log });
-  const mongo = new URL(dbs.mongoUrl);
-  mongo.pathname = `/bench_${randomBytes(4).toString('hex')}`;
-  const dist = join(__dirname);
-  const procs: ServerProcess[] = [];
-  const sockets: Socket[] = [];
-  try {
-    const baseline = await startServerProcess(
-      { INSTANCE_ID: 'baseline' },
-      { script: join(dist, 'bench', 'baseline-server.js'), waitReady: false },
-    );
-    procs.push(baseline);
-    const ours = await startServerProcess({
-      NODE_ENV: 'test',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      MONGO_URL: mongo.toString(),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PASSWORD_MEMORY_KIB: '1024',
-      PASSWORD_TIME_COST: '1',
-      RATE_LIMIT_ENABLED: 'false',
-      SOCKET_EVENTS_PER_SECOND: '10000',
-      SOCKET_EVENT_BURST: '10000',
-    });
-    procs.push(ours);
+  const quick = values.quick;
+  const pairsN = Number(values.pairs ?? (quick ? 10 : 100));
+  const durationMs = Number(values.seconds ?? (quick ? 2 : 10)) * 1000;
+  const repeats = Number(values.repeats ?? (quick ? 1 : 3));
+  const relayRate = Number(values['relay-rate'] ?? (quick ? 200 : 2000));
+  const persistedRate = Number(values['persisted-rate'] ?? (quick ? 20 : 100));
+  const sweep = !quick && !values['no-sweep'];
+  const sweepMs = Math.min(durationMs, 5000);
+  const graceMs = quick ? 5000 : 15000;
+  const oursEnv = Object.fromEntries(
+    (values['ours-env'] as string[]).map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new Error(`--ours-env wants KEY=VALUE, got ${kv}`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+  const started = Date.now();
+  const log = (l: string) =>
+    process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${l}\n`);
+  const machine = {
+    cores: cpus().length,
+    loadAtStart: loadavg()[0]!,
+    loadAtEnd: Number.NaN,
+    node: process.version,
+  };
+  log(`machine: ${machine.cores} cores, load average ${machine.loadAtStart.toFixed(2)}`);
 
-    log(`registering ${clients} users…`);
-    const tokens: string[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < clients; i++) {
-      const name = `bench${i}_${randomBytes(3).toString('hex')}`;
-      const res = await fetch(`${ours.url}/api/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: name, email: `${name}@bench.test`, password: 'bench password 1' }),
+  const dbs = await startDatabases({ log, env: { ...process.env, REDIS_URL: undefined } });
+  const cleanups: Array<() => Promise<unknown>> = [() => dbs.stop()];
+  const servers: ServerProcess[] = [];
+  const sockets: Connected['sockets'] = [];
+  try {
+    const redisServer = await startRedisServer();
+    cleanups.push(() => redisServer.stop());
+    log(`redis-server on ${redisServer.url}`);
+    const redis = new Redis(redisServer.url);
+    cleanups.push(() => redis.quit());
+
+    log(`store: ${dbs.mongoKind} — measuring its ceiling…`);
+    const store: StoreCeiling = await measureStoreCeiling(dbs.mongoUrl, { phaseMs: quick ? 500 : 3000, log });
+
+    const secret = randomBytes(32).toString('hex');
+    const adminToken = randomBytes(16).toString('hex');
+    const dbUrl = (name: string) => {
+      const u = new URL(dbs.mongoUrl);
+      u.pathname = `/${name}_${randomBytes(3).toString('hex')}`;
+      return u.toString();
+    };
+    log('starting 2 of our servers and 2 baseline processes…');
+    const ours = await startOurs(
+      {
+        MONGO_URL: dbUrl('bench_ours'),
+        REDIS_URL: redisServer.url,
+        JWT_SECRET: secret,
+        ADMIN_TOKEN: adminToken,
+        METRICS_TOKEN: adminToken,
+        ...oursEnv,
+      },
+      2,
+    );
+    servers.push(...ours);
+    const base = await startBaseline(
+      { MONGO_URL: dbUrl('bench_base'), REDIS_URL: redisServer.url, JWT_SECRET: secret },
+      2,
+    );
+    servers.push(...base);
+
+    log(`registering ${pairsN * 2} users through our REST API…`);
+    const tag = randomBytes(3).toString('hex');
+    const users = await registerUsers(ours[0]!.url, pairsN * 2, {
+      tag,
+      progress: (d, t) => d % 50 === 0 && log(`  registered ${d}/${t}`),
+    });
+    const senders = users.slice(0, pairsN);
+    const receivers = users.slice(pairsN);
+
+    // connect figures, interleaved per side; rss before/after for memory per connection
+    const rss = (ss: ServerProcess[]) => ss.reduce((n, s) => n + rssKiB(s.child.pid!), 0);
+    const rssBefore = { ours: rss(ours), baseline: rss(base) };
+    const sides: Side[] = [];
+    const connectMs: Record<string, number[]> = {};
+    for (const [kind, fleet] of [
+      ['ours', ours],
+      ['baseline', base],
+    ] as const) {
+      log(`connecting ${pairsN * 2} sockets to ${kind} (senders on A, receivers on B)…`);
+      const c = await connectPairs(
+        fleet,
+        senders,
+        receivers,
+        (d) => d % 100 === 0 && log(`  ${d} connected`),
+      );
+      sockets.push(...c.sockets);
+      sides.push({ kind, servers: fleet, pairs: c.pairs });
+      connectMs[kind] = c.connectMs;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const memoryPerConnectionKiB = {
+      ours: (rss(ours) - rssBefore.ours) / (pairsN * 2),
+      baseline: (rss(base) - rssBefore.baseline) / (pairsN * 2),
+    };
+
+    const workloads: Record<ScenarioName, Workload> = {
+      relay: typingWorkload,
+      persisted: messageSendWorkload,
+    };
+    const run = (scenario: ScenarioName, side: Side, rate: number, ms: number, repeat: number) =>
+      runScenario({
+        scenario,
+        side,
+        workload: workloads[scenario],
+        rate,
+        durationMs: ms,
+        graceMs,
+        repeat,
+        redis,
+        adminToken,
+        progress: log,
       });
-      const body = (await res.json()) as { token: string; user: { id: string } };
-      tokens.push(body.token);
-      ids.push(body.user.id);
-      if ((i + 1) % 50 === 0) log(`  ${i + 1}/${clients}`);
+
+    // warm-up, not counted: one message per pair makes every pair "known" (its conversation
+    // exists, as typing requires), and a short run of each lets the JIT settle
+    log('warm-up…');
+    for (const side of sides) {
+      await run(
+        'persisted',
+        side,
+        Math.min(persistedRate, pairsN * 2),
+        (pairsN / Math.min(persistedRate, pairsN * 2)) * 1000,
+        0,
+      );
+      await run('relay', side, Math.min(relayRate, 500), 1000, 0);
     }
 
-    await settle();
-    const before = { baseline: rssKiB(baseline.child.pid!), ours: rssKiB(ours.child.pid!) };
-    // interleaved, so neither server gets a warmer client or a quieter machine
-    log(`connecting ${clients} sockets to each, alternately…`);
-    const b = { sockets: [] as Socket[], ms: [] as number[] };
-    const o = { sockets: [] as Socket[], ms: [] as number[] };
-    for (let i = 0; i < clients; i++) {
-      for (const [side, url, token] of [
-        [b, baseline.url, undefined],
-        [o, ours.url, tokens[i]],
-      ] as const) {
-        const c = await connectOne(url, token);
-        side.sockets.push(c.socket);
-        side.ms.push(c.ms);
-        sockets.push(c.socket);
+    const fixed: RunFigures[] = [];
+    for (let r = 1; r <= repeats; r++) {
+      for (const scenario of ['relay', 'persisted'] as const) {
+        const order = r % 2 === 1 ? sides : [...sides].reverse();
+        for (const side of order) {
+          const rate = scenario === 'relay' ? relayRate : persistedRate;
+          log(`repeat ${r}/${repeats}: ${scenario} on ${side.kind} at ${rate}/s for ${durationMs / 1000} s`);
+          const f = await run(scenario, side, rate, durationMs, r);
+          fixed.push(f);
+          log(
+            `  → p50 ${f.latency.p50.toFixed(1)} ms, p99 ${f.latency.p99.toFixed(1)} ms, lost ${f.lost}, CPU ${f.serverCpuPer1000.toFixed(0)} ms/1000${
+              f.bottlenecks.length ? `, bottleneck: ${f.bottlenecks.join('; ')}` : ''
+            }`,
+          );
+        }
       }
     }
-    await settle();
-    const after = { baseline: rssKiB(baseline.child.pid!), ours: rssKiB(ours.child.pid!) };
 
-    log(`${trips} sequential ack round trips on each, in alternating blocks of 100…`);
-    const query = { userIds: [ids[0]] };
-    for (let i = 0; i < 200; i++) {
-      await ackOnce(b.sockets[0]!, 'echo', query); // warm-up, not counted
-      await ackOnce(o.sockets[0]!, 'presence:query', query);
+    const sweeps: SweepResult[] = [];
+    if (sweep) {
+      for (const scenario of ['relay', 'persisted'] as const) {
+        const rates = scenario === 'relay' ? RELAY_SWEEP : PERSISTED_SWEEP;
+        const state = sides.map((side) => ({
+          side,
+          result: { scenario, side: side.kind, sustained: 0, capped: false, runs: [] } as SweepResult,
+          done: false,
+        }));
+        for (const [k, rate] of rates.entries()) {
+          const order = k % 2 === 0 ? state : [...state].reverse();
+          for (const s of order) {
+            if (s.done) continue;
+            log(`sweep: ${scenario} on ${s.side.kind} at ${rate}/s`);
+            const f = await run(scenario, s.side, rate, sweepMs, 0);
+            s.result.runs.push(f);
+            log(`  → p99 ${f.latency.p99.toFixed(1)} ms, lost ${f.lost}, ${f.held ? 'held' : 'not held'}`);
+            if (f.held) s.result.sustained = rate;
+            else s.done = true;
+          }
+          if (state.every((s) => s.done)) break;
+        }
+        for (const s of state) {
+          s.result.capped = !s.done;
+          sweeps.push(s.result);
+        }
+      }
     }
-    const bTrips: number[] = [];
-    const oTrips: number[] = [];
-    while (bTrips.length < trips) {
-      for (let k = 0; k < 100; k++) bTrips.push(await ackOnce(b.sockets[0]!, 'echo', query));
-      for (let k = 0; k < 100; k++) oTrips.push(await ackOnce(o.sockets[0]!, 'presence:query', query));
-    }
+    machine.loadAtEnd = loadavg()[0]!;
 
-    const sort = (xs: number[]) => [...xs].sort((x, y) => x - y);
-    const [bc, oc, bt, ot] = [sort(b.ms), sort(o.ms), sort(bTrips), sort(oTrips)];
-    const perConn = (k: 'baseline' | 'ours') => (after[k] - before[k]) / clients;
-    const rows: Array<[string, number, number, string]> = [
-      ['connect p50 (ms)', quantile(oc, 0.5), quantile(bc, 0.5), 'ms'],
-      ['connect p99 (ms)', quantile(oc, 0.99), quantile(bc, 0.99), 'ms'],
-      ['ack round trip p50 (ms)', quantile(ot, 0.5), quantile(bt, 0.5), 'ms'],
-      ['ack round trip p99 (ms)', quantile(ot, 0.99), quantile(bt, 0.99), 'ms'],
-      ['memory per connection (KiB)', perConn('ours'), perConn('baseline'), 'KiB'],
-      ['resident memory with all connected (MiB)', after.ours / 1024, after.baseline / 1024, 'MiB'],
-    ];
-    process.stdout.write(
-      `bench: ${clients} WebSocket clients each; ack = our presence:query (auth'd socket, zod, event budget, presence store) vs a bare echo\n`,
+    // medians over repeats
+    const summaries: Summary[] = [];
+    for (const scenario of ['relay', 'persisted'] as const)
+      for (const side of ['ours', 'baseline'] as const) {
+        const rs = fixed.filter((f) => f.scenario === scenario && f.side === side);
+        if (rs.length === 0) continue;
+        const m = (k: (f: RunFigures) => number) => median(rs.map(k));
+        summaries.push({
+          scenario,
+          side,
+          rate: rs[0]!.rate,
+          repeats: rs.length,
+          p50: m((f) => f.latency.p50),
+          p99: m((f) => f.latency.p99),
+          max: m((f) => f.latency.max),
+          serverCpuPer1000: m((f) => f.serverCpuPer1000),
+          storeCommandsPerMessage: m((f) => f.storeCommandsPerMessage),
+          redisCommandsPerMessage: m((f) => f.redisCommandsPerMessage),
+          lost: m((f) => f.lost),
+          sent: rs.reduce((n, f) => n + f.sent, 0),
+          delivered: rs.reduce((n, f) => n + f.delivered, 0),
+        });
+      }
+    const targets = judgeTargets(summaries, sweeps, { relayRate, persistedRate });
+
+    // the table
+    const out: string[] = [];
+    const row = (cells: string[], widths: number[]) =>
+      cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    const W = [10, 34, 12, 12, 8];
+    const f2 = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+    out.push(
+      `bench: ${pairsN} pairs (sender on A → receiver on B), 2 instances per side, ${dbs.mongoKind} store, own redis-server;`,
+      `${repeats} repeat(s) of ${durationMs / 1000} s per scenario, ours/baseline alternating; figures are medians over repeats`,
+      `machine: ${machine.cores} cores, load average ${f2(machine.loadAtStart)} at start, ${f2(machine.loadAtEnd)} at end; ${machine.node}`,
+      '',
+      row(['scenario', 'metric', 'ours', 'baseline', 'ratio'], W),
     );
-    process.stdout.write(
-      `${'metric'.padEnd(42)}${'ours'.padStart(10)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}\n`,
-    );
-    for (const [name, ourValue, baseValue] of rows)
-      process.stdout.write(
-        `${name.padEnd(42)}${ourValue.toFixed(2).padStart(10)}${baseValue.toFixed(2).padStart(10)}${`${(ourValue / baseValue).toFixed(2)}x`.padStart(8)}\n`,
+    const metricRow = (scenario: string, name: string, o: number, b: number, d = 2) =>
+      out.push(
+        row([scenario, name, f2(o, d), f2(b, d), Number.isFinite(o / b) ? `${(o / b).toFixed(2)}x` : '-'], W),
       );
-    const chart = await writeChart(
-      'bench-ack-latency',
-      percentileSpec('Ack round trip: our server vs bare Socket.IO', 'ms (log)', [
-        ...percentileRows('ours: presence:query', oTrips),
-        ...percentileRows('baseline: echo', bTrips),
-        ...percentileRows('ours: connect', o.ms),
-        ...percentileRows('baseline: connect', b.ms),
-      ]),
+    for (const scenario of ['relay', 'persisted'] as const) {
+      const o = summaries.find((s) => s.scenario === scenario && s.side === 'ours');
+      const b = summaries.find((s) => s.scenario === scenario && s.side === 'baseline');
+      if (!o || !b) continue;
+      const label = `${scenario}`;
+      out.push(row([label, `(${o.rate}/s, ${o.sent} sent per side)`, '', '', ''], W));
+      metricRow(label, 'p50 ms', o.p50, b.p50);
+      metricRow(label, 'p99 ms', o.p99, b.p99);
+      metricRow(label, 'max ms', o.max, b.max);
+      metricRow(label, 'lost', o.lost, b.lost, 0);
+      metricRow(label, 'server CPU ms per 1,000 delivered', o.serverCpuPer1000, b.serverCpuPer1000, 0);
+      metricRow(label, 'store commands per message', o.storeCommandsPerMessage, b.storeCommandsPerMessage);
+      metricRow(label, 'Redis commands per message', o.redisCommandsPerMessage, b.redisCommandsPerMessage);
+    }
+    for (const s of sweeps.filter((x) => x.side === 'ours')) {
+      const b = sweeps.find((x) => x.scenario === s.scenario && x.side === 'baseline')!;
+      out.push(
+        row(
+          [
+            s.scenario,
+            'sweep: highest rate held /s',
+            `${s.sustained}${s.capped ? '+' : ''}`,
+            `${b.sustained}${b.capped ? '+' : ''}`,
+            b.sustained ? `${(s.sustained / b.sustained).toFixed(2)}x` : '-',
+          ],
+          W,
+        ),
+      );
+    }
+    const [oc, bc] = [connectMs.ours!, connectMs.baseline!];
+    metricRow('connect', 'p50 ms', quantile(oc, 0.5), quantile(bc, 0.5));
+    metricRow('connect', 'p99 ms', quantile(oc, 0.99), quantile(bc, 0.99));
+    metricRow(
+      'connect',
+      'memory per connection KiB',
+      memoryPerConnectionKiB.ours,
+      memoryPerConnectionKiB.baseline,
+      1,
     );
-    process.stdout.write(`chart: ${chart}\n`);
-    return 0;
+    out.push(
+      '',
+      `store ceiling (${dbs.mongoKind}, this run): insertOne sequential ${store.sequentialInsertsPerSecond}/s, ${store.concurrency} in flight ${store.concurrentInsertsPerSecond}/s; insertMany x50 ${store.insertManyDocsPerSecond} docs/s; updateOne by _id (${store.updateCollectionDocs} docs) ${store.updatesByIdPerSecond}/s`,
+    );
+    const allRuns = [...fixed, ...sweeps.flatMap((s) => s.runs)];
+    const bottlenecked = allRuns.filter((f) => f.bottlenecks.length > 0);
+    if (bottlenecked.length)
+      for (const f of bottlenecked)
+        out.push(
+          `bottleneck: ${f.scenario} ${f.side} at ${f.rate}/s: ${f.bottlenecks.join('; ')} (figures there measure the bench, not the server)`,
+        );
+    else out.push('bottleneck: neither the load generator nor Redis was saturated in any run');
+    out.push('', 'targets (issue 10):');
+    for (const t of targets) out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
+
+    // the CI gate: a crash throws above; a lost acknowledged message in a run that kept up fails
+    const lostWhileHealthy = allRuns.filter((f) => f.lost > 0 && !f.overloaded && f.bottlenecks.length === 0);
+    for (const f of lostWhileHealthy)
+      out.push(
+        `FAIL: ${f.lost} acknowledged ${f.scenario} sends never reached the receiver on ${f.side} at ${f.rate}/s (not overloaded)`,
+      );
+
+    // charts and JSON
+    const series = (scenario: string, side: string) => {
+      const h = createLatencyHistogram();
+      for (const f of fixed) if (f.scenario === scenario && f.side === side) h.add(f.histogram);
+      return histogramRows(`${scenario} ${side} (${scenario === 'relay' ? relayRate : persistedRate}/s)`, h);
+    };
+    const name = quick ? 'bench-quick' : 'bench';
+    const latencyChart = await writeChart(
+      `${name}-latency`,
+      percentileSpec(
+        `Scheduled send → receiver's event, ${pairsN} pairs across 2 instances (all repeats)`,
+        'ms (log)',
+        ['relay', 'persisted'].flatMap((sc) => [...series(sc, 'ours'), ...series(sc, 'baseline')]),
+      ),
+    );
+    const charts = [latencyChart];
+    if (sweeps.length) {
+      const rows: SweepRow[] = sweeps.flatMap((s) =>
+        s.runs.map((f) => ({
+          series: `${s.scenario} ${s.side}`,
+          rate: f.rate,
+          p99: Math.max(0.01, f.latency.p99),
+          lost: f.lost,
+          held: f.held,
+        })),
+      );
+      charts.push(
+        await writeChart(
+          `${name}-sweep`,
+          sweepSpec('Rate sweep: p99 by offered rate (dashed: 250 ms)', rows, 250),
+        ),
+      );
+    }
+    const strip = ({ histogram: _h, ...rest }: RunFigures) => rest;
+    const json = {
+      when: new Date().toISOString(),
+      command: `npm run bench -- ${args.join(' ')}`.trim(),
+      options: {
+        quick,
+        pairs: pairsN,
+        durationMs,
+        repeats,
+        relayRate,
+        persistedRate,
+        sweep,
+        sweepMs,
+        oursEnv,
+      },
+      machine,
+      store: { kind: dbs.mongoKind, ceiling: store },
+      connect: {
+        oursP50: quantile(oc, 0.5),
+        baselineP50: quantile(bc, 0.5),
+        oursP99: quantile(oc, 0.99),
+        baselineP99: quantile(bc, 0.99),
+        memoryPerConnectionKiB,
+      },
+      summaries,
+      targets,
+      fixedRuns: fixed.map(strip),
+      sweeps: sweeps.map((s) => ({ ...s, runs: s.runs.map(strip) })),
+      failures: lostWhileHealthy.length,
+    };
+    const dir = resolve(__dirname, '..', '..', 'bench-results');
+    mkdirSync(dir, { recursive: true });
+    const jsonFile = join(dir, `${name}.json`);
+    writeFileSync(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
+    out.push('', `json: ${jsonFile}`, ...charts.map((c) => `chart: ${c}`));
+    process.stdout.write(`${out.join('\n')}\n`);
+    return lostWhileHealthy.length > 0 ? 1 : 0;
   } finally {
     for (const s of sockets) s.disconnect();
-    for (const p of procs) p.child.kill('SIGTERM');
-    await Promise.all(
-      procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once('exit', r)))),
-    );
-    await dbs.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+    for (const c of cleanups.reverse()) await c().catch(() => {});
   }
 }

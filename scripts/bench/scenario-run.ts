@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { Histogram, LatencySummary } from '../load/latency-histogram';
+import { type OpenLoopResult, type Pair, runOpenLoop, type Workload } from '../load/open-loop';
+import type { ServerProcess } from '../servers/server-process';
+import { readRedisCounters } from './redis-counters';
+import { readServerCounters, type ServerKind } from './server-counters';
+
+export type ScenarioName = 'relay' | 'persisted';
+
+/** One side of the comparison: two server processes and the pairs connected across them. */
+export interface Side {
+  kind: ServerKind;
+  servers: ServerProcess[];
+  pairs: Pair[];
+}
+
+/** p99 above this, or any loss, and a rate is not "held" (the issue's definition). */
+export const HELD_P99_MS = 250;
+
+export interface RunFigures {
+  scenario: ScenarioName;
+  side: ServerKind;
+  rate: number;
+  repeat: number;
+  sent: number;
+  acked: number;
+  delivered: number;
+  lost: number;
+  ackTimeouts: number;
+  ackErrors: Record<string, number>;
+  latency: LatencySummary;
+  ackLatency: LatencySummary;
+  /** server CPU (both processes) per 1,000 delivered, ms */
+  serverCpuPer1000: number;
+  /** server CPU as cores busy over the run (both processes) */
+  serverCores: number;
+  storeCommandsPerMessage: number;
+  redisCommandsPerMessage: number;
+  redisCores: number;
+  generatorCores: number;
+  scheduleLagP99Ms: number;
+  /** 0 lost, every ack answered ok, p99 under HELD_P99_MS */
+  held: boolean;
+  /** the servers fell behind (acks timed out or p99 over the line): a loss here is not a CI failure */
+  overloaded: boolean;
+  bottlenecks: string[];
+  histogram: Histogram;
+}
+
+/**
+ * One open-loop run against one side, with the server, store and Redis counters read before
+ * and after (the grace wait is inside, so late work is charged to the run that caused it).
+ */
+export async function runScenario(opts: {
+  scenario: ScenarioName;
+  side: Side;
+  workload: Workload;
+  rate: number;
+  durationMs: number;
+  graceMs: number;
+  repeat: number;
+  redis: Redis;
+  adminToken: string;
+  progress: (line: string) => void;
+}): Promise<RunFigures> {
+  const { side } = opts;
+  const tag = `${opts.scenario[0]}${side.kind[0]}${opts.repeat}r${opts.rate}x${Math.random().toString(36).slice(2, 6)}.`;
+  const [s0, r0] = await Promise.all([
+    readServerCounters(side.kind, side.servers, opts.adminToken),
+    readRedisCounters(opts.redis),
+  ]);
+  const res: OpenLoopResult = await runOpenLoop({
+    label: `${opts.scenario} ${side.kind}`,
+    pairs: side.pairs,
+    workload: opts.workload,
+    ratePerSecond: opts.rate,
+    durationMs: opts.durationMs,
+    graceMs: opts.graceMs,
+    runTag: tag,
+    progress: opts.progress,
+  });
+  const [s1, r1] = await Promise.all([
+    readServerCounters(side.kind, side.servers, opts.adminToken),
+    readRedisCounters(opts.redis),
+  ]);
+  for (const s of side.servers)
+    if (s.child.exitCode !== null || s.child.signalCode !== null)
+      throw new Error(
+        `${side.kind} server ${s.instanceId} died during ${opts.scenario}:\n${s.output().slice(-3000)}`,
+      );
+
+  const per = Math.max(1, res.delivered);
+  const ackErrorCount = Object.values(res.ackErrors).reduce((a, b) => a + b, 0);
+  const overloaded = res.ackTimeouts > 0 || !(res.latency.p99 < HELD_P99_MS);
+  const bottlenecks: string[] = [];
+  const redisCores = (r1.cpuMs - r0.cpuMs) / res.wallMs;
+  if (res.generator.cpuCores > 0.85 || res.scheduleLag.p99 > 20)
+    bottlenecks.push(
+      `load generator (${(res.generator.cpuCores * 100).toFixed(0)} % of a core, schedule lag p99 ${res.scheduleLag.p99.toFixed(1)} ms)`,
+    );
+  if (redisCores > 0.85) bottlenecks.push(`Redis (${(redisCores * 100).toFixed(0)} % of a core)`);
+  return {
+    scenario: opts.scenario,
+    side: side.kind,
+    rate: opts.rate,
+    repeat: opts.repeat,
+    sent: res.sent,
+    acked: res.acked,
+    delivered: res.delivered,
+    lost: res.lost,
+    ackTimeouts: res.ackTimeouts,
+    ackErrors: res.ackErrors,
+    latency: res.latency,
+    ackLatency: res.ackLatency,
+    serverCpuPer1000: ((s1.cpuMs - s0.cpuMs) * 1000) / per,
+    serverCores: (s1.cpuMs - s0.cpuMs) / res.wallMs,
+    storeCommandsPerMessage: (s1.mongoCommands - s0.mongoCommands) / per,
+    redisCommandsPerMessage: (r1.commands - r0.commands) / per,
+    redisCores,
+    generatorCores: res.generator.cpuCores,
+    scheduleLagP99Ms: res.scheduleLag.p99,
+    held: res.lost === 0 && res.ackTimeouts === 0 && ackErrorCount === 0 && res.latency.p99 < HELD_P99_MS,
+    overloaded,
+    bottlenecks,
+    histogram: res.histogram,
+  };
+}

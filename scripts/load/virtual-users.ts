@@ -1,0 +1,70 @@
+import { io, type Socket } from 'socket.io-client';
+
+export interface VirtualUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+/** Runs fn over items with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Registers `count` users through the public REST API (POST /api/auth/register), as a real
+ * client would, and returns their ids and JWTs. Names carry a random run tag so repeated runs
+ * against one database never collide.
+ */
+export async function registerUsers(
+  baseUrl: string,
+  count: number,
+  opts: { tag: string; concurrency?: number; progress?: (done: number, total: number) => void },
+): Promise<VirtualUser[]> {
+  let done = 0;
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    opts.concurrency ?? 8,
+    async (i) => {
+      const username = `lg${opts.tag}_${i}`;
+      const res = await fetch(`${baseUrl}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, email: `${username}@load.test`, password: 'load test password 1' }),
+      });
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`register ${username}: HTTP ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { token: string; user: { id: string } };
+      done++;
+      opts.progress?.(done, count);
+      return { id: body.user.id, username, token: body.token };
+    },
+  );
+}
+
+/** One WebSocket-only Socket.IO connection (no polling, no reconnection: a drop is a failure). */
+export function connectSocket(url: string, token: string | undefined, timeoutMs = 10000): Promise<Socket> {
+  const socket = io(url, {
+    transports: ['websocket'],
+    auth: token ? { token } : {},
+    reconnection: false,
+    forceNew: true,
+    timeout: timeoutMs,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.disconnect();
+      reject(new Error(`connect to ${url}: ${err.message}`));
+    });
+  });
+}
