@@ -19,7 +19,8 @@ import { percentileSpec, writeChart } from './report/write-chart';
 import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
-       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--ours-env KEY=VALUE ...]
+       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted]
+       [--ours-env KEY=VALUE ...]
 
 Two of our built servers (Redis adapter, presence in Redis) beside two baseline processes
 (bare Socket.IO + the same Redis adapter; the naive MERN message handler on the same store),
@@ -60,6 +61,7 @@ export async function main(args: string[]): Promise<number> {
       'relay-rate': { type: 'string' },
       'persisted-rate': { type: 'string' },
       'no-sweep': { type: 'boolean', default: false },
+      only: { type: 'string' },
       'ours-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
@@ -75,6 +77,9 @@ export async function main(args: string[]): Promise<number> {
   const relayRate = Number(values['relay-rate'] ?? (quick ? 200 : 2000));
   const persistedRate = Number(values['persisted-rate'] ?? (quick ? 20 : 100));
   const sweep = !quick && !values['no-sweep'];
+  if (values.only !== undefined && values.only !== 'relay' && values.only !== 'persisted')
+    throw new Error(`--only wants relay or persisted, got ${values.only}`);
+  const scenarios: ScenarioName[] = values.only ? [values.only as ScenarioName] : ['relay', 'persisted'];
   const sweepMs = Math.min(durationMs, 5000);
   const graceMs = quick ? 5000 : 15000;
   const oursEnv = Object.fromEntries(
@@ -107,7 +112,11 @@ export async function main(args: string[]): Promise<number> {
     cleanups.push(() => redis.quit());
 
     log(`store: ${dbs.mongoKind} — measuring its ceiling…`);
-    const store: StoreCeiling = await measureStoreCeiling(dbs.mongoUrl, { phaseMs: quick ? 500 : 3000, log });
+    const store: StoreCeiling = await measureStoreCeiling(dbs.mongoUrl, {
+      phaseMs: quick ? 500 : 3000,
+      updateDocs: quick ? 200 : 1000,
+      log,
+    });
 
     const secret = randomBytes(32).toString('hex');
     const adminToken = randomBytes(16).toString('hex');
@@ -204,7 +213,7 @@ export async function main(args: string[]): Promise<number> {
 
     const fixed: RunFigures[] = [];
     for (let r = 1; r <= repeats; r++) {
-      for (const scenario of ['relay', 'persisted'] as const) {
+      for (const scenario of scenarios) {
         const order = r % 2 === 1 ? sides : [...sides].reverse();
         for (const side of order) {
           const rate = scenario === 'relay' ? relayRate : persistedRate;
@@ -222,7 +231,7 @@ export async function main(args: string[]): Promise<number> {
 
     const sweeps: SweepResult[] = [];
     if (sweep) {
-      for (const scenario of ['relay', 'persisted'] as const) {
+      for (const scenario of scenarios) {
         const rates = scenario === 'relay' ? RELAY_SWEEP : PERSISTED_SWEEP;
         const state = sides.map((side) => ({
           side,
@@ -269,6 +278,8 @@ export async function main(args: string[]): Promise<number> {
           storeCommandsPerMessage: m((f) => f.storeCommandsPerMessage),
           redisCommandsPerMessage: m((f) => f.redisCommandsPerMessage),
           lost: m((f) => f.lost),
+          undelivered: m((f) => f.undelivered),
+          overloadedRuns: rs.filter((f) => f.overloaded).length,
           sent: rs.reduce((n, f) => n + f.sent, 0),
           delivered: rs.reduce((n, f) => n + f.delivered, 0),
         });
@@ -301,8 +312,21 @@ export async function main(args: string[]): Promise<number> {
       metricRow(label, 'p50 ms', o.p50, b.p50);
       metricRow(label, 'p99 ms', o.p99, b.p99);
       metricRow(label, 'max ms', o.max, b.max);
-      metricRow(label, 'lost', o.lost, b.lost, 0);
-      metricRow(label, 'server CPU ms per 1,000 delivered', o.serverCpuPer1000, b.serverCpuPer1000, 0);
+      metricRow(label, 'lost (acked, never received)', o.lost, b.lost, 0);
+      metricRow(label, 'undelivered within the window', o.undelivered, b.undelivered, 0);
+      out.push(
+        row(
+          [
+            label,
+            'runs overloaded',
+            `${o.overloadedRuns}/${o.repeats}`,
+            `${b.overloadedRuns}/${b.repeats}`,
+            '',
+          ],
+          W,
+        ),
+      );
+      metricRow(label, 'server CPU ms per 1,000 sent', o.serverCpuPer1000, b.serverCpuPer1000, 0);
       metricRow(label, 'store commands per message', o.storeCommandsPerMessage, b.storeCommandsPerMessage);
       metricRow(label, 'Redis commands per message', o.redisCommandsPerMessage, b.redisCommandsPerMessage);
     }

@@ -37,7 +37,7 @@ async function saturate(ms: number, inFlight: number, op: (i: number) => Promise
  */
 export async function measureStoreCeiling(
   mongoUrl: string,
-  opts: { phaseMs: number; log: (line: string) => void },
+  opts: { phaseMs: number; updateDocs: number; log: (line: string) => void },
 ): Promise<StoreCeiling> {
   const url = new URL(mongoUrl);
   url.pathname = `/bench_store_${randomBytes(3).toString('hex')}`;
@@ -74,15 +74,15 @@ export async function measureStoreCeiling(
     const manyDocs = rate(batches * 50);
     opts.log(`store ceiling: insertMany ×50 ${manyDocs} docs/s`);
 
-    const ids = (
-      await seq
-        .find({}, { projection: { _id: 1 } })
-        .limit(1000)
-        .toArray()
-    ).map((d) => d._id);
-    const total = await seq.countDocuments();
+    // a fixed-size collection, so the figure compares across runs (FerretDB v1 scans for every
+    // filter, so updates by _id slow down as a collection grows)
+    const upd = db.collection('upd');
+    const docs = Array.from({ length: opts.updateDocs }, (_, i) => doc(i));
+    for (let k = 0; k < docs.length; k += 50) await upd.insertMany(docs.slice(k, k + 50));
+    const ids = (await upd.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+    const total = ids.length;
     const updates = rate(
-      await saturate(opts.phaseMs, 1, (i) => seq.updateOne({ _id: ids[i % ids.length] }, { $inc: { n: 1 } })),
+      await saturate(opts.phaseMs, 1, (i) => upd.updateOne({ _id: ids[i % ids.length] }, { $inc: { n: 1 } })),
     );
     opts.log(`store ceiling: updateOne by _id (${total} docs) ${updates}/s`);
     return {

@@ -23,6 +23,8 @@ export interface Summary {
   storeCommandsPerMessage: number;
   redisCommandsPerMessage: number;
   lost: number;
+  undelivered: number;
+  overloadedRuns: number;
   sent: number;
   delivered: number;
 }

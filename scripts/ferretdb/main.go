@@ -18,10 +18,18 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+// defaultSQLiteParams is added to FerretDB's own defaults (busy_timeout(10000), journal_mode(wal),
+// auto_vacuum(none)). With WAL, synchronous(normal) skips the fsync on every commit and syncs at
+// checkpoints instead: each transaction stays atomic and a crashed process loses nothing; only
+// a power cut or OS crash may roll back the last commits, which a dev/test store can afford.
+// It roughly doubles single-insert throughput (docs/benchmarks.md has the figures).
+const defaultSQLiteParams = "_pragma=synchronous(normal)"
+
 func main() {
 	addr := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("data", "", "folder for the SQLite databases (required)")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when standard input closes (the parent died)")
+	sqliteParams := flag.String("sqlite-params", defaultSQLiteParams, "query string of the SQLite URL (pragmas)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "ferretdb: -data is required")
@@ -42,7 +50,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dir + "/",
+		SQLiteURL: "file:" + *dir + "/?" + *sqliteParams,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)

@@ -61,12 +61,16 @@ export interface OpenLoopResult {
   acked: number;
   ackErrors: Record<string, number>;
   ackTimeouts: number;
+  /** acks still outstanding when the grace window closed */
+  unanswered: number;
   delivered: number;
+  /** sends not delivered within the window (acked or not); their latency is recorded as the wait so far */
+  undelivered: number;
   /** acked (or, for an event without an ack, sent) but not delivered within the grace window */
   lost: number;
   /** deliveries whose key this run never sent, or a second delivery of one key */
   unexpected: number;
-  /** scheduled send time → receiver's event */
+  /** scheduled send time → receiver's event (undelivered sends: → end of the window) */
   latency: LatencySummary;
   /** scheduled send time → sender's ack */
   ackLatency: LatencySummary;
@@ -211,16 +215,28 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  const wallMs = performance.now() - start;
+  const end = performance.now();
+  const wallMs = end - start;
   const cpuMs = ownCpuMs() - cpuStart;
   for (const [socket, fn] of listeners) socket.off(workload.receiveEvent, fn);
 
+  // Sends still undelivered are recorded at the time waited so far (censored: "at least this"),
+  // so an overloaded run's percentiles are not flattered by leaving its slowest sends out.
   let lost = 0;
+  let undelivered = 0;
   if (workload.match === 'key') {
     // acked but never delivered; an event without acks counts every undelivered send
-    for (const key of pending.keys()) if (ackedKeys.has(key) || withAck === 0) lost++;
+    for (const [key, at] of pending) {
+      if (ackedKeys.has(key) || withAck === 0) lost++;
+      undelivered++;
+      recordMs(latency, end - at);
+    }
   } else {
-    for (const q of fifo.values()) lost += q.length;
+    for (const q of fifo.values()) {
+      lost += q.length;
+      undelivered += q.length;
+      for (const at of q) recordMs(latency, end - at);
+    }
   }
   return {
     label: opts.label,
@@ -233,7 +249,9 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     acked,
     ackErrors,
     ackTimeouts,
+    unanswered: withAck - ackSettled,
     delivered,
+    undelivered,
     lost,
     unexpected,
     latency: summarize(latency),
