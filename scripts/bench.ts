@@ -278,6 +278,7 @@ export async function main(args: string[]): Promise<number> {
           storeCommandsPerMessage: m((f) => f.storeCommandsPerMessage),
           redisCommandsPerMessage: m((f) => f.redisCommandsPerMessage),
           lost: m((f) => f.lost),
+          lostTotal: rs.reduce((n, f) => n + f.lost, 0),
           undelivered: m((f) => f.undelivered),
           overloadedRuns: rs.filter((f) => f.overloaded).length,
           sent: rs.reduce((n, f) => n + f.sent, 0),
