@@ -22,6 +22,7 @@ export interface LatencySummary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   p999: number;
   max: number;
@@ -35,6 +36,7 @@ export function summarize(h: Histogram): LatencySummary {
     count: h.totalCount,
     p50: ms(h.getValueAtPercentile(50)),
     p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
     p99: ms(h.getValueAtPercentile(99)),
     p999: ms(h.getValueAtPercentile(99.9)),
     max: ms(h.maxValue),

@@ -51,10 +51,18 @@ export async function registerUsers(
   );
 }
 
-/** One WebSocket-only Socket.IO connection (no polling, no reconnection: a drop is a failure). */
-export function connectSocket(url: string, token: string | undefined, timeoutMs = 10000): Promise<Socket> {
+/**
+ * One Socket.IO connection, WebSocket only by default (`polling` starts with long-polling and
+ * upgrades, as browsers do); no reconnection: a drop is a failure.
+ */
+export function connectSocket(
+  url: string,
+  token: string | undefined,
+  opts: { timeoutMs?: number; transport?: 'websocket' | 'polling' } = {},
+): Promise<Socket> {
+  const timeoutMs = opts.timeoutMs ?? 10000;
   const socket = io(url, {
-    transports: ['websocket'],
+    transports: opts.transport === 'polling' ? ['polling', 'websocket'] : ['websocket'],
     auth: token ? { token } : {},
     reconnection: false,
     forceNew: true,
