@@ -14,6 +14,14 @@ export type Activity =
       messageId: string;
       /** a preview for the notification list; the message itself stays in messages */
       text: string;
+    }
+  | {
+      kind: 'game_invite' | 'game_move' | 'game_over';
+      actorId: string;
+      userId: string;
+      gameId: string;
+      /** the move in SAN (game_move) or how the game ended (game_over) */
+      text?: string;
     };
 
 export interface ActivitySink {

@@ -29,4 +29,8 @@ export class LateBoundNotifier implements Notifier {
   ): void {
     this.target?.toUserExceptSocket(userId, exceptSocketId, event, payload);
   }
+
+  toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void {
+    this.target?.toUsersAndRoom(userIds, room, event, payload);
+  }
 }

@@ -14,4 +14,9 @@ export interface Notifier {
     event: string,
     payload: object,
   ): void;
+  /**
+   * every device of each user and every socket in the room (a game's spectators), each socket
+   * once even when it is in both
+   */
+  toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void;
 }

@@ -1,7 +1,9 @@
 import type { Notifier } from './notifier';
 
 export interface RecordedEmit {
-  userId: string;
+  /** a user's devices; undefined for the room part of toUsersAndRoom */
+  userId?: string | undefined;
+  room?: string | undefined;
   exceptSocketId?: string | undefined;
   event: string;
   payload: object;
@@ -27,8 +29,17 @@ export class RecordingNotifier implements Notifier {
     this.emits.push({ userId, exceptSocketId, event, payload });
   }
 
+  toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void {
+    for (const userId of userIds) this.emits.push({ userId, event, payload });
+    this.emits.push({ room, event, payload });
+  }
+
   to(userId: string, event?: string): RecordedEmit[] {
     return this.emits.filter((e) => e.userId === userId && (event === undefined || e.event === event));
+  }
+
+  inRoom(room: string, event?: string): RecordedEmit[] {
+    return this.emits.filter((e) => e.room === room && (event === undefined || e.event === event));
   }
 
   clear(): void {

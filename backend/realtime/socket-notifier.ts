@@ -30,6 +30,11 @@ export class SocketNotifier implements Notifier {
     });
   }
 
+  toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void {
+    // one emit to the union of rooms: a socket in several of them gets the event once
+    this.safely(event, () => this.io.to([room, ...userIds.map(userRoom)]).emit(event, payload));
+  }
+
   private safely(event: string, emit: () => void): void {
     try {
       emit();

@@ -25,6 +25,7 @@ export interface NotificationDoc {
   reply?: Types.ObjectId | undefined;
   conversation?: Types.ObjectId | undefined;
   message?: Types.ObjectId | undefined;
+  game?: Types.ObjectId | undefined;
   text?: string | undefined;
   read: boolean;
   createdAt: Date;
@@ -43,6 +44,7 @@ const notificationSchema = new Schema<NotificationDoc>(
     reply: { type: Schema.Types.ObjectId, ref: 'Reply' },
     conversation: { type: Schema.Types.ObjectId, ref: 'Conversation' },
     message: { type: Schema.Types.ObjectId, ref: 'Message' },
+    game: { type: Schema.Types.ObjectId, ref: 'Game' },
     text: { type: String, maxlength: 200 },
     read: { type: Boolean, default: false },
     createdAt: { type: Date, default: () => new Date() },

@@ -57,6 +57,12 @@ export class NotificationService implements ActivitySink {
             text: activity.text.slice(0, PREVIEW_CHARS),
           }
         : {}),
+      ...('gameId' in activity
+        ? {
+            game: oid(activity.gameId),
+            ...(activity.text !== undefined ? { text: activity.text.slice(0, PREVIEW_CHARS) } : {}),
+          }
+        : {}),
     });
     await this.incUnread(activity.userId, 1);
     const notification = toPublicNotification(doc.toObject());

@@ -8,6 +8,7 @@ export interface PublicNotification {
   replyId?: string;
   conversationId?: string;
   messageId?: string;
+  gameId?: string;
   text?: string;
   read: boolean;
   createdAt: string;
@@ -28,6 +29,7 @@ export function toPublicNotification(d: NotificationDoc): PublicNotification {
     ...(d.reply ? { replyId: d.reply.toHexString() } : {}),
     ...(d.conversation ? { conversationId: d.conversation.toHexString() } : {}),
     ...(d.message ? { messageId: d.message.toHexString() } : {}),
+    ...(d.game ? { gameId: d.game.toHexString() } : {}),
     ...(d.text !== undefined ? { text: d.text } : {}),
     read: d.read,
     createdAt: d.createdAt.toISOString(),
