@@ -14,7 +14,7 @@ import {
   NotYourTurnError,
 } from './game-errors';
 import type { GameDoc, GameModel } from './game-model';
-import { type GameListRequest, GameQueries } from './game-queries';
+import { changedAfterQuery, type GameListRequest, myGamesQuery } from './game-queries';
 import { gameRoom } from './game-room';
 import { type PublicGame, toPublicGame } from './game-view';
 
@@ -50,8 +50,6 @@ const RESIGN_ATTEMPTS = 5;
  * players, and a game one may not see answers 404 exactly like one that does not exist.
  */
 export class GameService {
-  readonly queries: GameQueries;
-
   constructor(
     private readonly deps: {
       games: GameModel;
@@ -59,9 +57,7 @@ export class GameService {
       notifier: Notifier;
       activity: ActivitySink;
     },
-  ) {
-    this.queries = new GameQueries(deps.games);
-  }
+  ) {}
 
   async create(challengerId: string, input: CreateGameInput): Promise<PublicGame> {
     if (challengerId === input.opponentId)
@@ -217,13 +213,13 @@ export class GameService {
   }
 
   async list(userId: string, page: GameListRequest): Promise<Page<PublicGame>> {
-    const rows = await this.queries.mine(userId, page).lean();
+    const rows = await myGamesQuery(this.deps.games, userId, page).lean();
     return toPage(rows, page.limit, toPublicGame);
   }
 
   /** sync: the user's games changed after `since` (up to `upTo`), oldest change first, limit + 1 rows. */
   async changedAfter(userId: string, since: Date, limit: number, upTo?: Date): Promise<GameDoc[]> {
-    return this.queries.changedAfter(userId, since, limit, upTo).lean();
+    return changedAfterQuery(this.deps.games, userId, since, limit, upTo).lean();
   }
 
   private async visibleGame(userId: string, gameId: string): Promise<GameDoc> {
