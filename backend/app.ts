@@ -11,6 +11,7 @@ import { httpMetrics } from './http/http-metrics';
 import { metricsRoute } from './http/metrics-route';
 import { requireAdmin } from './http/require-admin';
 import { requireAuth } from './http/require-auth';
+import { gamesRoutes } from './modules/games/games-routes';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
 import { notificationsRoutes } from './modules/notifications/notifications-routes';
 import { feedRoutes } from './modules/posts/feed-routes';
@@ -89,6 +90,7 @@ export function createApp(services: Services): Express {
   app.use('/api/messages', auth, messagesRoutes({ messages: services.messages }));
   app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
   app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
+  app.use('/api/games', auth, gamesRoutes({ games: services.games }));
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

@@ -17,6 +17,8 @@ import { observeMongoCommands } from './infra/mongo-metrics';
 import { closeRedis, createRedisClient } from './infra/redis';
 import { RedisGuard } from './infra/redis-guard';
 import type { InstanceHeartbeat, InstanceInfo } from './instances/instance-heartbeat';
+import { getGameModel } from './modules/games/game-model';
+import { GameService } from './modules/games/game-service';
 import { getConversationModel } from './modules/messages/conversation-model';
 import { getMessageModel } from './modules/messages/message-model';
 import { MessageService } from './modules/messages/message-service';
@@ -69,6 +71,7 @@ export interface Services {
   posts: PostService;
   messages: MessageService;
   notifications: NotificationService;
+  games: GameService;
   sync: SyncService;
   /** where services emit; server.ts attaches the Socket.IO server once it is up */
   notifier: LateBoundNotifier;
@@ -111,6 +114,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     conversations: getConversationModel(mongo),
     notifications: getNotificationModel(mongo),
     unreadCounters: getUnreadCounterModel(mongo),
+    games: getGameModel(mongo),
   };
   // Unique indexes carry correctness (idempotent follows and likes), so they must exist
   // before the first request, not whenever autoIndex gets to them.
@@ -171,7 +175,8 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     notifier,
     activity,
   });
-  const sync = new SyncService({ messages, notifications });
+  const games = new GameService({ games: models.games, users: models.users, notifier, activity });
+  const sync = new SyncService({ messages, notifications, games });
   const health = new HealthService({
     mongo,
     readiness,
@@ -204,6 +209,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     posts,
     messages,
     notifications,
+    games,
     sync,
     notifier,
     announcedPresence: presence.announced,

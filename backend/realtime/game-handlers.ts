@@ -1,4 +1,4 @@
-import { NotFoundError } from '../http/app-error';
+import { NotFoundError } from '../errors/app-error';
 import { gameIdInput, moveEventInput } from '../modules/games/game-inputs';
 import { gameRoom } from '../modules/games/game-room';
 import type { GameService } from '../modules/games/game-service';

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
+import { registerGameHandlers } from './game-handlers';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
@@ -27,6 +28,7 @@ export type RealtimeServices = Pick<
   | 'presence'
   | 'users'
   | 'messages'
+  | 'games'
   | 'sync'
   | 'notifier'
   | 'announcedPresence'
@@ -111,6 +113,7 @@ export function startRealtime(
       notifier: services.notifier,
     });
     registerPresenceHandlers(on, { presence: services.presence });
+    registerGameHandlers(on, { userId, socket, games: services.games, joined: () => adapter.joined() });
     registerSyncHandler(on, { userId, sync: services.sync });
     track(announcer.connected(userId, socket.id), 'presence add');
     socket.on('disconnect', () => {

@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
-import { AppError } from '../../backend/http/app-error';
+import { AppError } from '../../backend/errors/app-error';
 import { getGameModel } from '../../backend/modules/games/game-model';
 import { gameRoom } from '../../backend/modules/games/game-room';
 import { GameService } from '../../backend/modules/games/game-service';
 import type { PublicGame } from '../../backend/modules/games/game-view';
-import { RecordingNotifier } from '../../backend/modules/notifier/recording-notifier';
 import { getUserModel } from '../../backend/modules/users/user-model';
+import { RecordingNotifier } from '../../backend/ports/recording-notifier';
 import { registerUser, type TestUser } from '../support/api-users';
 import { FOOLS_MATE, LOYD_STALEMATE } from '../support/chess-lines';
 import { createTestApp, type TestApp } from '../support/test-app';

@@ -42,6 +42,7 @@ describe('When a client syncs after a time', () => {
     const sync = new SyncService({
       messages: t.services.messages,
       notifications: t.services.notifications,
+      games: t.services.games,
       limit: 3,
     });
     const messages: string[] = [];
@@ -78,6 +79,7 @@ describe('When a client syncs after a time', () => {
     const sync = new SyncService({
       messages: t.services.messages,
       notifications: t.services.notifications,
+      games: t.services.games,
       limit: 3,
     });
     const first = await sync.since(erin.id, at(-1));

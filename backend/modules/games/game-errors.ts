@@ -1,4 +1,4 @@
-import { AppError, ConflictError, type ErrorDetail } from '../../http/app-error';
+import { AppError, ConflictError, type ErrorDetail } from '../../errors/app-error';
 import type { PublicGame } from './game-view';
 
 /** 400: chess.js refused the move in the current position (or could not read it). */

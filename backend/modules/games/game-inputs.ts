@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { objectId, pageQuery } from '../../http/parse-input';
+import { pageQuery } from '../../pagination/page-request';
+import { objectId } from '../../validation/object-id';
 import { gameStatuses } from './game-model';
 
 const square = z.string().regex(/^[a-h][1-8]$/, 'a square, a1–h8');

@@ -1,14 +1,13 @@
 import mongoose, { Types } from 'mongoose';
 import { afterCursor, decodeCursor, newestFirst } from '../../pagination/page-cursor';
+import type { PageRequest } from '../../pagination/page-request';
 import type { GameModel, GameStatus } from './game-model';
 
 // Unexecuted queries: the service runs them, and verify-indexes explains exactly these. Each
 // is keyed by `players`, the multikey field holding both players.
 
-export interface GameListRequest {
+export interface GameListRequest extends PageRequest {
   status?: GameStatus | undefined;
-  cursor?: string | undefined;
-  limit: number;
 }
 
 /** The user's games, all or of one status, newest first, limit + 1 rows. */

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../http/app-error';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Page } from '../../pagination/page-cursor';
 import { toPage } from '../../pagination/page-cursor';
-import type { ActivitySink } from '../activity/activity-sink';
-import type { Notifier } from '../notifier/notifier';
+import type { ActivitySink } from '../../ports/activity-sink';
+import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
 import { type MoveInput, type Outcome, playMove, STARTING_FEN } from './chess-rules';
 import {

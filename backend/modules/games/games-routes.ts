@@ -1,6 +1,7 @@
 import { Router } from 'express';
-import { idParams, parseInput } from '../../http/parse-input';
-import { userIdOf } from '../../http/require-auth';
+import { idParams } from '../../validation/object-id';
+import { parseInput } from '../../validation/parse-input';
+import { userIdOf } from '../users/user-id-of';
 import { createGameInput, gameListQuery, moveBody } from './game-inputs';
 import type { GameService } from './game-service';
 

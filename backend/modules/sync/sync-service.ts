@@ -1,6 +1,7 @@
+import type { GameService } from '../games/game-service';
+import { type PublicGame, toPublicGame } from '../games/game-view';
 import type { MessageService } from '../messages/message-service';
 import { type PublicMessage, toPublicMessage } from '../messages/message-view';
-
 import type { NotificationService } from '../notifications/notification-service';
 import { type PublicNotification, toPublicNotification } from '../notifications/notification-view';
 
@@ -12,36 +13,67 @@ const TIE_LIMIT = 10_000;
 export interface SyncResult {
   messages: PublicMessage[];
   notifications: PublicNotification[];
+  /**
+   * the user's games that changed in (since, until], each as it is now, oldest change first:
+   * a client that missed `game:updated` pushes redraws from these
+   */
+  games: PublicGame[];
   /** true when more rows exist after `until`: call again with since = until */
   hasMore: boolean;
   /** everything in (since, until] has been returned */
   until: string;
 }
 
-interface Timed {
-  createdAt: Date;
+/** One kind of row: its reader (oldest first after `since`, up to `upTo`, limit + 1 rows) and its time. */
+interface Source<R> {
+  read(userId: string, since: Date, limit: number, upTo?: Date): Promise<R[]>;
+  timeOf(row: R): Date;
 }
 
 /**
  * What a reconnecting client missed, so a dropped emit costs nothing: every message to or
- * from the user and every notification of the user created after `since`, oldest first.
+ * from the user, every notification of the user created after `since`, and every game of the
+ * user changed after it, oldest first.
  *
- * Both lists are cut at one instant `until` so that the answer is exactly "everything in
+ * All lists are cut at one instant `until` so that the answer is exactly "everything in
  * (since, until]" and the next call can start at `until` without a gap or a repeat. Rows
  * sharing the cut's millisecond are all left for the next call, so a cap never splits a tie.
+ * A game is mutable, so it is answered with its state at read time, which is never older
+ * than the change that put it in the window.
  */
 export class SyncService {
+  private readonly sources: {
+    messages: Source<Awaited<ReturnType<MessageService['createdAfter']>>[number]>;
+    notifications: Source<Awaited<ReturnType<NotificationService['createdAfter']>>[number]>;
+    games: Source<Awaited<ReturnType<GameService['changedAfter']>>[number]>;
+  };
+
   constructor(
-    private readonly deps: { messages: MessageService; notifications: NotificationService; limit?: number },
-  ) {}
+    private readonly deps: {
+      messages: MessageService;
+      notifications: NotificationService;
+      games: GameService;
+      limit?: number;
+    },
+  ) {
+    this.sources = {
+      messages: { read: (...a) => deps.messages.createdAfter(...a), timeOf: (r) => r.createdAt },
+      notifications: { read: (...a) => deps.notifications.createdAfter(...a), timeOf: (r) => r.createdAt },
+      games: { read: (...a) => deps.games.changedAfter(...a), timeOf: (r) => r.updatedAt },
+    };
+  }
 
   async since(userId: string, since: Date): Promise<SyncResult> {
     const limit = this.deps.limit ?? SYNC_LIMIT;
-    let [messages, notifications] = await Promise.all([
-      this.deps.messages.createdAfter(userId, since, limit),
-      this.deps.notifications.createdAfter(userId, since, limit),
-    ]);
-    const cuts = [cutOf(messages, limit), cutOf(notifications, limit)].filter(
+    const { messages: m, notifications: n, games: g } = this.sources;
+    const readAll = (cap: number, upTo?: Date) =>
+      Promise.all([
+        m.read(userId, since, cap, upTo),
+        n.read(userId, since, cap, upTo),
+        g.read(userId, since, cap, upTo),
+      ]);
+    let [messages, notifications, games] = await readAll(limit);
+    const cuts = [cutOf(messages, m, limit), cutOf(notifications, n, limit), cutOf(games, g, limit)].filter(
       (c): c is Date => c !== undefined,
     );
     let cut = cuts.length > 0 ? Math.min(...cuts.map((d) => d.getTime())) : undefined;
@@ -49,25 +81,24 @@ export class SyncService {
     if (cut !== undefined && cut - 1 <= since.getTime()) {
       // More than `limit` rows in the very next millisecond: no cut inside it is safe, so
       // that millisecond is answered whole (bounded by TIE_LIMIT) and the cut moves past it.
-      const tie = new Date(cut);
-      [messages, notifications] = await Promise.all([
-        this.deps.messages.createdAfter(userId, since, TIE_LIMIT, tie),
-        this.deps.notifications.createdAfter(userId, since, TIE_LIMIT, tie),
-      ]);
+      [messages, notifications, games] = await readAll(TIE_LIMIT, new Date(cut));
       cut += 1;
       cap = TIE_LIMIT;
     }
-    const upTo = <T extends Timed>(rows: T[]) =>
-      rows.slice(0, cap).filter((r) => cut === undefined || r.createdAt.getTime() < cut);
-    const keptMessages = upTo(messages);
-    const keptNotifications = upTo(notifications);
-    const newest = [...keptMessages, ...keptNotifications].reduce(
-      (max, r) => Math.max(max, r.createdAt.getTime()),
-      since.getTime(),
-    );
+    const upTo = <R>(rows: R[], source: Source<R>) =>
+      rows.slice(0, cap).filter((r) => cut === undefined || source.timeOf(r).getTime() < cut);
+    const kept = {
+      messages: upTo(messages, m),
+      notifications: upTo(notifications, n),
+      games: upTo(games, g),
+    };
+    const latest = <R>(rows: R[], source: Source<R>) =>
+      rows.reduce((max, r) => Math.max(max, source.timeOf(r).getTime()), since.getTime());
+    const newest = Math.max(latest(kept.messages, m), latest(kept.notifications, n), latest(kept.games, g));
     return {
-      messages: keptMessages.map(toPublicMessage),
-      notifications: keptNotifications.map(toPublicNotification),
+      messages: kept.messages.map(toPublicMessage),
+      notifications: kept.notifications.map(toPublicNotification),
+      games: kept.games.map(toPublicGame),
       hasMore: cut !== undefined,
       // With a cut, rows from the cut's millisecond on were held back: resume just before it.
       until: new Date(cut !== undefined ? cut - 1 : newest).toISOString(),
@@ -76,6 +107,6 @@ export class SyncService {
 }
 
 /** The instant from which rows were not returned, or undefined when the list was complete. */
-function cutOf(rows: Timed[], limit: number): Date | undefined {
-  return rows.length > limit ? rows[limit]!.createdAt : undefined;
+function cutOf<R>(rows: R[], source: Source<R>, limit: number): Date | undefined {
+  return rows.length > limit ? source.timeOf(rows[limit]!) : undefined;
 }
