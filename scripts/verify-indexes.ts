@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { loadConfig } from '../backend/config/config';
+import { getGameModel } from '../backend/modules/games/game-model';
+import { changedAfterQuery, myGamesQuery } from '../backend/modules/games/game-queries';
 import { getConversationModel } from '../backend/modules/messages/conversation-model';
 import { getMessageModel } from '../backend/modules/messages/message-model';
 import {
@@ -45,6 +47,7 @@ function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
     'base64url',
   );
   const authors = [ids.a, ids.b, ids.c].map((id) => new Types.ObjectId(id));
+  const games = getGameModel(s.mongo);
   return [
     { name: 'feed (first page)', query: feedQuery(m.posts, authors, page) },
     { name: 'feed (next page)', query: feedQuery(m.posts, authors, { ...page, cursor }) },
@@ -64,6 +67,13 @@ function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
     { name: 'notifications', query: listQuery(m.notifications, ids.b, page) },
     { name: 'unread notifications', query: listQuery(m.notifications, ids.b, { ...page, unread: true }) },
     { name: 'sync notifications', query: notificationSyncQuery(m.notifications, ids.b, new Date(0), 200) },
+    { name: 'my games', query: myGamesQuery(games, ids.a, page) },
+    { name: 'my games by status', query: myGamesQuery(games, ids.a, { ...page, status: 'active' }) },
+    {
+      name: 'my games (next page)',
+      query: myGamesQuery(games, ids.a, { ...page, status: 'active', cursor }),
+    },
+    { name: 'sync games', query: changedAfterQuery(games, ids.a, new Date(0), 200) },
   ];
 }
 
@@ -98,6 +108,8 @@ async function seed(s: Services): Promise<Seeded> {
     clientId: 'verify-indexes',
   });
   ids.conversation = sent.message.conversationId;
+  const game = await s.games.create(ids.a, { opponentId: ids.b });
+  await s.games.accept(ids.b, game.id);
   return ids;
 }
 

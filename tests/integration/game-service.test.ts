@@ -2,9 +2,8 @@ import { Types } from 'mongoose';
 import { AppError } from '../../backend/errors/app-error';
 import { getGameModel } from '../../backend/modules/games/game-model';
 import { gameRoom } from '../../backend/modules/games/game-room';
-import { GameService } from '../../backend/modules/games/game-service';
+import type { GameService } from '../../backend/modules/games/game-service';
 import type { PublicGame } from '../../backend/modules/games/game-view';
-import { getUserModel } from '../../backend/modules/users/user-model';
 import { RecordingNotifier } from '../../backend/ports/recording-notifier';
 import { registerUser, type TestUser } from '../support/api-users';
 import { FOOLS_MATE, LOYD_STALEMATE } from '../support/chess-lines';
@@ -20,14 +19,7 @@ let stranger: TestUser;
 beforeAll(async () => {
   t = await createTestApp();
   t.services.notifier.attach(sent);
-  const model = getGameModel(t.services.mongo);
-  await model.createIndexes();
-  games = new GameService({
-    games: model,
-    users: getUserModel(t.services.mongo),
-    notifier: t.services.notifier,
-    activity: t.services.notifications,
-  });
+  games = t.services.games;
   [white, black, stranger] = await threeUsers();
 });
 afterAll(() => t.close());

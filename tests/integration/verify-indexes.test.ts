@@ -32,6 +32,10 @@ describe('When verify-indexes runs against the test database server', () => {
       'notifications',
       'unread notifications',
       'sync notifications',
+      'my games',
+      'my games by status',
+      'my games (next page)',
+      'sync games',
     ]);
     expect(verdicts.every((l) => l.startsWith('PASS'))).toBe(true);
     expect(lines.at(-1)).toContain('all queries served by indexes');
