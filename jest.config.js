@@ -30,8 +30,9 @@ module.exports = {
       ...base,
       displayName: 'databases',
       roots: ['<rootDir>/tests'],
-      // staging tests need nginx: `npm run test:staging` (jest.staging.config.js)
-      testPathIgnorePatterns: ['/node_modules/', '/tests/staging/', '/tests/unit/'],
+      // staging tests need nginx: `npm run test:staging` (jest.staging.config.js); the security
+      // suites run on their own: `npm run test:security` (jest.security.config.js)
+      testPathIgnorePatterns: ['/node_modules/', '/tests/staging/', '/tests/unit/', '/tests/security/'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
     },

@@ -9,8 +9,8 @@ import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { httpMetrics } from './http/http-metrics';
 import { metricsRoute } from './http/metrics-route';
-import { requireAdmin } from './http/require-admin';
-import { requireAuth } from './http/require-auth';
+import { requireAdmin, tokenMatcher } from './http/require-admin';
+import { bearerToken, requireAuth } from './http/require-auth';
 import { gamesRoutes } from './modules/games/games-routes';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
 import { notificationsRoutes } from './modules/notifications/notifications-routes';
@@ -64,15 +64,33 @@ export function createApp(services: Services): Express {
   );
   app.use(express.json({ limit: '100kb', strict: true }));
 
+  const adminOnly = requireAdmin(config.adminTokens);
+  const adminName = tokenMatcher(config.adminTokens);
   app.use(
     '/health',
-    healthRoutes({ health: services.health, features: services.features, instanceId: config.instanceId }),
+    healthRoutes({
+      health: services.health,
+      features: services.features,
+      instanceId: config.instanceId,
+      isAdmin: (req) => adminName(bearerToken(req.headers.authorization)) !== undefined,
+      requireAdmin: adminOnly,
+    }),
   );
 
-  app.get('/metrics', metricsRoute({ metrics: services.metrics, flags: services.flags }));
+  const metricsTokens = config.metricsToken
+    ? [...config.adminTokens, { name: 'metrics', token: config.metricsToken }]
+    : config.adminTokens;
+  app.get(
+    '/metrics',
+    metricsRoute({
+      metrics: services.metrics,
+      flags: services.flags,
+      tokenName: tokenMatcher(metricsTokens),
+    }),
+  );
   // one admin chain: the token is checked once for every /admin route
   const admin = Router();
-  admin.use(requireAdmin(config.adminToken));
+  admin.use(adminOnly);
   admin.use(adminRoutes({ flags: services.flagAdmin, instances: services.instances }));
   admin.use(
     '/presence',
@@ -82,7 +100,7 @@ export function createApp(services: Services): Express {
 
   app.use('/api', services.rateLimits.api);
   app.use('/api/auth', services.rateLimits.auth);
-  const auth = requireAuth((token) => services.tokens.verify(token));
+  const auth = requireAuth(services.authenticate);
   app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
   app.use('/api/users', auth, usersRoutes({ users: services.users, posts: services.posts }));
   app.use('/api/posts', auth, postsRoutes({ posts: services.posts }));

@@ -4,6 +4,7 @@ import { CacheAside } from './cache/cache-aside';
 import { NoCache } from './cache/no-cache';
 import { RedisCache } from './cache/redis-cache';
 import type { Config } from './config/config';
+import { ContactBook } from './contacts/contact-book';
 import { createLiveFlags } from './flags/create-live-flags';
 import type { FlagAdmin } from './flags/flag-admin';
 import type { FlagReader } from './flags/flag-reader';
@@ -43,7 +44,10 @@ import { createPresence } from './presence/create-presence';
 import type { PresenceStore } from './presence/presence-store';
 import type { ShadowTally } from './presence/shadow-tally';
 import { createRateLimits, type RateLimits } from './rate-limits/create-rate-limits';
+import { type AbuseLimits, createAbuseLimits } from './realtime/create-abuse-limits';
 import { createSocketAdapter, type SocketAdapter } from './realtime/socket-adapter';
+import { type Authenticate, createAuthenticator } from './sessions/authenticator';
+import { SessionVersions } from './sessions/session-versions';
 
 /**
  * The composition root: the one place that picks implementations and wires them.
@@ -66,6 +70,10 @@ export interface Services {
   readiness: Readiness;
   health: HealthService;
   tokens: TokenService;
+  /** each user's session version (token revocation); realtime listens for bumps */
+  sessions: SessionVersions;
+  /** bearer token → live session, for REST and socket handshakes */
+  authenticate: Authenticate;
   auth: AuthService;
   users: UserService;
   posts: PostService;
@@ -73,6 +81,10 @@ export interface Services {
   notifications: NotificationService;
   games: GameService;
   sync: SyncService;
+  /** who may see whose presence and typing (follows, conversations), cached */
+  contacts: ContactBook;
+  /** per-user event budget, sockets per user, handshakes per address */
+  abuseLimits: AbuseLimits;
   /** where services emit; server.ts attaches the Socket.IO server once it is up */
   notifier: LateBoundNotifier;
   /** what followers were last told about presence; shared by instances when Redis is there */
@@ -156,17 +168,32 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     users: models.users,
     notifier,
     logger,
+    dedupWindowMs: config.notificationDedupMs,
   });
   const activity: ActivitySink = notifications;
   const readiness = new Readiness();
   const tokens = createTokenService(config.jwt);
+  const sessions = new SessionVersions({ users: models.users, cacheMs: config.tokenVersionCacheMs });
   const hasher = createArgon2Hasher(config.password);
   const cacheStore: Cache = redisGuard
     ? new RedisCache({ guard: redisGuard, prefix: `${config.redisKeyPrefix}cache:` })
     : new NoCache();
   const cache = new CacheAside({ cache: cacheStore, flags, metrics, logger });
   closers.push(async () => cache.stop());
-  const users = new UserService({ users: models.users, follows: models.follows, activity, cache });
+  const contacts = new ContactBook({
+    follows: models.follows,
+    conversations: models.conversations,
+    cacheMs: config.realtime.contactsCacheMs,
+  });
+  const abuseLimits = createAbuseLimits({ config, flags, logger, redisGuard });
+  closers.push(async () => abuseLimits.stop());
+  const users = new UserService({
+    users: models.users,
+    follows: models.follows,
+    activity,
+    cache,
+    relationships: contacts,
+  });
   const posts = new PostService({ ...models, userService: users, activity, cache, logger });
   const messages = new MessageService({
     messages: models.messages,
@@ -174,6 +201,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     users: models.users,
     notifier,
     activity,
+    relationships: contacts,
   });
   const games = new GameService({ games: models.games, users: models.users, notifier, activity });
   const sync = new SyncService({ messages, notifications, games });
@@ -204,13 +232,17 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     readiness,
     health,
     tokens,
-    auth: new AuthService({ users: models.users, hasher, tokens }),
+    sessions,
+    authenticate: createAuthenticator({ tokens, versions: sessions }),
+    auth: new AuthService({ users: models.users, hasher, tokens, versions: sessions }),
     users,
     posts,
     messages,
     notifications,
     games,
     sync,
+    contacts,
+    abuseLimits,
     notifier,
     announcedPresence: presence.announced,
     presence: presence.store,

@@ -5,7 +5,7 @@ const USAGE = `usage: npm run flags -- <command>
   set NAME VALUE        override a flag on every instance (VALUE: true/false, a number, or text)
   reset NAME            drop the override: back to env or default
   history [NAME]        the audit trail, newest first
-env: ADMIN_URL (default http://127.0.0.1:5000), ADMIN_TOKEN (required), ADMIN_USER (audit name)
+env: ADMIN_URL (default http://127.0.0.1:5000), ADMIN_TOKEN (required; the audit names the token, see ADMIN_TOKENS)
 `;
 
 export interface CliIo {
@@ -78,7 +78,6 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
 
   const call = async (method: string, path: string, body?: unknown) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (io.env.ADMIN_USER) headers['x-admin-user'] = io.env.ADMIN_USER;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, {
       method,

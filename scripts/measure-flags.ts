@@ -12,7 +12,9 @@ interface Probed {
   flags: Record<string, unknown>;
   checks: { redis: { breaker?: string } };
 }
-const json = async (url: string) => (await (await fetch(url)).json()) as Probed;
+/** /health details and /health/features answer admin tokens only */
+const json = async (url: string, token: string) =>
+  (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as Probed;
 
 /** Polls as fast as loopback HTTP allows; the figure is from the start mark to the first poll that sees it. */
 async function timeUntil(
@@ -86,7 +88,7 @@ export async function main(args: string[]): Promise<number> {
       if (res.status !== 200) throw new Error(`set failed: ${res.status} ${await res.text()}`);
       propagation.push(
         await timeUntil(
-          async () => (await json(`${b.url}/health/features`)).flags['cache.ttlSeconds'] === value,
+          async () => (await json(`${b.url}/health/features`, token)).flags['cache.ttlSeconds'] === value,
           15_000,
           started,
         ),
@@ -94,7 +96,8 @@ export async function main(args: string[]): Promise<number> {
       await sleep(50);
     }
 
-    const breaker = async (state: string) => (await json(`${a.url}/health`)).checks.redis.breaker === state;
+    const breaker = async (state: string) =>
+      (await json(`${a.url}/health`, token)).checks.redis.breaker === state;
     const killOpen: number[] = [];
     const backClosed: number[] = [];
     const pauseOpen: number[] = [];

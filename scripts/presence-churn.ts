@@ -146,6 +146,8 @@ export async function main(args: string[]): Promise<number> {
     RATE_LIMIT_ENABLED: 'false',
     SOCKET_EVENTS_PER_SECOND: '1000',
     SOCKET_EVENT_BURST: '1000',
+    // measuring, not defending: many sockets per user from one address
+    SOCKET_MAX_PER_USER: '1000',
     PRESENCE_MODE: 'dual-write',
     USE_REDIS_PERCENTAGE: values.percent,
     PRESENCE_SHADOW_READ: 'true',

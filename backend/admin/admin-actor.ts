@@ -1,5 +1,8 @@
-/** For an admin actor name in audit entries: never the token itself. */
-export function adminActor(req: { headers: Record<string, unknown> }): string {
-  const who = req.headers['x-admin-user'];
-  return typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? who : 'admin';
+/**
+ * The actor in audit entries: the name of the admin token used (set by requireAdmin), never
+ * the token itself, and never a header the caller chooses (anyone holding a token could
+ * otherwise write someone else's name).
+ */
+export function adminActor(req: { adminName?: string }): string {
+  return req.adminName ?? 'admin';
 }

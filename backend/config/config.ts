@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type AdminToken, MIN_TOKEN_LENGTH, parseAdminTokens } from './admin-tokens';
 import { type FlagName, type FlagSource, type FlagValues, readFlagsFromEnv } from './features';
 import { flagsNeedingRedisUrl } from './redis-requirements';
+import { weakSecretReason } from './secret-strength';
+import { MAX_TOKEN_LIFETIME_SECONDS, parseLifetimeSeconds } from './token-lifetime';
 
 type Env = Record<string, string | undefined>;
-
-const DEV_SECRET_HINTS = ['secret', 'changeme', 'change-me', 'dev', 'development', 'test'];
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
@@ -24,9 +25,18 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRES_IN: z
     .string()
-    .regex(/^\d+[smhd]?$/, 'a number of seconds or like 15m, 1h, 7d')
+    .refine((v) => parseLifetimeSeconds(v) !== undefined, 'a number of seconds or like 15m, 1h, 1d')
+    .refine((v) => {
+      const s = parseLifetimeSeconds(v);
+      return s === undefined || (s >= 1 && s <= MAX_TOKEN_LIFETIME_SECONDS);
+    }, 'between 1 second and 24h: a stolen token lives this long')
     .default('1h'),
-  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ADMIN_TOKEN: z.string().min(MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+  ADMIN_TOKENS: z.string().optional(),
+  METRICS_TOKEN: z.string().min(MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+  // How long an instance trusts its cached copy of a user's token version (logout and password
+  // changes reach every instance at once through Socket.IO; this bounds it when that fails).
+  TOKEN_VERSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   CORS_ORIGIN: z.string().optional(),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,8 +53,22 @@ const envSchema = z.object({
   FLAGS_POLL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   // Socket.IO: per-socket event budget (token bucket) and the presence grace period that keeps
   // a page reload from flapping offline/online to followers.
-  SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(0.1).max(10000).default(20),
+  // The budget is per user, shared by all of the user's sockets on every instance.
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(0.01).max(10000).default(20),
   SOCKET_EVENT_BURST: z.coerce.number().int().min(1).max(10000).default(40),
+  // concurrent sockets per user (the newest handshake over it is refused), and Socket.IO
+  // handshakes per client address per RATE_LIMIT_WINDOW_MS
+  SOCKET_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  SOCKET_HANDSHAKE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  // how long who-follows-whom and who-talks-to-whom (typing, presence privacy) stay cached
+  CONTACTS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  // one follow or like notification per actor, target and kind in this window
+  NOTIFICATION_DEDUP_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .default(86_400_000),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60000).default(2000),
   // Instance liveness (presence reaping, /admin/instances); short values are for tests.
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -62,8 +86,12 @@ export interface Config {
   mongoUrl: string | undefined;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
-  jwt: { secret: string; expiresIn: string; issuer: string };
-  adminToken: string | undefined;
+  jwt: { secret: string; expiresIn: string; issuer: string; audience: string };
+  /** named admin tokens (ADMIN_TOKENS plus ADMIN_TOKEN as "admin"); empty = admin API off */
+  adminTokens: AdminToken[];
+  /** a bearer token /metrics accepts besides the admin tokens */
+  metricsToken: string | undefined;
+  tokenVersionCacheMs: number;
   corsOrigins: string[];
   trustProxy: number;
   logLevel: string;
@@ -71,7 +99,15 @@ export interface Config {
   password: { memoryCost: number; timeCost: number };
   rateLimit: { windowMs: number; authLimit: number; apiLimit: number };
   flagsPollMs: number;
-  realtime: { eventsPerSecond: number; eventBurst: number; presenceGraceMs: number };
+  realtime: {
+    eventsPerSecond: number;
+    eventBurst: number;
+    presenceGraceMs: number;
+    maxSocketsPerUser: number;
+    handshakeLimit: number;
+    contactsCacheMs: number;
+  };
+  notificationDedupMs: number;
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
@@ -100,7 +136,8 @@ function packageVersion(): string {
 }
 
 /** Parses env once; every problem is reported together so one start shows all of them. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(rawEnv: Env = process.env): Config {
+  const env = withoutEmptyValues(rawEnv);
   const parsed = envSchema.safeParse(env);
   const problems: string[] = [];
   if (!parsed.success) {
@@ -110,13 +147,17 @@ export function loadConfig(env: Env = process.env): Config {
   problems.push(...flags.errors);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const admin = parseAdminTokens(e.ADMIN_TOKENS, e.ADMIN_TOKEN);
+  problems.push(...admin.problems);
 
   if (e.NODE_ENV === 'production') {
     if (!e.MONGO_URL)
       problems.push('MONGO_URL: required in production (embedded databases are for development)');
     if (!e.JWT_SECRET) problems.push('JWT_SECRET: required in production');
-    else if (e.JWT_SECRET.length < 32 || DEV_SECRET_HINTS.includes(e.JWT_SECRET.toLowerCase()))
-      problems.push('JWT_SECRET: use at least 32 random characters in production');
+    else {
+      const weak = weakSecretReason(e.JWT_SECRET);
+      if (weak) problems.push(`JWT_SECRET: ${weak} (production)`);
+    }
   }
   const needsRedis = flagsNeedingRedisUrl(flags.values);
   if (!e.REDIS_URL && needsRedis.length > 0)
@@ -136,8 +177,11 @@ export function loadConfig(env: Env = process.env): Config {
       secret: e.JWT_SECRET ?? randomBytes(32).toString('hex'),
       expiresIn: e.JWT_EXPIRES_IN,
       issuer: 'social-scale',
+      audience: 'social-scale:api',
     },
-    adminToken: e.ADMIN_TOKEN,
+    adminTokens: admin.tokens,
+    metricsToken: e.METRICS_TOKEN,
+    tokenVersionCacheMs: e.TOKEN_VERSION_CACHE_MS,
     corsOrigins: (e.CORS_ORIGIN ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -156,7 +200,11 @@ export function loadConfig(env: Env = process.env): Config {
       eventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       eventBurst: e.SOCKET_EVENT_BURST,
       presenceGraceMs: e.PRESENCE_GRACE_MS,
+      maxSocketsPerUser: e.SOCKET_MAX_PER_USER,
+      handshakeLimit: e.SOCKET_HANDSHAKE_MAX,
+      contactsCacheMs: e.CONTACTS_CACHE_MS,
     },
+    notificationDedupMs: e.NOTIFICATION_DEDUP_MS,
     instances: {
       heartbeatTtlSeconds: e.HEARTBEAT_TTL_SECONDS,
       heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
@@ -166,6 +214,17 @@ export function loadConfig(env: Env = process.env): Config {
     flags: flags.values,
     flagSources: flags.sources,
   };
+}
+
+/**
+ * The contract: an empty value means unset, for every variable. Compose passes `${X:-}` as an
+ * empty string and a copied .env.example lists every variable, so without this an optional
+ * variable left blank would fail its format check (or, worse, count as set).
+ */
+export function withoutEmptyValues(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
 }
 
 /** Test and script helper: a config from defaults plus overrides, validated the same way. */

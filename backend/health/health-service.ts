@@ -7,7 +7,8 @@ export type CheckStatus = 'ok' | 'fail' | 'disabled';
 export interface TimedCheck {
   status: CheckStatus;
   latencyMs?: number;
-  error?: string;
+  /** a fixed word, never the driver's text (which can name hosts, ports and users) */
+  error?: CheckFailure;
   /** Redis only: the fail-fast client's circuit breaker */
   breaker?: 'closed' | 'open' | 'half-open';
 }
@@ -35,6 +36,13 @@ export interface HealthProbes {
 }
 
 const CHECK_TIMEOUT_MS = 1500;
+
+export type CheckFailure = 'timeout' | 'unavailable';
+
+/** What a failed check may say publicly; the driver's message goes to the log only. */
+export function checkFailure(err: unknown): CheckFailure {
+  return err instanceof Error && /timed out|timeout/i.test(err.message) ? 'timeout' : 'unavailable';
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -67,7 +75,7 @@ export class HealthService {
       const latencyMs = await withTimeout(pingMongo(this.deps.mongo), CHECK_TIMEOUT_MS);
       return { status: 'ok', latencyMs: Math.round(latencyMs * 100) / 100 };
     } catch (err) {
-      return { status: 'fail', error: (err as Error).message };
+      return { status: 'fail', error: checkFailure(err) };
     }
   }
 
@@ -83,7 +91,10 @@ export class HealthService {
       this.database(),
       this.deps.probes.redis
         ? withTimeout(this.deps.probes.redis(), CHECK_TIMEOUT_MS).catch(
-            (err: Error): TimedCheck & { hasFallback?: boolean } => ({ status: 'fail', error: err.message }),
+            (err: Error): TimedCheck & { hasFallback?: boolean } => ({
+              status: 'fail',
+              error: checkFailure(err),
+            }),
           )
         : Promise.resolve<TimedCheck & { hasFallback?: boolean }>({ status: 'disabled' }),
     ]);

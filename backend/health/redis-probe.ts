@@ -1,7 +1,7 @@
 import { flagsWithoutRedisFallback } from '../config/redis-requirements';
 import type { FlagReader } from '../flags/flag-reader';
 import type { RedisGuard } from '../infra/redis-guard';
-import type { HealthProbes } from './health-service';
+import { checkFailure, type HealthProbes } from './health-service';
 
 /**
  * The /health Redis check: a PING through the breaker (so health traffic also notices an
@@ -19,7 +19,7 @@ export function redisProbe(guard: RedisGuard, flags: FlagReader): NonNullable<He
         hasFallback,
       };
     } catch (err) {
-      return { status: 'fail', error: (err as Error).message, breaker: guard.state, hasFallback };
+      return { status: 'fail', error: checkFailure(err), breaker: guard.state, hasFallback };
     }
   };
 }

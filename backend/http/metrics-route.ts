@@ -1,14 +1,24 @@
 import type { RequestHandler } from 'express';
-import { NotFoundError } from '../errors/app-error';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Metrics } from '../infra/metrics';
+import { bearerToken } from './require-auth';
 
-/** GET /metrics: Prometheus text while metrics.enabled is on; a 404 as if absent when off. */
+/**
+ * GET /metrics: Prometheus text for a bearer METRICS_TOKEN or an admin token (401 without,
+ * 403 with another), while metrics.enabled is on; a 404 as if absent when off. A token and
+ * not a separate loopback port, so one scrape config works behind any proxy; docs/operations.md.
+ */
 export function metricsRoute(deps: {
   metrics: Pick<Metrics, 'registry'>;
   flags: FlagReader;
+  /** the name of the token presented (metrics or an admin's), undefined when none matches */
+  tokenName: (presented: string | undefined) => string | undefined;
 }): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return next(new UnauthorizedError('Metrics token required'));
+    if (deps.tokenName(token) === undefined) return next(new ForbiddenError('Wrong metrics token'));
     if (!deps.flags.get('metrics.enabled')) return next(new NotFoundError('Route GET /metrics'));
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.setHeader('cache-control', 'no-store');

@@ -8,12 +8,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Sets req.auth for the routes behind it; they read it with userIdOf (modules/users/user-id-of.ts). */
-export function requireAuth(verify: (token: string) => { userId: string }): RequestHandler {
-  return (req, _res, next) => {
+/**
+ * Sets req.auth for the routes behind it; they read it with userIdOf (modules/users/user-id-of.ts).
+ * The bearer token must be a live session (sessions/authenticator: signature, claims, version).
+ */
+export function requireAuth(authenticate: (token: string) => Promise<{ userId: string }>): RequestHandler {
+  return async (req, _res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) return next(new UnauthorizedError());
-    req.auth = verify(token);
+    const { userId } = await authenticate(token);
+    req.auth = { userId };
     next();
   };
 }

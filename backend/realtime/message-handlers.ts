@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ContactBook } from '../contacts/contact-book';
 import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
 import type { MessageService } from '../modules/messages/message-service';
 import type { Notifier } from '../ports/notifier';
@@ -14,7 +15,13 @@ const typingInput = z.object({ recipientId: objectId, typing: z.boolean() });
  */
 export function registerMessageHandlers(
   on: OnEvent,
-  deps: { userId: string; socketId: string; messages: MessageService; notifier: Notifier },
+  deps: {
+    userId: string;
+    socketId: string;
+    messages: MessageService;
+    notifier: Notifier;
+    contacts: Pick<ContactBook, 'sharesConversation'>;
+  },
 ): void {
   const { userId, socketId } = deps;
   on('message:send', sendMessageEventInput, async (input) => {
@@ -25,8 +32,11 @@ export function registerMessageHandlers(
     await deps.messages.markSeen(userId, conversationId, { socketId });
     return {};
   });
+  // Only to a conversation partner; to anyone else it is dropped silently (an error would
+  // tell the sender who is a partner of whom).
   on('typing', typingInput, async ({ recipientId, typing }) => {
-    if (recipientId !== userId) deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
+    if (recipientId !== userId && (await deps.contacts.sharesConversation(userId, recipientId)))
+      deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
     return {};
   });
 }

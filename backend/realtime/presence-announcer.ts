@@ -8,7 +8,8 @@ export interface PresenceAnnouncerDeps {
   presence: PresenceStore;
   /** what followers were last told, shared by the instances so each change is told once */
   announced: AnnouncedPresence;
-  followerIds: (userId: string) => Promise<string[]>;
+  /** who may learn the user's presence (contacts/contact-book: followers and conversation partners) */
+  audienceOf: (userId: string) => Promise<string[]>;
   notifier: Notifier;
   /** how long a user with no device left stays "online" before followers hear otherwise */
   graceMs: number;
@@ -91,7 +92,7 @@ export class PresenceAnnouncer {
 
   private async announce(userId: string, online: boolean): Promise<void> {
     if (!(await this.deps.announced.flip(userId, online))) return;
-    const followers = await this.deps.followerIds(userId);
-    if (followers.length > 0) this.deps.notifier.toUsers(followers, 'presence:changed', { userId, online });
+    const audience = await this.deps.audienceOf(userId);
+    if (audience.length > 0) this.deps.notifier.toUsers(audience, 'presence:changed', { userId, online });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ContactBook } from '../contacts/contact-book';
 import type { PresenceStore } from '../presence/presence-store';
 import { objectId } from '../validation/object-id';
 import type { OnEvent } from './socket-events';
@@ -7,10 +8,19 @@ export const PRESENCE_QUERY_MAX = 100;
 
 const presenceQueryInput = z.object({ userIds: z.array(objectId).min(1).max(PRESENCE_QUERY_MAX) });
 
-/** presence:query answers through the store in force (memory, dual-write or Redis). */
-export function registerPresenceHandlers(on: OnEvent, deps: { presence: PresenceStore }): void {
+/**
+ * presence:query answers through the store in force (memory, dual-write or Redis), and only
+ * for users the caller may see (contacts/contact-book): everyone else is `false`, not an
+ * error, and is not even looked up, so the answer cannot tell "hidden" from "offline".
+ */
+export function registerPresenceHandlers(
+  on: OnEvent,
+  deps: { userId: string; presence: PresenceStore; contacts: Pick<ContactBook, 'visibleTo'> },
+): void {
   on('presence:query', presenceQueryInput, async ({ userIds }) => {
-    const online = await deps.presence.isOnline([...new Set(userIds)]);
-    return { online: Object.fromEntries(online) };
+    const ids = [...new Set(userIds)];
+    const visible = await deps.contacts.visibleTo(deps.userId, ids);
+    const online = visible.size > 0 ? await deps.presence.isOnline([...visible]) : new Map<string, boolean>();
+    return { online: Object.fromEntries(ids.map((id) => [id, online.get(id) ?? false])) };
   });
 }

@@ -8,9 +8,13 @@ export interface SocketData {
   userId: string;
 }
 
-/** What a client sees on a refused handshake: message is always UNAUTHORIZED, data says why. */
+/** What a client sees on a refused handshake: message is the code, data says why. */
+export function refused(code: string, reason: string): Error & { data: { code: string; message: string } } {
+  return Object.assign(new Error(code), { data: { code, message: reason } });
+}
+
 function unauthorized(reason: string): Error & { data: { code: string; message: string } } {
-  return Object.assign(new Error('UNAUTHORIZED'), { data: { code: 'UNAUTHORIZED', message: reason } });
+  return refused('UNAUTHORIZED', reason);
 }
 
 /**
@@ -21,17 +25,20 @@ function unauthorized(reason: string): Error & { data: { code: string; message: 
  * `connect` is already reachable on every instance.
  */
 export function socketAuth(deps: {
-  verify: (token: string) => { userId: string; expiresAt?: Date };
+  /** signature, claims and the user's current session version (sessions/authenticator) */
+  authenticate: (token: string) => Promise<{ userId: string; expiresAt?: Date }>;
   hold: RecoveredPacketHold;
   joined: () => Promise<void>;
+  /** the per-user socket cap: false refuses this (the newest) socket with RATE_LIMITED */
+  admit?: (userId: string, socket: Socket) => Promise<boolean>;
 }) {
-  return (socket: Socket, next: (err?: Error) => void): void => {
+  return async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     let userId: string;
     let expiresAt: Date | undefined;
     try {
       if (typeof token !== 'string' || token === '') throw unauthorized('Token required');
-      ({ userId, expiresAt } = deps.verify(token));
+      ({ userId, expiresAt } = await deps.authenticate(token));
     } catch (err) {
       deps.hold.drop(socket.id);
       const reason = (err as { data?: { message?: string } }).data?.message ?? toAppError(err).message;
@@ -42,6 +49,11 @@ export function socketAuth(deps: {
     if (socket.recovered && data.userId !== userId) {
       deps.hold.drop(socket.id);
       next(unauthorized('Session belongs to another user'));
+      return;
+    }
+    if (deps.admit && !(await deps.admit(userId, socket).catch(() => true))) {
+      deps.hold.drop(socket.id);
+      next(refused('RATE_LIMITED', 'Too many connections for this user'));
       return;
     }
     data.userId = userId;

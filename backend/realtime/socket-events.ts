@@ -1,11 +1,11 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError, RateLimitedError } from '../errors/app-error';
+import { AppError, RateLimitedError, ValidationError } from '../errors/app-error';
 import { toAppError } from '../errors/to-app-error';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
 import { parseInput } from '../validation/parse-input';
-import type { TokenBucket } from './token-bucket';
+import { operatorKeyPath } from './operator-keys';
 
 export type Ack = (response: object) => void;
 
@@ -48,6 +48,9 @@ export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
     socket.on(event, async (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
       try {
+        const hostile = operatorKeyPath(payload);
+        if (hostile)
+          throw new ValidationError('Invalid input', [{ path: hostile.split(':')[0]!, message: hostile }]);
         const input = parseInput(schema, payload, event);
         const result = await handler(input);
         deps.metrics.socketEvents.inc({ event, outcome: 'ok' });
@@ -64,18 +67,34 @@ export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
   };
 }
 
+/** Events of one socket waiting on the budget store at once; more are refused, not queued. */
+const MAX_PENDING_PER_SOCKET = 64;
+
 /**
- * socket.use: runs before any listener. Spends one token per event (over budget: answered
- * RATE_LIMITED and dropped) and answers events nobody listens to, so a client waiting on an
- * ack for a mistyped event name gets NOT_FOUND instead of a timeout.
+ * socket.use: runs before any listener. Spends one event of the user's budget (shared by all
+ * of the user's sockets; over budget: answered RATE_LIMITED and dropped) and answers events
+ * nobody listens to, so a client waiting on an ack for a mistyped event name gets NOT_FOUND
+ * instead of a timeout.
  */
-export function eventGate(socket: Socket, bucket: TokenBucket, deps: EventDeps) {
-  return (packet: unknown[], next: (err?: Error) => void): void => {
+export function eventGate(socket: Socket, take: (userId: string) => Promise<boolean>, deps: EventDeps) {
+  let pending = 0;
+  return async (packet: unknown[], next: (err?: Error) => void): Promise<void> => {
     const [event, ...args] = packet;
     const name = typeof event === 'string' ? event : '';
     const known = name !== '' && socket.listeners(name).length > 0;
     const { ack } = splitAck(args);
-    if (!bucket.take()) {
+    let allowed = false;
+    if (pending < MAX_PENDING_PER_SOCKET) {
+      pending += 1;
+      try {
+        allowed = await take(String(socket.data.userId));
+      } catch {
+        allowed = true; // the budget fails open; its stores fall back on their own
+      } finally {
+        pending -= 1;
+      }
+    }
+    if (!allowed) {
       deps.metrics.rateLimited.inc({ limiter: 'socket' });
       deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
       answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
+import { clientAddress } from './client-address';
 import { registerGameHandlers } from './game-handlers';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
@@ -8,11 +9,10 @@ import { PresenceAnnouncer } from './presence-announcer';
 import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
 import type { SocketAdapter } from './socket-adapter';
-import { type SocketData, socketAuth } from './socket-auth';
+import { refused, type SocketData, socketAuth, userRoom } from './socket-auth';
 import { eventGate, eventRegistrar } from './socket-events';
 import { SocketNotifier } from './socket-notifier';
 import { registerSyncHandler } from './sync-handler';
-import { TokenBucket } from './token-bucket';
 
 /** Large enough for any event of the contract (a 2,000-character message is ~8 kB of UTF-8). */
 export const MAX_PACKET_BYTES = 64 * 1024;
@@ -23,7 +23,10 @@ export type RealtimeServices = Pick<
   Services,
   | 'config'
   | 'logger'
-  | 'tokens'
+  | 'authenticate'
+  | 'sessions'
+  | 'contacts'
+  | 'abuseLimits'
   | 'metrics'
   | 'presence'
   | 'users'
@@ -77,12 +80,75 @@ export function startRealtime(
 
   const hold = new RecoveredPacketHold();
   hold.install(io.of('/'));
-  io.use(socketAuth({ verify: (t) => services.tokens.verify(t), hold, joined: () => adapter.joined() }));
+  const { eventBudget, socketCap, handshakeLimit } = services.abuseLimits;
+  const addressOf = clientAddress(config.trustProxy);
+  // Before the token check: handshakes per address bound what token guessing and reconnect
+  // storms cost. A failing store lets the handshake through (the store falls back itself).
+  io.use(async (socket, next) => {
+    if (await handshakeLimit.allow(addressOf(socket.request)).catch(() => true)) return next();
+    metrics.rateLimited.inc({ limiter: 'handshake' });
+    hold.drop(socket.id);
+    next(refused('RATE_LIMITED', 'Too many connection attempts; retry later'));
+  });
+  io.use(
+    socketAuth({
+      authenticate: services.authenticate,
+      hold,
+      joined: () => adapter.joined(),
+      admit: async (userId, socket) => {
+        if (!(await socketCap.admit(userId, socket.id))) {
+          metrics.rateLimited.inc({ limiter: 'socket_cap' });
+          return false;
+        }
+        // whichever comes first; release is idempotent
+        const release = () => socketCap.release(userId, socket.id);
+        socket.conn.once('close', release);
+        socket.once('disconnect', release);
+        return true;
+      },
+    }),
+  );
+
+  // Cluster notices through the adapter (no-ops with the memory adapter, one instance).
+  const serverSide = io as unknown as {
+    serverSideEmit(event: string, ...args: unknown[]): boolean;
+    on(event: string, listener: (...args: unknown[]) => void): void;
+  };
+  const tellOtherInstances = (event: string, payload: unknown) => {
+    if (adapter.name === 'memory') return;
+    try {
+      serverSide.serverSideEmit(event, payload);
+    } catch (err) {
+      logger.warn({ err, event }, 'cluster notice failed');
+    }
+  };
+  // Logout and password change: every socket of the user, on every instance, is told and closed.
+  const revokeHere = (userId: string) => {
+    services.sessions.forget(userId);
+    const sockets = io.local.in(userRoom(userId));
+    sockets.emit('session:revoked', { code: 'UNAUTHORIZED', message: 'Session revoked' });
+    sockets.disconnectSockets(true);
+  };
+  const stopRevocations = services.sessions.onBumped((userId) => {
+    revokeHere(userId);
+    tellOtherInstances('session:revoked', userId);
+  });
+  const stopContactNotices = services.contacts.onChanged((userIds) =>
+    tellOtherInstances('contacts:changed', userIds),
+  );
+  if (adapter.name !== 'memory') {
+    serverSide.on('session:revoked', (userId) => {
+      if (typeof userId === 'string') revokeHere(userId);
+    });
+    serverSide.on('contacts:changed', (userIds) => {
+      if (Array.isArray(userIds)) services.contacts.forget(userIds.filter((id) => typeof id === 'string'));
+    });
+  }
 
   const announcer = new PresenceAnnouncer({
     presence: services.presence,
     announced: services.announcedPresence,
-    followerIds: (id) => services.users.followerIds(id),
+    audienceOf: (id) => services.contacts.presenceAudience(id),
     notifier: services.notifier,
     graceMs: config.realtime.presenceGraceMs,
     logger,
@@ -103,16 +169,16 @@ export function startRealtime(
     const userId = (socket.data as SocketData).userId;
     connections += 1;
     metrics.socketConnections.inc();
-    const bucket = new TokenBucket(config.realtime.eventsPerSecond, config.realtime.eventBurst);
-    socket.use(eventGate(socket, bucket, eventDeps));
+    socket.use(eventGate(socket, (id) => eventBudget.take(id), eventDeps));
     const on = eventRegistrar(socket, eventDeps);
     registerMessageHandlers(on, {
       userId,
       socketId: socket.id,
       messages: services.messages,
       notifier: services.notifier,
+      contacts: services.contacts,
     });
-    registerPresenceHandlers(on, { presence: services.presence });
+    registerPresenceHandlers(on, { userId, presence: services.presence, contacts: services.contacts });
     registerGameHandlers(on, { userId, socket, games: services.games, joined: () => adapter.joined() });
     registerSyncHandler(on, { userId, sync: services.sync });
     track(announcer.connected(userId, socket.id), 'presence add');
@@ -137,6 +203,8 @@ export function startRealtime(
         // until presence has settled, so "offline" can still reach followers anywhere.
         io.local.disconnectSockets(true);
         stopReapedFollowUp();
+        stopRevocations();
+        stopContactNotices();
         while (inFlight.size > 0) await Promise.all(inFlight);
         await announcer.close();
         services.notifier.detach();

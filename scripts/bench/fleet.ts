@@ -25,6 +25,8 @@ export async function startOurs(env: Record<string, string>, count: number): Pro
         RATE_LIMIT_ENABLED: 'false',
         SOCKET_EVENTS_PER_SECOND: '10000',
         SOCKET_EVENT_BURST: '10000',
+        // measuring, not defending: many sockets per user from one address
+        SOCKET_MAX_PER_USER: '1000',
         SOCKET_ADAPTER: 'redis',
         PRESENCE_MODE: 'redis',
         REDIS_KEY_PREFIX: 'bench:',

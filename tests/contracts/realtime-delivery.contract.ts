@@ -3,6 +3,7 @@ import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
 import { type ClientSocket, nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 export type RedisAdapterName = 'redis' | 'redis-sharded' | 'redis-streams';
 
@@ -63,7 +64,7 @@ export function realtimeDeliveryContract(adapter: RedisAdapterName): void {
 
   it('then /health on each instance reports the adapter in force', async () => {
     for (const url of [A, B]) {
-      const health = await requestJson(`${url}/health`);
+      const health = await requestJson(`${url}/health`, { token: TEST_ADMIN_TOKEN });
       expect(health.body.checks.socket).toEqual(expect.objectContaining({ status: 'ok', adapter }));
     }
   });
@@ -115,6 +116,12 @@ export function realtimeDeliveryContract(adapter: RedisAdapterName): void {
 
   it('then typing on A reaches the recipient on B', async () => {
     const [alice, bob] = await users(2);
+    // typing reaches conversation partners only (docs/realtime.md): the first message makes them partners
+    await api()
+      .post('/api/messages')
+      .set(alice.auth)
+      .send({ recipientId: bob.id, text: 'hi', clientId: 'typing-1' })
+      .expect(201);
     const aliceOnA = await clients.connect(alice.token, { url: A });
     const bobOnB = await clients.connect(bob.token, { url: B });
     const typing = nextEvent(bobOnB, 'typing');

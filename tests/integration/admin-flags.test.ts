@@ -1,13 +1,21 @@
 import { flagNames } from '../../backend/config/features';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
+import { ADMIN_AUTH, TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+// named tokens: the audit's "who" is the name of the token used, not a header
+const ALICE_TOKEN = 'alice-admin-token-0123456789abcdef';
+const BOB_TOKEN = 'bob-admin-token-0123456789abcdef';
+const asAlice = { Authorization: `Bearer ${ALICE_TOKEN}` };
+const asBob = { Authorization: `Bearer ${BOB_TOKEN}` };
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ USE_REDIS_PERCENTAGE: '10' });
+  t = await createTestApp({
+    USE_REDIS_PERCENTAGE: '10',
+    ADMIN_TOKENS: `alice:${ALICE_TOKEN},bob:${BOB_TOKEN}`,
+  });
 });
 afterAll(() => t.close());
 
@@ -64,8 +72,9 @@ describe('When an operator reads and changes flags', () => {
   it('then POST sets an override in force at once, audited with who, old and new', async () => {
     const res = await t.http
       .post('/admin/flags')
-      .set(admin)
-      .set('x-admin-user', 'alice')
+      .set(asAlice)
+      // a header naming someone else changes nothing: the token decides
+      .set('x-admin-user', 'mallory')
       .send({ flag: 'presence.redisReadPercent', value: 25 });
     expect(res.status).toBe(200);
     expect(res.body.flag).toMatchObject({
@@ -75,7 +84,9 @@ describe('When an operator reads and changes flags', () => {
       updatedBy: 'alice',
     });
     expect(t.services.flags.get('presence.redisReadPercent')).toBe(25);
-    expect((await t.http.get('/health/features')).body.flags['presence.redisReadPercent']).toBe(25);
+    expect((await t.http.get('/health/features').set(admin)).body.flags['presence.redisReadPercent']).toBe(
+      25,
+    );
 
     const history = await t.http
       .get('/admin/flags/history')
@@ -105,10 +116,7 @@ describe('When an operator reads and changes flags', () => {
 
   it('then DELETE reverts to env (or default) and is audited', async () => {
     await t.http.post('/admin/flags').set(admin).send({ flag: 'presence.redisReadPercent', value: 40 });
-    const res = await t.http
-      .delete('/admin/flags/presence.redisReadPercent')
-      .set(admin)
-      .set('x-admin-user', 'bob');
+    const res = await t.http.delete('/admin/flags/presence.redisReadPercent').set(asBob);
     expect(res.status).toBe(200);
     expect(res.body.flag).toMatchObject({ value: 10, source: 'env', updatedBy: 'bob' });
     expect(t.services.flags.get('presence.redisReadPercent')).toBe(10);
@@ -209,7 +217,9 @@ describe('When Redis is configured and a restartRequired flag is changed', () =>
       restartRequired: true,
     });
     expect(r.services.flags.get('socket.adapter')).toBe('memory');
-    expect((await r.http.get('/health/features')).body.flags['socket.adapter']).toBe('memory');
+    expect((await r.http.get('/health/features').set(ADMIN_AUTH)).body.flags['socket.adapter']).toBe(
+      'memory',
+    );
   });
 
   it('then /admin/instances lists this instance from its heartbeat', async () => {

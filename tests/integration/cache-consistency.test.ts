@@ -4,7 +4,7 @@ import { registerUser, type TestUser } from '../support/api-users';
 import { failFastClient } from '../support/presence-stores';
 import { sumSamples } from '../support/scrape-metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { testRedisUrl } from '../support/test-env';
+import { ADMIN_AUTH, testRedisUrl } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 // One instance with the cache on: every write that changes a cached profile or feed is seen by
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const lookups = async (cache: string, result: string) =>
-  sumSamples((await t.http.get('/metrics')).text, 'cache_requests_total', { cache, result });
+  sumSamples((await t.http.get('/metrics').set(ADMIN_AUTH)).text, 'cache_requests_total', { cache, result });
 
 const profile = async (viewer: TestUser, idOrName: string) => {
   const res = await t.http.get(`/api/users/${idOrName}`).set(viewer.auth);

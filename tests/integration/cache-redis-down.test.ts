@@ -2,6 +2,7 @@ import { registerUser, type TestUser } from '../support/api-users';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { sumSamples } from '../support/scrape-metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { ADMIN_AUTH } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 // Fail-open: with the cache on and its Redis killed, profiles and feeds answer from the
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 const lookups = async (result: string, cache?: string) =>
-  sumSamples((await t.http.get('/metrics')).text, 'cache_requests_total', {
+  sumSamples((await t.http.get('/metrics').set(ADMIN_AUTH)).text, 'cache_requests_total', {
     result,
     ...(cache ? { cache } : {}),
   });
@@ -62,7 +63,7 @@ describe('When Redis dies under the cache', () => {
 
     expect(await lookups('error', 'profile')).toBeGreaterThanOrEqual(2);
     expect(await lookups('error', 'feed')).toBeGreaterThanOrEqual(2);
-    const metrics = (await t.http.get('/metrics')).text;
+    const metrics = (await t.http.get('/metrics').set(ADMIN_AUTH)).text;
     expect(metrics).toMatch(/cache_requests_total\{cache="profile",result="error"\} [1-9]/);
   });
 
@@ -70,7 +71,7 @@ describe('When Redis dies under the cache', () => {
     await redis.restart();
     await waitFor(
       'redis check ok',
-      () => t.http.get('/health'),
+      () => t.http.get('/health').set(ADMIN_AUTH),
       (res) => res.status === 200,
     );
     const profileHits = await lookups('hit', 'profile');

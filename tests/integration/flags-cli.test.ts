@@ -2,13 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CliIo, main } from '../../scripts/flags';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { TEST_ADMIN_TOKEN } from '../support/test-env';
+
+// a named admin token: the audit's "who" is its name
+const CLI_TOKEN = 'cli-user-token-0123456789abcdef';
 
 let t: TestApp;
 let server: Server;
 let url: string;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ ADMIN_TOKENS: `cli-user:${CLI_TOKEN}` });
   server = t.app.listen(0);
   await new Promise<void>((r) => server.once('listening', () => r()));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -22,7 +24,7 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
   let out = '';
   let err = '';
   const io: CliIo = {
-    env: { ADMIN_URL: url, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_USER: 'cli-user', ...env },
+    env: { ADMIN_URL: url, ADMIN_TOKEN: CLI_TOKEN, ...env },
     out: (s) => {
       out += s;
     },

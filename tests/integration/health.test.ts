@@ -1,4 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
+import { ADMIN_AUTH } from '../support/test-env';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ describe('When health is asked', () => {
   });
 
   it('then /health has the contract shape with the database checked', async () => {
-    const res = await t.http.get('/health');
+    const res = await t.http.get('/health').set(ADMIN_AUTH);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'ok',
@@ -26,7 +27,7 @@ describe('When health is asked', () => {
   });
 
   it('then /health/features lists every flag', async () => {
-    const res = await t.http.get('/health/features');
+    const res = await t.http.get('/health/features').set(ADMIN_AUTH);
     expect(res.body.instance).toBe('health-test');
     expect(res.body.flags).toMatchObject({
       'presence.mode': 'memory',
@@ -52,7 +53,7 @@ describe('When health is asked', () => {
     await other.services.mongo.close();
     try {
       expect((await other.http.get('/health/ready')).status).toBe(503);
-      const res = await other.http.get('/health');
+      const res = await other.http.get('/health').set(ADMIN_AUTH);
       expect(res.status).toBe(503);
       expect(res.body.status).toBe('fail');
       expect(res.body.checks.database.status).toBe('fail');

@@ -1,6 +1,6 @@
 import { registerUser } from '../support/api-users';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
+import { ADMIN_AUTH, TEST_ADMIN_TOKEN, testRedisUrl } from '../support/test-env';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const metricsText = async () => {
-  const res = await t.http.get('/metrics');
+  const res = await t.http.get('/metrics').set(ADMIN_AUTH);
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain/);
   return res.text;
@@ -43,7 +43,7 @@ describe('When /metrics is scraped', () => {
   });
 
   it('then Mongo and Redis command durations, breaker state and event-loop delay are there', async () => {
-    await t.http.get('/health');
+    await t.http.get('/health').set(ADMIN_AUTH);
     const text = await metricsText();
     expect(text).toMatch(/mongo_command_duration_seconds_count\{command="find",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/mongo_command_duration_seconds_count\{command="insert",outcome="ok"\} [1-9]/);
@@ -68,10 +68,10 @@ describe('When /metrics is scraped', () => {
       .set(admin)
       .send({ flag: 'metrics.enabled', enabled: false });
     expect(off.status).toBe(200);
-    const gone = await t.http.get('/metrics');
+    const gone = await t.http.get('/metrics').set(ADMIN_AUTH);
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe('NOT_FOUND');
     await t.http.delete('/admin/flags/metrics.enabled').set(admin);
-    expect((await t.http.get('/metrics')).status).toBe(200);
+    expect((await t.http.get('/metrics').set(ADMIN_AUTH)).status).toBe(200);
   });
 });

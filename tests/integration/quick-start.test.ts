@@ -9,6 +9,8 @@ import { waitFor } from '../support/wait-for';
 const ROOT = join(__dirname, '..', '..');
 
 /** The README's promise: `npm start` with no MONGO_URL serves on an embedded database. */
+const QUICK_START_ADMIN_TOKEN = 'quick-start-admin-token-0123456789';
+
 describe('When npm start runs with no database configured', () => {
   let child: ChildProcess | undefined;
   let dataDir: string;
@@ -41,8 +43,10 @@ describe('When npm start runs with no database configured', () => {
       PORT: String(port),
       EMBEDDED_DATA_DIR: dataDir,
       SHUTDOWN_DRAIN_MS: '0',
+      ADMIN_TOKEN: QUICK_START_ADMIN_TOKEN,
     };
-    for (const k of ['MONGO_URL', 'REDIS_URL', 'NODE_ENV', 'JWT_SECRET', 'LOG_LEVEL']) delete env[k];
+    for (const k of ['ADMIN_TOKENS', 'MONGO_URL', 'REDIS_URL', 'NODE_ENV', 'JWT_SECRET', 'LOG_LEVEL'])
+      delete env[k];
     child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       env,
@@ -64,7 +68,11 @@ describe('When npm start runs with no database configured', () => {
     });
     await listening;
 
-    const health = await requestJson(`http://127.0.0.1:${port}/health`);
+    // anonymous callers hear the status only; the checks need an admin token
+    const anonymous = await requestJson(`http://127.0.0.1:${port}/health`);
+    expect(anonymous.status).toBe(200);
+    expect(Object.keys(anonymous.body).sort()).toEqual(['status', 'timestamp']);
+    const health = await requestJson(`http://127.0.0.1:${port}/health`, { token: QUICK_START_ADMIN_TOKEN });
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
     expect(health.body.checks.database.status).toBe('ok');

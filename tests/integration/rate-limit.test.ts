@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
-import { TEST_ADMIN_TOKEN } from '../support/test-env';
+import { ADMIN_AUTH, TEST_ADMIN_TOKEN } from '../support/test-env';
 
 const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const login = { login: 'nobody_at_all', password: 'wrong password' };
@@ -22,7 +22,7 @@ describe('When clients exceed the memory-store rate limits', () => {
     expect(limited.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
-    const text = (await t.http.get('/metrics')).text;
+    const text = (await t.http.get('/metrics').set(ADMIN_AUTH)).text;
     expect(text).toContain('rate_limited_total{limiter="auth"} 1');
   });
 

@@ -1,7 +1,7 @@
 import { registerUser, type TestUser } from '../support/api-users';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { freshMongoUrl } from '../support/test-env';
+import { ADMIN_AUTH, freshMongoUrl } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 const wrongLogin = { login: 'nobody_at_all', password: 'wrong password' };
@@ -46,7 +46,7 @@ describe('When Redis dies while Redis-backed features with fallbacks are on', ()
     await redis.kill();
     const health = await waitFor(
       'degraded health',
-      () => a.http.get('/health'),
+      () => a.http.get('/health').set(ADMIN_AUTH),
       (res) => res.body.status === 'degraded',
     );
     expect(health.status).toBe(503);
@@ -82,14 +82,14 @@ describe('When Redis dies while Redis-backed features with fallbacks are on', ()
     await redis.restart();
     const health = await waitFor(
       'ok health',
-      () => a.http.get('/health'),
+      () => a.http.get('/health').set(ADMIN_AUTH),
       (res) => res.status === 200,
     );
     expect(health.body).toMatchObject({
       status: 'ok',
       checks: { redis: { status: 'ok', breaker: 'closed' } },
     });
-    const text = (await a.http.get('/metrics')).text;
+    const text = (await a.http.get('/metrics').set(ADMIN_AUTH)).text;
     expect(text).toContain('redis_breaker_state{breaker="fail-fast"} 0');
   });
 });
@@ -102,11 +102,11 @@ describe('When an enabled Redis-backed feature has no fallback', () => {
       REDIS_KEY_PREFIX: `nofb${Date.now()}:`,
     });
     try {
-      expect((await c.http.get('/health')).body.status).toBe('ok');
+      expect((await c.http.get('/health').set(ADMIN_AUTH)).body.status).toBe('ok');
       await redis.kill();
       const health = await waitFor(
         'failed health',
-        () => c.http.get('/health'),
+        () => c.http.get('/health').set(ADMIN_AUTH),
         (res) => res.body.status !== 'ok',
       );
       expect(health.status).toBe(503);
@@ -114,7 +114,7 @@ describe('When an enabled Redis-backed feature has no fallback', () => {
       await redis.restart();
       await waitFor(
         'ok health',
-        () => c.http.get('/health'),
+        () => c.http.get('/health').set(ADMIN_AUTH),
         (res) => res.status === 200,
       );
     } finally {

@@ -184,6 +184,8 @@ describe('When a conversation is marked seen on a socket', () => {
 describe('When a user types', () => {
   it('then the recipient gets typing with the real user id, and bad payloads relay nothing', async () => {
     const { alice, bob, a1, b1 } = await pair();
+    // typing reaches conversation partners only (docs/realtime.md)
+    await request(a1, 'message:send', { recipientId: bob.id, text: 'hi', clientId: cid() });
     const typing = record<{ userId: string; typing: boolean }>(b1, 'typing');
     a1.emit('typing', { recipientId: bob.id, typing: 'yes' });
     a1.emit('typing', { recipientId: 'nope', typing: true });

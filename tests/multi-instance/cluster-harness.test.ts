@@ -1,5 +1,6 @@
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 let cluster: Cluster;
 beforeAll(async () => {
@@ -10,8 +11,8 @@ afterAll(() => cluster.stop());
 describe('When two instances share one database', () => {
   it('then each reports its own instance id and a token from one works on the other', async () => {
     const [a, b] = cluster.instances;
-    const ha = await requestJson(`${a!.url}/health`);
-    const hb = await requestJson(`${b!.url}/health`);
+    const ha = await requestJson(`${a!.url}/health`, { token: TEST_ADMIN_TOKEN });
+    const hb = await requestJson(`${b!.url}/health`, { token: TEST_ADMIN_TOKEN });
     expect(ha.body.instance).toBe(a!.instanceId);
     expect(hb.body.instance).toBe(b!.instanceId);
     expect(ha.body.instance).not.toBe(hb.body.instance);

@@ -26,7 +26,7 @@ afterAll(async () => {
 const setFlag = (url: string, flag: string, value: unknown) =>
   requestJson(`${url}/admin/flags`, { token: TEST_ADMIN_TOKEN, body: { flag, value } });
 const featureOn = async (url: string, flag: string) =>
-  (await requestJson(`${url}/health/features`)).body.flags[flag];
+  (await requestJson(`${url}/health/features`, { token: TEST_ADMIN_TOKEN })).body.flags[flag];
 
 describe('When an override is set on instance A', () => {
   it('then instance B has it in force within 1 s, delivered by the Redis notice', async () => {
@@ -104,7 +104,7 @@ describe('When Redis restarts', () => {
     // A's publishing client is back too once its breaker closed
     await waitFor(
       'A redis ok',
-      () => requestJson(`${a!.url}/health`),
+      () => requestJson(`${a!.url}/health`, { token: TEST_ADMIN_TOKEN }),
       (r) => r.body.checks.redis.status === 'ok',
     );
     const messagesBefore = await scrapeMetric(b!.url, 'flag_refreshes_total', { trigger: 'message' });

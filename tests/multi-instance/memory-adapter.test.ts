@@ -3,6 +3,7 @@ import { registerUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
 import { nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 let cluster: Cluster;
 let A: string;
@@ -25,7 +26,7 @@ interface Pushed {
 describe('When two instances run the in-memory adapter (the reason for the migration)', () => {
   it('then a message sent on A never reaches the recipient on B, though it is stored and sync finds it', async () => {
     const [alice, bob] = await Promise.all([registerUser(supertest(A)), registerUser(supertest(A))]);
-    const health = await requestJson(`${B}/health`);
+    const health = await requestJson(`${B}/health`, { token: TEST_ADMIN_TOKEN });
     expect(health.body.checks.socket.adapter).toBe('memory');
     const since = new Date(Date.now() - 1000).toISOString();
     const aliceOnA = await clients.connect(alice.token, { url: A });

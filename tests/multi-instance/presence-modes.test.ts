@@ -7,6 +7,7 @@ import {
   registerOn,
   setFlag,
   tallyOf,
+  watch,
 } from '../support/presence-cluster';
 import type { ServerProcess } from '../support/server-process';
 import { SocketClients } from '../support/socket-clients';
@@ -39,6 +40,7 @@ beforeAll(async () => {
   });
   [a, b] = cluster.instances as [ServerProcess, ServerProcess];
   [watcher, bob, amy] = await Promise.all([registerOn(a, 'w'), registerOn(a, 'bob'), registerOn(a, 'amy')]);
+  await watch(a, watcher, [bob, amy]);
 }, 60_000);
 afterAll(async () => {
   clients.closeAll();

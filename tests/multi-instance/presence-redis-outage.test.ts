@@ -2,7 +2,14 @@ import type { ChildService } from '../../scripts/databases/child-service';
 import { startRedisServer } from '../../scripts/databases/redis-server';
 import { main as verifyPresence } from '../../scripts/verify-presence';
 import { type Cluster, startCluster } from '../support/cluster';
-import { eventuallySeen, metricFrom, onlineSeenFrom, registerOn, tallyOf } from '../support/presence-cluster';
+import {
+  eventuallySeen,
+  metricFrom,
+  onlineSeenFrom,
+  registerOn,
+  tallyOf,
+  watch,
+} from '../support/presence-cluster';
 import type { ServerProcess } from '../support/server-process';
 import { SocketClients } from '../support/socket-clients';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
@@ -43,6 +50,7 @@ describe('When Redis dies in the middle of dual-write and comes back', () => {
       registerOn(a, 'bob'),
       registerOn(a, 'carol'),
     ]);
+    await watch(a, watcher, [alice, bob, carol]);
     const onA = await clients.connect(watcher.token, { url: a.url });
     await clients.connect(alice.token, { url: a.url });
     const bobSocket = await clients.connect(bob.token, { url: b.url });

@@ -7,6 +7,7 @@ import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
 import { nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 let redisPort: number;
@@ -37,7 +38,7 @@ interface Pushed {
 async function untilSocketCheck(url: string, status: 'ok' | 'fail'): Promise<void> {
   await waitFor(
     `${url} socket check ${status}`,
-    () => requestJson(`${url}/health`),
+    () => requestJson(`${url}/health`, { token: TEST_ADMIN_TOKEN }),
     (res) => res.body.checks.socket.status === status,
     15_000,
   );

@@ -52,7 +52,10 @@ describe('When clients hammer login across two instances', () => {
     for (const p of [a, b])
       await waitFor(
         `${p!.instanceId} on the memory store`,
-        async () => (await requestJson(`${p!.url}/health/features`)).body.flags['rateLimit.store'],
+        async () =>
+          (await requestJson(`${p!.url}/health/features`, { token: TEST_ADMIN_TOKEN })).body.flags[
+            'rateLimit.store'
+          ],
         (store) => store === 'memory',
       );
     const { accepted } = await burst();

@@ -1,6 +1,7 @@
 import { type Cluster, startCluster } from '../support/cluster';
 import { type JsonResponse, requestJson } from '../support/http-json';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 let redis: KillableRedis;
@@ -71,7 +72,7 @@ function backgroundTraffic() {
   };
 }
 
-const health = (url: string) => requestJson(`${url}/health`);
+const health = (url: string) => requestJson(`${url}/health`, { token: TEST_ADMIN_TOKEN });
 const allHealth = async (pred: (r: JsonResponse) => boolean, what: string) => {
   for (const p of cluster.instances)
     await waitFor(`${p.instanceId}: ${what}`, () => health(p.url), pred, 15_000);

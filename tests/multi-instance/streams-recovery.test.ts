@@ -12,7 +12,7 @@ import {
   SocketClients,
   socketClient,
 } from '../support/socket-clients';
-import { TEST_JWT_SECRET } from '../support/test-env';
+import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 let cluster: Cluster;
@@ -41,7 +41,7 @@ interface Pushed {
 }
 
 const connectionsOn = async (url: string): Promise<number> =>
-  (await requestJson(`${url}/health`)).body.checks.socket.connections;
+  (await requestJson(`${url}/health`, { token: TEST_ADMIN_TOKEN })).body.checks.socket.connections;
 
 /** No event says "the server has seen this socket go": poll its count, with a deadline. */
 async function untilConnections(url: string, expected: number): Promise<void> {

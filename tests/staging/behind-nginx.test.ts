@@ -5,6 +5,7 @@ import { requestJson } from '../support/http-json';
 import { type NginxProcess, startNginx } from '../support/nginx-process';
 import { startServerProcess } from '../support/server-process';
 import { nextEvent, SocketClients } from '../support/socket-clients';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 /**
  * The shipped nginx config (deploy/nginx/nginx.conf) in front of three real instances, as the
@@ -42,6 +43,20 @@ describe('When clients reach the instances through nginx', () => {
     const res = await requestJson(`${nginx.url}/health/live`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('then /metrics and /health/features refuse anonymous callers, /health tells them the status only, and admin tokens pass through', async () => {
+    for (const path of ['/metrics', '/health/features']) {
+      expect((await requestJson(`${nginx.url}${path}`)).status).toBe(401);
+      expect((await requestJson(`${nginx.url}${path}`, { token: TEST_ADMIN_TOKEN })).status).toBe(200);
+    }
+    expect(Object.keys((await requestJson(`${nginx.url}/health`)).body).sort()).toEqual([
+      'status',
+      'timestamp',
+    ]);
+    expect(
+      (await requestJson(`${nginx.url}/health`, { token: TEST_ADMIN_TOKEN })).body.checks.socket.adapter,
+    ).toBe('redis');
   });
 
   it('then Socket.IO starts on long-polling, upgrades to WebSocket through the proxy, and messages flow', async () => {

@@ -3,7 +3,7 @@ import type { Cluster } from './cluster';
 import { type JsonBody, requestJson } from './http-json';
 import type { ServerProcess } from './server-process';
 import { type ClientSocket, request } from './socket-clients';
-import { TEST_ADMIN_TOKEN } from './test-env';
+import { ADMIN_AUTH, TEST_ADMIN_TOKEN } from './test-env';
 import { waitFor } from './wait-for';
 
 export interface ClusterUser {
@@ -40,10 +40,31 @@ export async function setFlag<K extends FlagName>(
       .map((i) =>
         waitFor(
           `${flag}=${String(value)} on ${i.instanceId}`,
-          async () => (await requestJson(`${i.url}/health/features`)).body.flags?.[flag] === value,
+          async () =>
+            (await requestJson(`${i.url}/health/features`, { token: TEST_ADMIN_TOKEN })).body.flags?.[
+              flag
+            ] === value,
         ),
       ),
   );
+}
+
+/**
+ * The watcher follows each user: presence:query answers the real status only for users the
+ * caller follows or talks to (docs/realtime.md, privacy model).
+ */
+export async function watch(
+  instance: ServerProcess,
+  watcher: ClusterUser,
+  users: ClusterUser[],
+): Promise<void> {
+  for (const u of users) {
+    const res = await requestJson(`${instance.url}/api/users/${u.id}/follow`, {
+      method: 'PUT',
+      token: watcher.token,
+    });
+    if (res.status !== 200) throw new Error(`follow failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
 }
 
 export async function onlineSeenFrom(
@@ -82,7 +103,7 @@ export async function metricFrom(
   name: string,
   labels: Record<string, string>,
 ): Promise<number> {
-  const res = await fetch(`${instance.url}/metrics`);
+  const res = await fetch(`${instance.url}/metrics`, { headers: ADMIN_AUTH });
   const text = await res.text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {

@@ -1,4 +1,5 @@
 import { requestJson } from './http-json';
+import { TEST_ADMIN_TOKEN } from './test-env';
 
 /** Sum of a Prometheus series' samples whose labels include every given label, from /metrics. */
 export async function scrapeMetric(
@@ -6,7 +7,7 @@ export async function scrapeMetric(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const res = await requestJson(`${baseUrl}/metrics`);
+  const res = await requestJson(`${baseUrl}/metrics`, { token: TEST_ADMIN_TOKEN });
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   return sumSamples(String(res.body), name, labels);
 }

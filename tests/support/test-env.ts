@@ -39,7 +39,13 @@ export function testServerEnv(
     // tests register many users from one IP; rate-limit tests set their own small limits
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_API_MAX: '100000',
+    SOCKET_HANDSHAKE_MAX: '100000',
+    // many tests keep a user's sockets open across cases; the abuse tests set their own cap
+    SOCKET_MAX_PER_USER: '1000',
     PORT: '0',
     ...overrides,
   };
 }
+
+/** The Authorization header of the test admin token (admin API, /health details, /metrics). */
+export const ADMIN_AUTH = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };

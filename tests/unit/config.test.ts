@@ -37,7 +37,7 @@ describe('When env is parsed', () => {
     const ok = loadConfig({
       NODE_ENV: 'production',
       MONGO_URL: 'mongodb://db/app',
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SECRET: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e',
     });
     expect(ok.env).toBe('production');
   });

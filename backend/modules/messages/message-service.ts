@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import type { RelationshipChanges } from '../../contacts/relationship-changes';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
@@ -50,6 +51,8 @@ export class MessageService {
       users: UserModel;
       notifier: Notifier;
       activity: ActivitySink;
+      /** told when a pair's first conversation appears (typing and presence privacy) */
+      relationships?: RelationshipChanges;
     },
   ) {}
 
@@ -60,6 +63,7 @@ export class MessageService {
     if ((await this.deps.users.exists({ _id: oid(input.recipientId) })) === null)
       throw new NotFoundError('Recipient');
     const conversation = await this.conversationFor(senderId, input.recipientId);
+    if (!conversation.lastMessage) this.deps.relationships?.changed([senderId, input.recipientId]);
     let doc: MessageDoc;
     try {
       const created = await this.deps.messages.create({

@@ -27,6 +27,8 @@ export class NotificationService implements ActivitySink {
       users: UserModel;
       notifier: Notifier;
       logger: Logger;
+      /** one follow or like notification per actor, target and kind within this many ms (0 = off) */
+      dedupWindowMs?: number;
     },
   ) {}
 
@@ -40,6 +42,7 @@ export class NotificationService implements ActivitySink {
 
   async create(activity: Activity): Promise<PublicNotification | undefined> {
     if (activity.actorId === activity.userId) return undefined;
+    if (await this.isRepeat(activity)) return undefined;
     const actor = await this.deps.users.findById(activity.actorId, { username: 1, name: 1 }).lean();
     if (!actor) return undefined;
     const doc = await this.deps.notifications.create({
@@ -68,6 +71,24 @@ export class NotificationService implements ActivitySink {
     const notification = toPublicNotification(doc.toObject());
     this.deps.notifier.toUsers([activity.userId], 'notification:new', { notification });
     return notification;
+  }
+
+  /**
+   * Follow/unfollow/follow (or like/unlike/like) in a loop must not flood the target: a follow
+   * or like already notified within the window is not notified again. Messages and replies
+   * carry content and are always notified.
+   */
+  private async isRepeat(activity: Activity): Promise<boolean> {
+    const windowMs = this.deps.dedupWindowMs ?? 0;
+    if (windowMs <= 0 || (activity.kind !== 'follow' && activity.kind !== 'like')) return false;
+    const found = await this.deps.notifications.exists({
+      user: oid(activity.userId),
+      kind: activity.kind,
+      actor: oid(activity.actorId),
+      ...('postId' in activity ? { post: oid(activity.postId) } : {}),
+      createdAt: mongoose.trusted({ $gt: new Date(Date.now() - windowMs) }),
+    });
+    return found !== null;
   }
 
   async list(

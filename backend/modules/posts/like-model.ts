@@ -5,6 +5,8 @@ export interface LikeDoc {
   _id: Types.ObjectId;
   post: Types.ObjectId;
   user: Types.ObjectId;
+  /** false until the counters moved (integrity/apply-counters-once); absent on old edges = applied */
+  countersApplied?: boolean;
   createdAt: Date;
 }
 
@@ -14,6 +16,7 @@ const likeSchema = new Schema<LikeDoc>(
   {
     post: { type: Schema.Types.ObjectId, required: true, ref: 'Post' },
     user: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
+    countersApplied: { type: Boolean },
     createdAt: { type: Date, default: () => new Date() },
   },
   { strict: 'throw', versionKey: false },

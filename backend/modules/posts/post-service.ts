@@ -3,6 +3,7 @@ import type { CacheAside } from '../../cache/cache-aside';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../infra/mongo';
+import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
@@ -74,18 +75,22 @@ export class PostService {
     ]);
   }
 
-  /** Idempotent like: only the insert that wins the unique index moves the counter. */
+  /**
+   * Idempotent like: the unique index lets one insert win, and the counter moves once per
+   * edge (applyCountersOnce), so a retry after a failed counter update repairs it.
+   */
   async like(postId: string, userId: string): Promise<{ liked: boolean; likesCount: number }> {
     const post = await this.mustFind(postId);
-    let created = false;
+    const edge = { post: post._id, user: new Types.ObjectId(userId) };
     try {
-      await this.deps.likes.create({ post: post._id, user: new Types.ObjectId(userId) });
-      created = true;
+      await this.deps.likes.create({ ...edge, countersApplied: false });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    if (created) {
-      await this.deps.posts.updateOne({ _id: post._id }, { $inc: { likesCount: 1 } });
+    const applied = await applyCountersOnce(this.deps.likes, edge, () =>
+      this.deps.posts.updateOne({ _id: post._id }, { $inc: { likesCount: 1 } }),
+    );
+    if (applied) {
       if (!post.postedBy.equals(userId))
         await this.deps.activity.record({
           kind: 'like',
@@ -113,8 +118,17 @@ export class PostService {
       post: post._id,
       postedBy: new Types.ObjectId(userId),
       text,
+      countersApplied: false,
     });
-    await this.deps.posts.updateOne({ _id: post._id }, { $inc: { repliesCount: 1 } });
+    // This reply, and any left uncounted on the post by a failed earlier attempt.
+    const pending = await this.deps.replies
+      .find({ post: post._id, countersApplied: false }, { _id: 1 })
+      .limit(100)
+      .lean();
+    for (const r of pending)
+      await applyCountersOnce(this.deps.replies, { _id: r._id }, () =>
+        this.deps.posts.updateOne({ _id: post._id }, { $inc: { repliesCount: 1 } }),
+      );
     if (!post.postedBy.equals(userId))
       await this.deps.activity.record({
         kind: 'reply',

@@ -5,6 +5,8 @@ export interface ReplyDoc {
   post: Types.ObjectId;
   postedBy: Types.ObjectId;
   text: string;
+  /** false until repliesCount moved (integrity/apply-counters-once); absent on old replies = applied */
+  countersApplied?: boolean;
   createdAt: Date;
 }
 
@@ -15,6 +17,7 @@ const replySchema = new Schema<ReplyDoc>(
     post: { type: Schema.Types.ObjectId, required: true, ref: 'Post' },
     postedBy: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
     text: { type: String, required: true, maxlength: 500 },
+    countersApplied: { type: Boolean },
     createdAt: { type: Date, default: () => new Date() },
   },
   { strict: 'throw', versionKey: false },

@@ -22,6 +22,11 @@ const loginBody = z.strictObject({
   password: z.string().min(1).max(128),
 });
 
+const passwordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(128),
+  newPassword: z.string().min(8).max(128),
+});
+
 export function authRoutes(deps: {
   auth: AuthService;
   requireAuth: import('express').RequestHandler;
@@ -37,6 +42,14 @@ export function authRoutes(deps: {
   });
   r.get('/me', deps.requireAuth, async (req, res) => {
     res.json({ user: await deps.auth.me(userIdOf(req)) });
+  });
+  r.post('/logout', deps.requireAuth, async (req, res) => {
+    await deps.auth.logout(userIdOf(req));
+    res.status(204).end();
+  });
+  r.post('/password', deps.requireAuth, async (req, res) => {
+    const body = parseInput(passwordBody, req.body, 'body');
+    res.json(await deps.auth.changePassword(userIdOf(req), body.currentPassword, body.newPassword));
   });
   return r;
 }

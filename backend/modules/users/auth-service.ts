@@ -1,5 +1,6 @@
 import { ConflictError, UnauthorizedError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
+import type { SessionVersions } from '../../sessions/session-versions';
 import type { PasswordHasher } from './password-hasher';
 import type { TokenService } from './token-service';
 import type { UserModel } from './user-model';
@@ -19,7 +20,14 @@ export interface AuthResult {
 }
 
 export class AuthService {
-  constructor(private readonly deps: { users: UserModel; hasher: PasswordHasher; tokens: TokenService }) {}
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      hasher: PasswordHasher;
+      tokens: TokenService;
+      versions: SessionVersions;
+    },
+  ) {}
 
   async register(input: RegisterInput): Promise<AuthResult> {
     const username = input.username.toLowerCase();
@@ -33,7 +41,7 @@ export class AuthService {
         name: input.name ?? username,
       });
       const user = toPublicUser(doc.toObject(), { withEmail: true });
-      return { user, token: this.deps.tokens.sign(user.id) };
+      return { user, token: this.deps.tokens.sign(user.id, 0) };
     } catch (err) {
       // The unique indexes decide, so two concurrent sign-ups for one name cannot both win.
       if (isDuplicateKey(err)) {
@@ -57,8 +65,28 @@ export class AuthService {
       throw new UnauthorizedError('Wrong login or password');
     return {
       user: toPublicUser(doc, { withEmail: true }),
-      token: this.deps.tokens.sign(doc._id.toHexString()),
+      token: this.deps.tokens.sign(doc._id.toHexString(), doc.tokenVersion ?? 0),
     };
+  }
+
+  /** Ends every session of the user: each token issued so far, and the live sockets. */
+  async logout(userId: string): Promise<void> {
+    await this.deps.versions.bump(userId);
+  }
+
+  /**
+   * A new password revokes every existing session (a stolen token dies with the old password);
+   * the caller gets a fresh token for the new session.
+   */
+  async changePassword(userId: string, current: string, next: string): Promise<{ token: string }> {
+    const doc = await this.deps.users.findById(userId).select('+passwordHash').lean();
+    if (!doc) throw new UnauthorizedError('Account no longer exists');
+    if (!(await this.deps.hasher.verify(doc.passwordHash, current)))
+      throw new UnauthorizedError('Wrong password');
+    const passwordHash = await this.deps.hasher.hash(next);
+    await this.deps.users.updateOne({ _id: userId }, { $set: { passwordHash } });
+    const version = await this.deps.versions.bump(userId);
+    return { token: this.deps.tokens.sign(userId, version) };
   }
 
   async me(userId: string): Promise<PublicUser> {

@@ -9,6 +9,8 @@ export interface FollowDoc {
   _id: Types.ObjectId;
   follower: Types.ObjectId;
   followee: Types.ObjectId;
+  /** false until the counters moved (integrity/apply-counters-once); absent on old edges = applied */
+  countersApplied?: boolean;
   createdAt: Date;
 }
 
@@ -18,6 +20,7 @@ const followSchema = new Schema<FollowDoc>(
   {
     follower: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
     followee: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
+    countersApplied: { type: Boolean },
     createdAt: { type: Date, default: () => new Date() },
   },
   { strict: 'throw', versionKey: false },

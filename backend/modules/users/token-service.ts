@@ -1,38 +1,57 @@
 import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../../errors/app-error';
 
+export interface VerifiedToken {
+  userId: string;
+  /** the user's session version when the token was issued; logout and password changes move it */
+  version: number;
+  expiresAt?: Date;
+}
+
 export interface TokenService {
-  sign(userId: string): string;
-  /** Throws UnauthorizedError on anything but a valid, unexpired HS256 token from us. */
-  verify(token: string): { userId: string; expiresAt?: Date };
+  sign(userId: string, version: number): string;
+  /**
+   * Throws UnauthorizedError on anything but a valid, unexpired HS256 token from us for our
+   * audience. Does not know about revocation: sessions.authenticate adds the version check.
+   */
+  verify(token: string): VerifiedToken;
 }
 
 export function createTokenService(opts: {
   secret: string;
   expiresIn: string;
   issuer: string;
+  audience: string;
 }): TokenService {
   const expiresIn = /^\d+$/.test(opts.expiresIn) ? Number(opts.expiresIn) : opts.expiresIn;
   return {
-    sign: (userId) =>
-      jwt.sign({}, opts.secret, {
+    sign: (userId, version) =>
+      jwt.sign({ ver: version }, opts.secret, {
         algorithm: 'HS256',
         subject: userId,
         issuer: opts.issuer,
+        audience: opts.audience,
         expiresIn: expiresIn as jwt.SignOptions['expiresIn'],
       }),
     verify: (token) => {
       try {
         // The algorithm is pinned: "alg: none" and RS/HS confusion tokens are rejected.
-        const payload = jwt.verify(token, opts.secret, { algorithms: ['HS256'], issuer: opts.issuer });
+        const payload = jwt.verify(token, opts.secret, {
+          algorithms: ['HS256'],
+          issuer: opts.issuer,
+          audience: opts.audience,
+        });
         if (
           typeof payload === 'string' ||
           typeof payload.sub !== 'string' ||
-          !/^[0-9a-f]{24}$/.test(payload.sub)
+          !/^[0-9a-f]{24}$/.test(payload.sub) ||
+          !Number.isSafeInteger(payload.ver) ||
+          (payload.ver as number) < 0
         )
-          throw new Error('bad subject');
+          throw new Error('bad claims');
         return {
           userId: payload.sub,
+          version: payload.ver as number,
           ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
         };
       } catch (err) {

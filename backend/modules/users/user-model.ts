@@ -9,6 +9,8 @@ export interface UserDoc {
   bio: string;
   followersCount: number;
   followingCount: number;
+  /** session version: every token carries it; logout and password changes move it */
+  tokenVersion?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,6 +29,7 @@ const userSchema = new Schema<UserDoc>(
     // follow edges per profile view does not scale on MongoDB either.
     followersCount: { type: Number, default: 0, min: 0 },
     followingCount: { type: Number, default: 0, min: 0 },
+    tokenVersion: { type: Number, default: 0, min: 0 },
   },
   { timestamps: true, strict: 'throw' },
 );

@@ -1,7 +1,9 @@
 import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
+import type { RelationshipChanges } from '../../contacts/relationship-changes';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
+import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
@@ -23,6 +25,8 @@ export class UserService {
       follows: FollowModel;
       activity: ActivitySink;
       cache: Pick<CacheAside, 'getOrLoad' | 'invalidate'>;
+      /** told on follow and unfollow (presence privacy follows the edges) */
+      relationships?: RelationshipChanges;
     },
   ) {}
 
@@ -71,28 +75,28 @@ export class UserService {
   }
 
   /**
-   * Idempotent: the unique edge index lets exactly one concurrent follow insert, and only the
-   * insert that won moves the counters, so double clicks leave them right.
+   * Idempotent: the unique edge index lets exactly one concurrent follow insert, and the
+   * counters move once per edge (applyCountersOnce): double clicks leave them right, and a
+   * retry after a failed counter update repairs them.
    */
   async follow(followerId: string, followeeId: string): Promise<FollowResult> {
     if (followerId === followeeId) throw new ValidationError('You cannot follow yourself');
     await this.mustExist(followeeId);
-    let created = false;
+    const edge = { follower: new Types.ObjectId(followerId), followee: new Types.ObjectId(followeeId) };
     try {
-      await this.deps.follows.create({
-        follower: new Types.ObjectId(followerId),
-        followee: new Types.ObjectId(followeeId),
-      });
-      created = true;
+      await this.deps.follows.create({ ...edge, countersApplied: false });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    if (created) {
-      await Promise.all([
+    const applied = await applyCountersOnce(this.deps.follows, edge, () =>
+      Promise.all([
         this.deps.users.updateOne({ _id: followeeId }, { $inc: { followersCount: 1 } }),
         this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: 1 } }),
-      ]);
+      ]),
+    );
+    if (applied) {
       await this.invalidateFollowEdge(followerId, followeeId);
+      this.deps.relationships?.changed([followerId, followeeId]);
       await this.deps.activity.record({ kind: 'follow', actorId: followerId, userId: followeeId });
     }
     return { following: true, followersCount: await this.followersCount(followeeId) };
@@ -111,6 +115,7 @@ export class UserService {
         this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: -1 } }),
       ]);
       await this.invalidateFollowEdge(followerId, followeeId);
+      this.deps.relationships?.changed([followerId, followeeId]);
     }
     return { following: false, followersCount: await this.followersCount(followeeId) };
   }

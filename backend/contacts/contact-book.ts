@@ -1,0 +1,122 @@
+import { Types } from 'mongoose';
+import type { ConversationModel } from '../modules/messages/conversation-model';
+import type { FollowModel } from '../modules/users/follow-model';
+import type { RelationshipChanges } from './relationship-changes';
+
+/** Which side of the presence relation a user is looked up from. */
+export type Side = 'viewer' | 'target';
+
+/** The users related to one user, from one side, split by why. */
+export interface Relations {
+  /** viewer side: whom the user follows; target side: who follows the user */
+  follows: ReadonlySet<string>;
+  /** users the user shares a conversation with (the same from either side) */
+  partners: ReadonlySet<string>;
+}
+
+/** Cap per side: a presence change of a huge account reaches this many followers. */
+const MAX_FOLLOW_EDGES = 10_000;
+
+/**
+ * The privacy rule of the real-time surface, in one place:
+ *
+ *   viewer V may learn target T's presence  ⇔  V follows T, or V and T share a conversation
+ *                                              (or V is T).
+ *   V may send T typing indicators            ⇔  V and T share a conversation.
+ *
+ * `relations(side, id)` is the one function that reads that relation, from either end:
+ * presence:query asks it from the viewer's side (whom may I see?), presence:changed from the
+ * target's (who may see me?). Both are cached per user for `cacheMs` and dropped on follow,
+ * unfollow and a first message (the RelationshipChanges port), here and, through realtime,
+ * on every other instance.
+ */
+export class ContactBook implements RelationshipChanges {
+  private readonly cache: Record<Side, Map<string, { relations: Relations; until: number }>> = {
+    viewer: new Map(),
+    target: new Map(),
+  };
+  private readonly listeners = new Set<(userIds: string[]) => void>();
+
+  constructor(
+    private readonly deps: {
+      follows: FollowModel;
+      conversations: ConversationModel;
+      cacheMs: number;
+      maxEntries?: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  async relations(side: Side, userId: string): Promise<Relations> {
+    const cache = this.cache[side];
+    const hit = cache.get(userId);
+    if (hit && hit.until > this.now()) return hit.relations;
+    const relations = await this.load(side, userId);
+    if (this.deps.cacheMs > 0) {
+      cache.delete(userId);
+      cache.set(userId, { relations, until: this.now() + this.deps.cacheMs });
+      if (cache.size > (this.deps.maxEntries ?? 50_000)) cache.delete(cache.keys().next().value as string);
+    }
+    return relations;
+  }
+
+  /** Of `targetIds`, those whose presence the viewer may learn (the viewer's own included). */
+  async visibleTo(viewerId: string, targetIds: string[]): Promise<Set<string>> {
+    if (targetIds.every((t) => t === viewerId)) return new Set(targetIds);
+    const r = await this.relations('viewer', viewerId);
+    return new Set(targetIds.filter((t) => t === viewerId || r.follows.has(t) || r.partners.has(t)));
+  }
+
+  /** Everyone who may learn the user's presence: the audience of presence:changed. */
+  async presenceAudience(targetId: string): Promise<string[]> {
+    const r = await this.relations('target', targetId);
+    return [...new Set([...r.follows, ...r.partners])];
+  }
+
+  async sharesConversation(a: string, b: string): Promise<boolean> {
+    return (await this.relations('viewer', a)).partners.has(b);
+  }
+
+  /** RelationshipChanges: a follow, unfollow or first message between these users. */
+  changed(userIds: string[]): void {
+    this.forget(userIds);
+    for (const listener of this.listeners) listener(userIds);
+  }
+
+  /** Drops cached relations (another instance saw a change). */
+  forget(userIds: string[]): void {
+    for (const id of userIds) {
+      this.cache.viewer.delete(id);
+      this.cache.target.delete(id);
+    }
+  }
+
+  onChanged(listener: (userIds: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async load(side: Side, userId: string): Promise<Relations> {
+    const id = new Types.ObjectId(userId);
+    const [mine, other] =
+      side === 'viewer' ? (['follower', 'followee'] as const) : (['followee', 'follower'] as const);
+    const [edges, conversations] = await Promise.all([
+      this.deps.follows
+        .find({ [mine]: id }, { [other]: 1, _id: 0 })
+        .limit(MAX_FOLLOW_EDGES)
+        .lean(),
+      this.deps.conversations.find({ participants: id }, { participants: 1, _id: 0 }).lean(),
+    ]);
+    const partners = new Set<string>();
+    for (const c of conversations)
+      for (const p of c.participants) if (!p.equals(id)) partners.add(p.toHexString());
+    return {
+      follows: new Set(edges.map((e) => (e as Record<string, Types.ObjectId>)[other]!.toHexString())),
+      partners,
+    };
+  }
+}

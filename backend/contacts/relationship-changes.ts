@@ -1,0 +1,7 @@
+/**
+ * The port through which writes that change who may see whom (follow, unfollow, a first
+ * message) tell the contacts cache; the domain services know nothing of caches or sockets.
+ */
+export interface RelationshipChanges {
+  changed(userIds: string[]): void;
+}

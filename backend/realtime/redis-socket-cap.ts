@@ -1,0 +1,111 @@
+import type { RedisGuard } from '../infra/redis-guard';
+import type { MemorySocketCap } from './memory-socket-cap';
+import type { SocketCap } from './socket-cap';
+
+/**
+ * One sorted set per user: member = socket id, score = when the entry lapses (Redis clock).
+ * Admission drops lapsed entries first, so sockets of a crashed instance stop counting once
+ * its refreshes stop.
+ */
+const ADMIT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+const REFRESH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+end
+return #KEYS
+`;
+
+/**
+ * The cap across every instance. This instance's own cap (memory) always applies as well;
+ * while Redis is away it is the only one, so a Redis outage never refuses every handshake.
+ * Entries live `ttlMs` and are refreshed every ttlMs / 3 for the sockets still open here.
+ */
+export class RedisSocketCap implements SocketCap {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: {
+      guard: RedisGuard;
+      prefix: string;
+      max: number;
+      local: MemorySocketCap;
+      ttlMs?: number;
+      onFallback?: (err: unknown) => void;
+    },
+  ) {
+    this.timer = setInterval(() => void this.refresh(), this.ttl / 3);
+    this.timer.unref();
+  }
+
+  private get ttl(): number {
+    return this.deps.ttlMs ?? 60_000;
+  }
+
+  private key(userId: string): string {
+    return `${this.deps.prefix}sockets:${userId}`;
+  }
+
+  async admit(userId: string, socketId: string): Promise<boolean> {
+    if (!this.deps.local.admitNow(userId, socketId)) return false;
+    try {
+      const ok = await this.deps.guard.run(
+        (r) =>
+          r.eval(
+            ADMIT,
+            1,
+            this.key(userId),
+            socketId,
+            String(this.deps.max),
+            String(this.ttl),
+          ) as Promise<number>,
+      );
+      if (ok !== 1) this.deps.local.release(userId, socketId);
+      return ok === 1;
+    } catch (err) {
+      this.deps.onFallback?.(err);
+      return true;
+    }
+  }
+
+  release(userId: string, socketId: string): void {
+    this.deps.local.release(userId, socketId);
+    this.deps.guard
+      .run((r) => r.zrem(this.key(userId), socketId))
+      .catch(() => {
+        // lapses on its own after ttl
+      });
+  }
+
+  async refresh(): Promise<void> {
+    const keys: string[] = [];
+    const members: string[] = [];
+    for (const [userId, socketId] of this.deps.local.entries()) {
+      keys.push(this.key(userId));
+      members.push(socketId);
+    }
+    for (let i = 0; i < keys.length; i += 500) {
+      const k = keys.slice(i, i + 500);
+      const m = members.slice(i, i + 500);
+      await this.deps.guard
+        .run((r) => r.eval(REFRESH, k.length, ...k, String(this.ttl), ...m))
+        .catch((err: unknown) => this.deps.onFallback?.(err));
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

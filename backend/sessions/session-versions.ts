@@ -1,0 +1,60 @@
+import type { UserModel } from '../modules/users/user-model';
+
+/**
+ * Each user's session version, the `ver` every token carries: a token whose version is not
+ * the user's current one is revoked. Read on every REST call and socket handshake, so it is
+ * cached per instance for `cacheMs`; a bump drops this instance's entry at once and the
+ * listeners (realtime) tell the other instances to drop theirs and close the user's sockets.
+ */
+export class SessionVersions {
+  private readonly cache = new Map<string, { version: number | null; until: number }>();
+  private readonly listeners = new Set<(userId: string) => void>();
+
+  constructor(
+    private readonly deps: {
+      users: UserModel;
+      cacheMs: number;
+      /** entries kept at most (oldest dropped first), so a token spray cannot grow memory */
+      maxEntries?: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /** The user's version, or null when the account no longer exists. */
+  async current(userId: string): Promise<number | null> {
+    const hit = this.cache.get(userId);
+    if (hit && hit.until > this.now()) return hit.version;
+    const doc = await this.deps.users.findById(userId, { tokenVersion: 1 }).lean();
+    const version = doc ? (doc.tokenVersion ?? 0) : null;
+    if (this.deps.cacheMs > 0) {
+      this.cache.delete(userId);
+      this.cache.set(userId, { version, until: this.now() + this.deps.cacheMs });
+      const max = this.deps.maxEntries ?? 100_000;
+      if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return version;
+  }
+
+  /** Revokes every token of the user issued so far; returns the new version to sign with. */
+  async bump(userId: string): Promise<number> {
+    await this.deps.users.updateOne({ _id: userId }, { $inc: { tokenVersion: 1 } });
+    this.forget(userId);
+    const version = await this.current(userId);
+    for (const listener of this.listeners) listener(userId);
+    return version ?? 0;
+  }
+
+  /** Drops the cached version (another instance bumped it). */
+  forget(userId: string): void {
+    this.cache.delete(userId);
+  }
+
+  onBumped(listener: (userId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
