@@ -33,6 +33,9 @@ beforeAll(async () => {
     PRESENCE_MODE: 'memory',
     PRESENCE_SHADOW_READ: 'true',
     SOCKET_ADAPTER: 'memory',
+    // the memory adapter carries no cross-instance notices, so a follow made on A would reach
+    // B's contacts cache only after its TTL; these tests are about presence, not that cache
+    CONTACTS_CACHE_MS: '0',
     SOCKET_EVENTS_PER_SECOND: '1000',
     SOCKET_EVENT_BURST: '1000',
     PRESENCE_GRACE_MS: '0',
@@ -79,6 +82,7 @@ describe('When presence moves from memory to Redis under live connections', () =
     const onA = await clients.connect(watcher.token, { url: a.url });
     const onB = await clients.connect(watcher.token, { url: b.url });
     const carol = await registerOn(b, 'carol');
+    await watch(b, watcher, [carol]);
     const phone = await clients.connect(carol.token, { url: a.url });
     const laptop = await clients.connect(carol.token, { url: b.url });
     await eventuallySeen(onB, carol.id, true);
@@ -133,6 +137,7 @@ describe('When presence moves from memory to Redis under live connections', () =
     await setFlag(cluster, 'presence.mode', 'redis');
     const c = await cluster.add();
     const dan = await registerOn(a, 'dan');
+    await watch(a, watcher, [dan]);
     const onA = await clients.connect(watcher.token, { url: a.url });
     await clients.connect(dan.token, { url: c.url, reconnection: false });
     await eventuallySeen(onA, dan.id, true);

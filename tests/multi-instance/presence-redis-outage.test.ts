@@ -30,6 +30,7 @@ beforeAll(async () => {
     USE_REDIS_PERCENTAGE: '100',
     PRESENCE_SHADOW_READ: 'true',
     SOCKET_ADAPTER: 'memory',
+    CONTACTS_CACHE_MS: '0',
     SOCKET_EVENTS_PER_SECOND: '1000',
     SOCKET_EVENT_BURST: '1000',
     PRESENCE_GRACE_MS: '0',
