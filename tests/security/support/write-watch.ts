@@ -4,7 +4,12 @@ const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
 interface Succeeded {
   commandName: string;
-  reply: { n?: number; nModified?: number; value?: unknown; lastErrorObject?: { n?: number } };
+  reply: {
+    n?: number;
+    nModified?: number;
+    upserted?: unknown[];
+    lastErrorObject?: { updatedExisting?: boolean; upserted?: unknown };
+  };
 }
 
 /**
@@ -17,11 +22,14 @@ export class WriteWatch {
   private readonly listener = (e: Succeeded) => {
     if (!WRITES.has(e.commandName)) return;
     const r = e.reply ?? {};
+    // update: `n` counts matches, so only nModified and upserts are changes. findAndModify does
+    // not say whether it modified a match, so only its upserts count: an idempotent
+    // "get or create" that finds its document is not a write.
     const changed =
       e.commandName === 'findAndModify'
-        ? (r.lastErrorObject?.n ?? (r.value ? 1 : 0)) > 0
+        ? r.lastErrorObject?.upserted !== undefined
         : e.commandName === 'update'
-          ? (r.nModified ?? 0) > 0 || (r.n ?? 0) > 0
+          ? (r.nModified ?? 0) > 0 || (r.upserted?.length ?? 0) > 0
           : (r.n ?? 0) > 0;
     if (changed) this.count += 1;
   };
