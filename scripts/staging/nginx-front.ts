@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const upstreams = (process.env.UPSTREAM_PORTS ?? '').split(',').filter(Boolean).map(Number);
   if (!Number.isInteger(port) || port <= 0 || upstreams.length === 0 || upstreams.some((p) => !(p > 0)))
     throw new Error('LB_PORT and UPSTREAM_PORTS (comma-separated ports) are required');
-  const nginx = await startNginx(upstreams, { port, host: process.env.LB_HOST ?? '0.0.0.0' });
+  const nginx = await startNginx(upstreams, { port, host: process.env.LB_HOST ?? '0.0.0.0', echo: true });
   process.stdout.write(`nginx on :${port} in front of ${upstreams.join(', ')}\n`);
   let stopping = false;
   const stop = () => {

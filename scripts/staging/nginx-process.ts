@@ -39,9 +39,9 @@ export function renderNginxConf(
   listenHost = '127.0.0.1',
 ): string {
   const shipped = readFileSync(SHIPPED_CONF, 'utf8');
-  const servers = upstreamPorts
-    .map((p) => `    server 127.0.0.1:${p} max_fails=2 fail_timeout=5s;`)
-    .join('\n');
+  // the shipped server parameters (max_fails…), on loopback ports
+  const params = /^\s*server app\d+:5000([^;]*);/m.exec(shipped)?.[1] ?? '';
+  const servers = upstreamPorts.map((p) => `    server 127.0.0.1:${p}${params};`).join('\n');
   const conf = shipped
     .replace(/^\s*server app\d+:5000[^;]*;\n/gm, '')
     .replace(/(upstream app \{\n(?:\s*ip_hash;\n)?)/, `$1${servers}\n`)
@@ -58,7 +58,11 @@ export function renderNginxConf(
 
 export async function startNginx(
   upstreamPorts: number[],
-  opts: { port?: number; host?: string } = {},
+  opts: {
+    port?: number;
+    host?: string /** also write nginx's log lines to our stderr */;
+    echo?: boolean;
+  } = {},
 ): Promise<NginxProcess> {
   const scratch = mkdtempSync(join(tmpdir(), 'staging-nginx-'));
   mkdirSync(join(scratch, 'logs'));
@@ -75,6 +79,7 @@ export async function startNginx(
     out += c.toString();
   });
   child.stderr!.on('data', (c: Buffer) => {
+    if (opts.echo) process.stderr.write(c);
     out += c.toString();
   });
   const exited = once(child, 'exit');

@@ -18,6 +18,7 @@ let app: Pm2App;
 let watcher: TestUser;
 let sender: TestUser;
 const held: Array<{ user: TestUser; socket: Socket }> = [];
+const others: Socket[] = [];
 
 function defaultClient(url: string, token: string): Socket {
   return io(url, { auth: { token }, forceNew: true });
@@ -48,7 +49,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const h of held) h.socket.disconnect();
+  for (const s of [...held.map((h) => h.socket), ...others]) s.disconnect();
   if (!app) return;
   const pids = await app.pids().catch(() => []);
   await app.stop();
@@ -85,6 +86,7 @@ describe('When the app runs under pm2 from the ecosystem file', () => {
 
   it('then pm2 reload under HTTP load fails no request, every held socket is back within 10 s with presence intact, and a message sent meanwhile arrives', async () => {
     const w = defaultClient(app.url, watcher.token);
+    others.push(w);
     const byDisconnect = new Map<Socket, number>();
     const backAfterMs: number[] = [];
     for (const h of held) {
@@ -135,10 +137,7 @@ describe('When the app runs under pm2 from the ecosystem file', () => {
     expect(backAfterMs.length).toBeGreaterThanOrEqual(HELD);
 
     // presence survived the move: the watcher sees all of them online
-    await new Promise<void>((resolve, reject) => {
-      w.once('connect', () => resolve());
-      w.once('connect_error', reject);
-    });
+    await waitFor('the watcher connected', () => w.connected, Boolean, 10_000);
     const online = await waitFor(
       'presence of every held user',
       () => request(w, 'presence:query', { userIds: held.map((h) => h.user.id) }),
