@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
+import { installDrainGate } from './shutdown/drain-gate';
 
 export interface RunningServer {
   port: number;
@@ -15,6 +16,8 @@ export interface RunningServer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** how long a connection accepted just before we stop listening may take to send its request */
+const ACCEPT_SETTLE_MS = 300;
 
 /** Starts on config.port (0 = a free port) and returns the port actually bound. */
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -41,23 +44,33 @@ export async function startServer(config: Config): Promise<RunningServer> {
   services.logger.info({ port, env: config.env }, 'listening');
   services.heartbeat?.setUrl(config.instances.url ?? `http://127.0.0.1:${port}`);
 
+  const gate = installDrainGate(http);
+
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     closing ??= (async () => {
       const log = services.logger;
       log.info({ reason }, 'shutdown: readiness off, draining');
       services.readiness.startDraining();
-      // Let load balancers see the 503 on /health/ready before connections are refused.
+      // Every response from here on says Connection: close, so a busy keep-alive client learns
+      // to open its next connection elsewhere instead of racing our close of its socket.
+      gate.close();
+      // Load balancers see the 503 on /health/ready; active clients see Connection: close.
       await sleep(config.shutdown.drainMs);
-      await realtime.close();
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Stop accepting first, so the sockets disconnected next reconnect to another instance.
+      // net.Server's close, not http.Server's: the latter also cuts connections that are idle
+      // at this instant, which includes one just accepted whose first request is on its way.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
+      const realtimeClosed = realtime.close();
+      // A connection accepted just before the close gets its request parsed (and answered with
+      // Connection: close); only then is an idle socket one that is really idle.
+      await sleep(ACCEPT_SETTLE_MS);
       http.closeIdleConnections();
-      // close() only cuts connections idle at that instant; a keep-alive connection whose
-      // request was in flight turns idle later and would hold close() for keepAliveTimeout.
       const sweeper = setInterval(() => http.closeIdleConnections(), 100);
       // In-flight requests get the budget minus a margin for Redis and Mongo to close cleanly.
       const budget = Math.max(1000, config.shutdown.timeoutMs - config.shutdown.drainMs - 3000);
       const cutoff = setTimeout(() => http.closeAllConnections(), budget);
+      await realtimeClosed;
       await closed;
       clearInterval(sweeper);
       clearTimeout(cutoff);

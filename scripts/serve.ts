@@ -4,14 +4,28 @@ import { startDatabases } from './databases/start-databases';
 
 const ROOT = resolve(__dirname, '..', '..');
 
+/** what `npm run dev:redis` turns on: every flag that moves per-instance state to Redis */
+export const REDIS_FLAGS: Record<string, string> = {
+  SOCKET_ADAPTER: 'redis',
+  PRESENCE_MODE: 'redis',
+  USE_CACHE: 'true',
+  RATE_LIMIT_STORE: 'redis',
+};
+
 /**
  * What `npm start` and `npm run dev` run: in development without MONGO_URL it starts the
  * embedded database (kept in .data/ across runs), then runs the server as a child so a
  * dev reload restarts only the server, and stops the database after the server exits.
  */
-export async function serve(opts: { dev: boolean }): Promise<number> {
+export async function serve(opts: { dev: boolean; redis?: boolean }): Promise<number> {
   const env = { ...process.env };
-  const embedded = env.NODE_ENV !== 'production' && !env.MONGO_URL;
+  if (opts.redis) {
+    // `npm run dev:redis`: a throwaway redis-server (unless REDIS_URL is set) and the Redis-backed
+    // flags on, each still overridable from the environment
+    env.EMBEDDED_REDIS = 'true';
+    for (const [name, value] of Object.entries(REDIS_FLAGS)) env[name] ||= value;
+  }
+  const embedded = env.NODE_ENV !== 'production' && (!env.MONGO_URL || (opts.redis && !env.REDIS_URL));
   const dbs = embedded
     ? await startDatabases({
         env,
@@ -39,7 +53,7 @@ export async function serve(opts: { dev: boolean }): Promise<number> {
 }
 
 if (require.main === module) {
-  serve({ dev: process.argv.includes('--dev') }).then(
+  serve({ dev: process.argv.includes('--dev'), redis: process.argv.includes('--redis') }).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`npm start failed: ${(err as Error).message}\n`);

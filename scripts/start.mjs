@@ -50,7 +50,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureBuilt();
   const require = createRequire(import.meta.url);
   const { serve } = require(join(root, 'dist', 'scripts', 'serve.js'));
-  serve({ dev: process.argv.includes('--dev') }).then(
+  serve({ dev: process.argv.includes('--dev'), redis: process.argv.includes('--redis') }).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`npm start failed: ${err.message}\n`);

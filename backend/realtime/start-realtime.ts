@@ -192,6 +192,9 @@ export function startRealtime(
   services.notifier.attach(new SocketNotifier(io, logger));
   logger.info({ adapter: adapter.name, recovery: adapter.recovery }, 'socket.io ready');
 
+  const dropConnections = () => {
+    for (const socket of io.of('/').sockets.values()) socket.conn.close();
+  };
   let closing: Promise<void> | undefined;
   return {
     io,
@@ -199,9 +202,11 @@ export function startRealtime(
     connections: () => connections,
     close: () => {
       closing ??= (async () => {
-        // Clients reconnect (to another instance, readiness being off); the adapter stays up
-        // until presence has settled, so "offline" can still reach followers anywhere.
-        io.local.disconnectSockets(true);
+        // Close the connections, not the Socket.IO sessions: a client told "io server
+        // disconnect" stays disconnected, one whose transport closes reconnects (to another
+        // instance: this one no longer accepts). The adapter stays up until presence has
+        // settled, so "offline" can still reach followers anywhere.
+        dropConnections();
         stopReapedFollowUp();
         stopRevocations();
         stopContactNotices();
@@ -210,7 +215,7 @@ export function startRealtime(
         services.notifier.detach();
         // Not io.close(): it would also close the HTTP server and wait for every keep-alive
         // connection, before server.ts has started draining them. This is io.close() minus that.
-        io.local.disconnectSockets(true);
+        dropConnections();
         await io.of('/').adapter.close();
         io.engine.close();
         while (inFlight.size > 0) await Promise.all(inFlight);

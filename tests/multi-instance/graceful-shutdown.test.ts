@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { requestJson } from '../support/http-json';
 import { type ServerProcess, startServerProcess } from '../support/server-process';
 import { freshMongoUrl, testRedisUrl } from '../support/test-env';
@@ -87,5 +87,59 @@ describe('When SIGTERM arrives while requests are in flight', () => {
     expect(out).toContain('shutdown: readiness off, draining');
     expect(out).toContain('shutdown: done');
     expect(out).not.toContain('shutdown timed out');
+  });
+});
+
+/** status and raw headers of one request on a fresh connection (node:http keeps Connection) */
+function rawGet(url: string): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    // a keep-alive client of its own, so what the server says about the connection is its choice
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const req = httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        agent.destroy();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('When an instance is draining', () => {
+  it('then every response says Connection: close, a new Socket.IO session is sent elsewhere (503), and a session already here keeps working', async () => {
+    const draining = await startServerProcess({
+      MONGO_URL: freshMongoUrl('drain'),
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `dr${Date.now()}:`,
+      SHUTDOWN_DRAIN_MS: '1500',
+    });
+    try {
+      const before = await rawGet(`${draining.url}/health/live`);
+      expect(before).toEqual({ status: 200, connection: 'keep-alive' });
+      // a polling session opened before the signal
+      const handshake = await requestJson(`${draining.url}/socket.io/?EIO=4&transport=polling`);
+      expect(handshake.status).toBe(200);
+      const sid = JSON.parse(String(handshake.body).slice(1)).sid as string;
+
+      draining.kill('SIGTERM');
+      await waitFor(
+        'readiness 503',
+        () => requestJson(`${draining.url}/health/ready`),
+        (r) => r.status === 503,
+        1000,
+        20,
+      );
+      expect(await rawGet(`${draining.url}/health/live`)).toEqual({ status: 200, connection: 'close' });
+      const fresh = await rawGet(`${draining.url}/socket.io/?EIO=4&transport=polling`);
+      expect(fresh).toEqual({ status: 503, connection: 'close' });
+      // the session from before still answers (its pending packet: the CONNECT it has not sent)
+      const existing = await rawGet(`${draining.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      expect(existing.status).toBe(200);
+      expect(await draining.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await draining.stop();
+    }
   });
 });
