@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 /** Shared secrets so tokens minted by one test instance verify on another. */
-export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef';
+// strong enough for NODE_ENV=production (staging and pm2 suites run that way)
+export const TEST_JWT_SECRET = 'tst-jwt-Kq7vX2pL9mZr4tW8nB3yH6jD1fS5gC0a-shared-by-instances';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export function testMongoBaseUrl(): string {
