@@ -23,6 +23,7 @@ import { GameService } from './modules/games/game-service';
 import { getConversationModel } from './modules/messages/conversation-model';
 import { getMessageModel } from './modules/messages/message-model';
 import { MessageService } from './modules/messages/message-service';
+import { ActorProfiles } from './modules/notifications/actor-profiles';
 import { getNotificationModel } from './modules/notifications/notification-model';
 import { NotificationService } from './modules/notifications/notification-service';
 import { getUnreadCounterModel } from './modules/notifications/unread-counter-model';
@@ -195,16 +196,21 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     relationships: contacts,
   });
   const posts = new PostService({ ...models, userService: users, activity, cache, logger });
+  const actors = new ActorProfiles({ users: models.users, max: config.messages.cacheMax, ttlMs: 60_000 });
   const messages = new MessageService({
     messages: models.messages,
     conversations: models.conversations,
     users: models.users,
     notifier,
-    activity,
     relationships: contacts,
+    actors,
+    metrics,
+    settings: config.messages,
   });
   const games = new GameService({ games: models.games, users: models.users, notifier, activity });
-  const sync = new SyncService({ messages, notifications, games });
+  // runs before the Mongo close (closers run in reverse): accepted sends are written and answered
+  closers.push(() => messages.drained());
+  const sync = new SyncService({ messages, notifications, games, actors, settleMs: config.sync.settleMs });
   const health = new HealthService({
     mongo,
     readiness,

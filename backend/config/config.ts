@@ -74,6 +74,16 @@ const envSchema = z.object({
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(10000),
   PRESENCE_REAP_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
+  // The message pipeline (docs/realtime.md "The message hot path"): messages per batch, sends
+  // waiting for a batch before new ones are refused UNAVAILABLE, pairs and users remembered
+  // per instance, and how late a retried send may still complete its first attempt.
+  MESSAGE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+  MESSAGE_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  MESSAGE_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  MESSAGE_RETRY_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  // sync's `until` stays this far behind now, so a message committed late (a batch in flight,
+  // another instance's clock behind) is still after it: above batch write time + clock skew.
+  SYNC_SETTLE_MS: z.coerce.number().int().min(0).max(300_000).default(5000),
   /** how other instances and scripts reach this one; default http://127.0.0.1:<port> */
   INSTANCE_URL: z.url().optional(),
 });
@@ -110,6 +120,8 @@ export interface Config {
   notificationDedupMs: number;
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
+  messages: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
+  sync: { settleMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
   flags: FlagValues;
   flagSources: Record<FlagName, FlagSource>;
@@ -211,6 +223,13 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       url: e.INSTANCE_URL,
     },
     presence: { reapIntervalMs: e.PRESENCE_REAP_INTERVAL_MS },
+    messages: {
+      batchMax: e.MESSAGE_BATCH_MAX,
+      queueMax: e.MESSAGE_QUEUE_MAX,
+      cacheMax: e.MESSAGE_CACHE_MAX,
+      retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
+    },
+    sync: { settleMs: e.SYNC_SETTLE_MS },
     flags: flags.values,
     flagSources: flags.sources,
   };

@@ -83,6 +83,22 @@ export function createMetrics() {
       help: 'Highest flag change version applied on this instance',
       registers: r,
     }),
+    messageBatchSize: new Histogram({
+      name: 'message_batch_size',
+      help: 'Messages per write batch of the message pipeline',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: r,
+    }),
+    messageQueueDepth: new Gauge({
+      name: 'message_queue_depth',
+      help: 'Sends waiting for the next write batch on this instance',
+      registers: r,
+    }),
+    messageRejections: new Counter({
+      name: 'message_pipeline_rejections_total',
+      help: 'Sends refused UNAVAILABLE because the pipeline queue was full',
+      registers: r,
+    }),
     rateLimited: new Counter({
       name: 'rate_limited_total',
       help: 'Requests refused with 429, by limiter',

@@ -7,15 +7,6 @@ export type Activity =
   | { kind: 'like'; actorId: string; userId: string; postId: string }
   | { kind: 'reply'; actorId: string; userId: string; postId: string; replyId: string }
   | {
-      kind: 'message';
-      actorId: string;
-      userId: string;
-      conversationId: string;
-      messageId: string;
-      /** a preview for the notification list; the message itself stays in messages */
-      text: string;
-    }
-  | {
       kind: 'game_invite' | 'game_move' | 'game_over';
       actorId: string;
       userId: string;
@@ -23,6 +14,8 @@ export type Activity =
       /** the move in SAN (game_move) or how the game ended (game_over) */
       text?: string;
     };
+// Messages report no activity: their notification is derived from the message
+// (notifications/message-notification.ts), so a message costs no notification write.
 
 export interface ActivitySink {
   record(activity: Activity): Promise<void>;

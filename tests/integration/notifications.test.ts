@@ -17,7 +17,7 @@ const list = (u: TestUser, query = '') => t.http.get(`/api/notifications${query}
 const markRead = (u: TestUser, body: object) => t.http.post('/api/notifications/read').set(u.auth).send(body);
 
 describe('When someone follows, likes, replies or messages', () => {
-  it('then the user gets one notification per activity, persisted and pushed, newest first', async () => {
+  it('then the user gets one notification per activity, pushed, and the stored kinds listed newest first', async () => {
     const [owner, fan] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     await t.http.put(`/api/users/${owner.id}/follow`).set(fan.auth).expect(200);
     const post = await t.http.post('/api/posts').set(owner.auth).send({ text: 'hello' }).expect(201);
@@ -36,25 +36,33 @@ describe('When someone follows, likes, replies or messages', () => {
     const res = await list(owner);
     expect(res.status).toBe(200);
     const actor = { id: fan.id, username: fan.username, name: fan.username };
+    // A message's notification is derived from the message, not stored (docs/realtime.md):
+    // the list holds the stored kinds, and the message's unread state is its conversation's.
     expect(res.body.notifications).toEqual([
-      expect.objectContaining({
+      expect.objectContaining({ kind: 'reply', actor, postId, replyId: reply.body.reply.id }),
+      expect.objectContaining({ kind: 'like', actor, postId }),
+      expect.objectContaining({ kind: 'follow', actor }),
+    ]);
+    expect(res.body.unreadCount).toBe(3);
+    expect(res.body.nextCursor).toBeNull();
+    const pushed = sent
+      .to(owner.id, 'notification:new')
+      .map((e) => (e.payload as { notification: object }).notification);
+    expect(pushed).toEqual([
+      ...[...res.body.notifications].reverse(),
+      {
+        id: msg.body.message.id,
         kind: 'message',
         actor,
         messageId: msg.body.message.id,
         conversationId: msg.body.message.conversationId,
         text: 'psst',
         read: false,
-      }),
-      expect.objectContaining({ kind: 'reply', actor, postId, replyId: reply.body.reply.id }),
-      expect.objectContaining({ kind: 'like', actor, postId }),
-      expect.objectContaining({ kind: 'follow', actor }),
+        createdAt: msg.body.message.createdAt,
+      },
     ]);
-    expect(res.body.unreadCount).toBe(4);
-    expect(res.body.nextCursor).toBeNull();
-    const pushed = sent
-      .to(owner.id, 'notification:new')
-      .map((e) => (e.payload as { notification: object }).notification);
-    expect(pushed).toEqual([...res.body.notifications].reverse());
+    const conversations = await t.http.get('/api/conversations').set(owner.auth);
+    expect(conversations.body.conversations[0].unreadCount).toBe(1);
     // the actor hears nothing about their own activity
     expect(sent.to(fan.id, 'notification:new')).toEqual([]);
   });

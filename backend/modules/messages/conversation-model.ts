@@ -1,15 +1,16 @@
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
+/** createdAt first: the field order is what `$max` compares by (conversation-ledger.ts) */
 export interface LastMessage {
+  createdAt: Date;
   id: Types.ObjectId;
   sender: Types.ObjectId;
   text: string;
-  createdAt: Date;
 }
 
 /**
  * A two-person conversation. Unread counts and the last message are kept on it, per
- * participant, by the write that sends or reads: FerretDB has no $lookup and no $size
+ * participant, by the write that sends (one update per message batch) or reads: FerretDB has no $lookup and no $size
  * projections, and on MongoDB counting unread messages per list row would not scale either.
  */
 export interface ConversationDoc {
@@ -21,6 +22,13 @@ export interface ConversationDoc {
   lastMessageAt: Date;
   unread: Map<string, number>;
   lastReadAt: Map<string, Date>;
+  /**
+   * Ids of the messages applied to this conversation (unread counted, last message offered),
+   * the most recent ones: what makes a retried send's completion idempotent.
+   * See conversation-ledger.ts; never sent to clients.
+   */
+  applied?: Types.ObjectId[];
+  appliedPrev?: Types.ObjectId[];
   createdAt: Date;
 }
 
@@ -33,10 +41,10 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastMessage: {
       type: new Schema<LastMessage>(
         {
+          createdAt: { type: Date, required: true },
           id: { type: Schema.Types.ObjectId, required: true },
           sender: { type: Schema.Types.ObjectId, required: true },
           text: { type: String, required: true },
-          createdAt: { type: Date, required: true },
         },
         { _id: false, strict: 'throw' },
       ),
@@ -45,6 +53,8 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastMessageAt: { type: Date, default: () => new Date() },
     unread: { type: Map, of: Number, default: () => new Map() },
     lastReadAt: { type: Map, of: Date, default: () => new Map() },
+    applied: { type: [Schema.Types.ObjectId], default: undefined },
+    appliedPrev: { type: [Schema.Types.ObjectId], default: undefined },
     createdAt: { type: Date, default: () => new Date() },
   },
   { strict: 'throw', versionKey: false },

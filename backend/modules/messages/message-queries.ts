@@ -9,20 +9,24 @@ import type { MessageModel } from './message-model';
 /** The user's conversations, most recent first. */
 export function conversationsQuery(conversations: ConversationModel, userId: string, page: PageRequest) {
   const cursor = decodeCursor(page.cursor);
-  return conversations
-    .find({
-      participants: new Types.ObjectId(userId),
-      ...(cursor
-        ? {
-            $or: [
-              { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
-              { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
-            ],
-          }
-        : {}),
-    })
-    .sort({ lastMessageAt: -1, _id: -1 })
-    .limit(page.limit + 1);
+  return (
+    conversations
+      .find({
+        participants: new Types.ObjectId(userId),
+        ...(cursor
+          ? {
+              $or: [
+                { lastMessageAt: mongoose.trusted({ $lt: cursor.createdAt }) },
+                { lastMessageAt: cursor.createdAt, _id: mongoose.trusted({ $lt: cursor.id }) },
+              ],
+            }
+          : {}),
+      })
+      .sort({ lastMessageAt: -1, _id: -1 })
+      .limit(page.limit + 1)
+      // the ledger of applied message ids is the write path's, never shown
+      .select({ applied: 0, appliedPrev: 0 })
+  );
 }
 
 /** One conversation's messages, newest first. */

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import type { RelationshipChanges } from '../../contacts/relationship-changes';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
-import { isDuplicateKey } from '../../infra/mongo';
+import { NotFoundError, ValidationError } from '../../errors/app-error';
+import type { Metrics } from '../../infra/metrics';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { ActivitySink } from '../../ports/activity-sink';
 import type { Notifier } from '../../ports/notifier';
+import type { ActorProfiles } from '../notifications/actor-profiles';
 import type { UserModel } from '../users/user-model';
-import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
+import type { ConversationDoc, ConversationModel } from './conversation-model';
+import { GroupCommit } from './group-commit';
+import { type BatchFaults, MessageBatchWriter, type PendingMessage } from './message-batch-writer';
 import type { MessageDoc, MessageModel } from './message-model';
 import { conversationsQuery, createdAfterQuery, messagesQuery } from './message-queries';
 import {
@@ -17,6 +19,7 @@ import {
   toPublicConversation,
   toPublicMessage,
 } from './message-view';
+import { PairDirectory } from './pair-directory';
 
 export interface SendInput {
   recipientId: string;
@@ -35,66 +38,81 @@ export interface SendOrigin {
   socketId?: string | undefined;
 }
 
-const PREVIEW_CHARS = 200;
 const oid = (id: string) => new Types.ObjectId(id);
 
+export interface MessageServiceDeps {
+  messages: MessageModel;
+  conversations: ConversationModel;
+  users: UserModel;
+  notifier: Notifier;
+  /** the sender's public name for the recipient's derived notification */
+  actors: ActorProfiles;
+  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'>;
+  settings: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
+  /** test-only fault injection between the writes of a batch */
+  faults?: BatchFaults | undefined;
+  /** told when a pair may have its first conversation (typing and presence privacy) */
+  relationships?: RelationshipChanges | undefined;
+}
+
 /**
- * Direct messages, shared by `POST /api/messages` and the `message:send` event. Order of
- * every write: persist the message, update the conversation, then emit; an emit can be lost,
- * the message cannot, and `sync` hands it out again.
+ * Direct messages, shared by `POST /api/messages` and the `message:send` event. A send is
+ * validated, its pair resolved (cached per instance: no read for a pair seen before), then
+ * handed to this instance's write pipeline, which stores it in the next batch (one insertMany
+ * and one conversation bulkWrite per batch), acks it once durable, and emits it. An emit can
+ * be lost, the message cannot, and `sync` hands it out again.
  */
 export class MessageService {
-  constructor(
-    private readonly deps: {
-      messages: MessageModel;
-      conversations: ConversationModel;
-      users: UserModel;
-      notifier: Notifier;
-      activity: ActivitySink;
-      /** told when a pair's first conversation appears (typing and presence privacy) */
-      relationships?: RelationshipChanges;
-    },
-  ) {}
+  private readonly pairs: PairDirectory;
+  private readonly pipeline: GroupCommit<PendingMessage, SendResult>;
+
+  constructor(private readonly deps: MessageServiceDeps) {
+    this.pairs = new PairDirectory({
+      users: deps.users,
+      conversations: deps.conversations,
+      max: deps.settings.cacheMax,
+    });
+    const writer = new MessageBatchWriter({
+      messages: deps.messages.collection,
+      conversations: deps.conversations.collection,
+      notifier: deps.notifier,
+      retryWindowMs: deps.settings.retryWindowMs,
+      faults: deps.faults,
+    });
+    this.pipeline = new GroupCommit({
+      maxBatch: deps.settings.batchMax,
+      maxQueue: deps.settings.queueMax,
+      write: (batch) => writer.write(batch),
+      onBatch: (n) => deps.metrics.messageBatchSize.observe(n),
+      onDepth: (n) => deps.metrics.messageQueueDepth.set(n),
+      onReject: () => deps.metrics.messageRejections.inc(),
+    });
+  }
 
   async send(senderId: string, input: SendInput, origin: SendOrigin = {}): Promise<SendResult> {
     if (senderId === input.recipientId)
       throw new ValidationError('You cannot message yourself', [{ path: 'recipientId', message: 'is you' }]);
-    const clientId = input.clientId ?? randomUUID();
-    if ((await this.deps.users.exists({ _id: oid(input.recipientId) })) === null)
-      throw new NotFoundError('Recipient');
-    const conversation = await this.conversationFor(senderId, input.recipientId);
-    if (!conversation.lastMessage) this.deps.relationships?.changed([senderId, input.recipientId]);
-    let doc: MessageDoc;
-    try {
-      const created = await this.deps.messages.create({
-        conversation: conversation._id,
-        sender: oid(senderId),
-        recipient: oid(input.recipientId),
-        text: input.text,
-        clientId,
-      });
-      doc = created.toObject();
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Lost a race with the same send on another device or instance: the winner's message is ours.
-      const winner = await this.findByClientId(senderId, clientId);
-      if (!winner) throw err;
-      return { message: this.sameOrConflict(winner, input), created: false };
-    }
-
-    await this.recordOnConversation(conversation._id, doc);
-    const message = toPublicMessage(doc);
-    this.deps.notifier.toUsers([input.recipientId], 'message:new', { message });
-    this.deps.notifier.toUserExceptSocket(senderId, origin.socketId, 'message:new', { message });
-    await this.deps.activity.record({
-      kind: 'message',
-      actorId: senderId,
-      userId: input.recipientId,
-      conversationId: message.conversationId,
-      messageId: message.id,
-      text: message.text,
+    // Both are plain values for a known pair and sender; otherwise one shared lookup each,
+    // which resolves in arrival order and so keeps a sender's sends in order.
+    const pair = this.pairs.conversationFor(senderId, input.recipientId);
+    const [conversation, actor] = await Promise.all([pair, this.deps.actors.get(senderId)]);
+    // a pair new to this instance may be a new conversation: typing and presence privacy re-read it
+    if (pair instanceof Promise) this.deps.relationships?.changed([senderId, input.recipientId]);
+    if (!actor) throw new NotFoundError('Sender');
+    return this.pipeline.submit({
+      senderId,
+      recipientId: input.recipientId,
+      conversation,
+      text: input.text,
+      clientId: input.clientId ?? randomUUID(),
+      socketId: origin.socketId,
+      actor,
     });
-    return { message, created: true };
+  }
+
+  /** Resolves once every accepted send is written and answered (shutdown). */
+  drained(): Promise<void> {
+    return this.pipeline.drained();
   }
 
   async listConversations(userId: string, page: PageRequest): Promise<Page<PublicConversation>> {
@@ -165,62 +183,6 @@ export class MessageService {
       .lean();
     if (!doc) throw new NotFoundError('Conversation');
     return doc;
-  }
-
-  private findByClientId(senderId: string, clientId: string): Promise<MessageDoc | null> {
-    return this.deps.messages.findOne({ sender: oid(senderId), clientId }).lean();
-  }
-
-  private sameOrConflict(existing: MessageDoc, input: SendInput): PublicMessage {
-    if (!existing.recipient.equals(input.recipientId) || existing.text !== input.text)
-      throw new ConflictError('clientId was already used for a different message', [
-        { path: 'clientId', message: 'reused' },
-      ]);
-    return toPublicMessage(existing);
-  }
-
-  private async conversationFor(a: string, b: string): Promise<ConversationDoc> {
-    const key = conversationKey(a, b);
-    const upsert = () =>
-      this.deps.conversations
-        .findOneAndUpdate(
-          { key },
-          { $setOnInsert: { key, participants: [oid(a), oid(b)] } },
-          { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
-        )
-        .lean();
-    try {
-      const doc = await upsert();
-      if (doc) return doc;
-    } catch (err) {
-      // Two first messages between a pair at once: one upsert inserts, the other hits the
-      // unique key and finds the document on the retry.
-      if (!isDuplicateKey(err)) throw err;
-    }
-    const doc = await upsert();
-    if (!doc) throw new Error('conversation upsert returned nothing');
-    return doc;
-  }
-
-  private async recordOnConversation(conversationId: Types.ObjectId, m: MessageDoc): Promise<void> {
-    const lastMessage = {
-      id: m._id,
-      sender: m.sender,
-      text: m.text.slice(0, PREVIEW_CHARS),
-      createdAt: m.createdAt,
-    };
-    const unread = { [`unread.${m.recipient.toHexString()}`]: 1 };
-    // Each update is atomic on its document; the guard keeps two sends finishing out of
-    // order from leaving the older one as "last", and the unread count moves once either way.
-    const { matchedCount } = await this.deps.conversations.updateOne(
-      {
-        _id: conversationId,
-        $or: [{ lastMessage: null }, { 'lastMessage.createdAt': mongoose.trusted({ $lte: m.createdAt }) }],
-      },
-      { $inc: unread, $set: { lastMessage, lastMessageAt: m.createdAt } },
-    );
-    if (matchedCount === 0)
-      await this.deps.conversations.updateOne({ _id: conversationId }, { $inc: unread });
   }
 }
 

@@ -17,7 +17,7 @@ const oid = (id: string) => new Types.ObjectId(id);
 /**
  * Persists a notification for each activity, then pushes `notification:new` to the user's
  * devices. It is the app's ActivitySink: a failure here is logged and swallowed, because the
- * follow, like or message that caused it is already committed and must not turn into an error.
+ * follow, like or reply that caused it is already committed and must not turn into an error.
  */
 export class NotificationService implements ActivitySink {
   constructor(
@@ -53,13 +53,6 @@ export class NotificationService implements ActivitySink {
       actorName: actor.name,
       ...('postId' in activity ? { post: oid(activity.postId) } : {}),
       ...('replyId' in activity ? { reply: oid(activity.replyId) } : {}),
-      ...(activity.kind === 'message'
-        ? {
-            conversation: oid(activity.conversationId),
-            message: oid(activity.messageId),
-            text: activity.text.slice(0, PREVIEW_CHARS),
-          }
-        : {}),
       ...('gameId' in activity
         ? {
             game: oid(activity.gameId),

@@ -2,6 +2,8 @@ import type { GameService } from '../games/game-service';
 import { type PublicGame, toPublicGame } from '../games/game-view';
 import type { MessageService } from '../messages/message-service';
 import { type PublicMessage, toPublicMessage } from '../messages/message-view';
+import type { ActorProfiles } from '../notifications/actor-profiles';
+import { messageNotification } from '../notifications/message-notification';
 import type { NotificationService } from '../notifications/notification-service';
 import { type PublicNotification, toPublicNotification } from '../notifications/notification-view';
 
@@ -20,7 +22,11 @@ export interface SyncResult {
   games: PublicGame[];
   /** true when more rows exist after `until`: call again with since = until */
   hasMore: boolean;
-  /** everything in (since, until] has been returned */
+  /**
+   * Everything in (since, until] has been returned, and nothing committed later can land in
+   * it: resume from here. Never later than now minus the settle window, so rows after it may
+   * come again on the next call (dedupe by id).
+   */
   until: string;
 }
 
@@ -40,6 +46,14 @@ interface Source<R> {
  * sharing the cut's millisecond are all left for the next call, so a cap never splits a tie.
  * A game is mutable, so it is answered with its state at read time, which is never older
  * than the change that put it in the window.
+ *
+ * Message notifications are not stored: each message to the user comes with its derived
+ * notification (message-notification.ts).
+ *
+ * Times are an instance's clock when the write was formed, not commit order: a message can
+ * commit after a read that returned later ones (a batch still in flight, another instance's
+ * clock behind). So the last page's `until` never passes now − settleMs, and anything
+ * committed within that window of its time is after `until` and comes on the next call.
  */
 export class SyncService {
   private readonly sources: {
@@ -53,7 +67,10 @@ export class SyncService {
       messages: MessageService;
       notifications: NotificationService;
       games: GameService;
+      actors: ActorProfiles;
+      settleMs: number;
       limit?: number;
+      now?: () => number;
     },
   ) {
     this.sources = {
@@ -95,14 +112,38 @@ export class SyncService {
     const latest = <R>(rows: R[], source: Source<R>) =>
       rows.reduce((max, r) => Math.max(max, source.timeOf(r).getTime()), since.getTime());
     const newest = Math.max(latest(kept.messages, m), latest(kept.notifications, n), latest(kept.games, g));
+    const keptMessages = kept.messages.map(toPublicMessage);
+    // stored message notifications (written before they were derived) would come twice
+    const keptNotifications = kept.notifications
+      .filter((row) => row.kind !== 'message')
+      .map(toPublicNotification);
+    const settled = (this.deps.now?.() ?? Date.now()) - this.deps.settleMs;
     return {
-      messages: kept.messages.map(toPublicMessage),
-      notifications: kept.notifications.map(toPublicNotification),
+      messages: keptMessages,
+      notifications: await this.withMessageNotifications(userId, keptMessages, keptNotifications),
       games: kept.games.map(toPublicGame),
       hasMore: cut !== undefined,
-      // With a cut, rows from the cut's millisecond on were held back: resume just before it.
-      until: new Date(cut !== undefined ? cut - 1 : newest).toISOString(),
+      // With a cut, rows from the cut's millisecond on were held back: page on from just
+      // before it. The last page's `until` is the settled one to keep for the next sync.
+      until: new Date(cut !== undefined ? cut - 1 : Math.min(newest, settled)).toISOString(),
     };
+  }
+
+  private async withMessageNotifications(
+    userId: string,
+    messages: PublicMessage[],
+    stored: PublicNotification[],
+  ): Promise<PublicNotification[]> {
+    const toMe = messages.filter((m) => m.recipientId === userId);
+    if (toMe.length === 0) return stored;
+    const actors = await this.deps.actors.many(toMe.map((m) => m.senderId));
+    const derived = toMe.flatMap((m) => {
+      const actor = actors.get(m.senderId);
+      return actor ? [messageNotification(m, actor)] : [];
+    });
+    return [...stored, ...derived].sort(
+      (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   }
 }
 

@@ -1,0 +1,87 @@
+import type { mongo, Types } from 'mongoose';
+
+/**
+ * How many applied message ids a conversation remembers in its current ledger array before it
+ * is rotated into `appliedPrev`: a retried send finds its message in one of the two for at
+ * least this many later messages of that conversation.
+ */
+export const LEDGER_SIZE = 32;
+/** lastMessage keeps a preview, not the whole text */
+export const PREVIEW_CHARS = 200;
+
+export interface LedgerMessage {
+  _id: Types.ObjectId;
+  sender: Types.ObjectId;
+  recipient: Types.ObjectId;
+  text: string;
+  createdAt: Date;
+}
+
+export type LedgerOp = mongo.AnyBulkWriteOperation<mongo.Document> & {
+  updateOne: { filter: mongo.Filter<mongo.Document>; update: mongo.UpdateFilter<mongo.Document> };
+};
+
+/**
+ * The conversation update of messages, keyed by their ids so that applying it twice changes
+ * nothing: it matches only while none of the ids is in the ledger, and it adds them to the
+ * ledger in the same atomic update that moves the unread counts and the last message. A send
+ * whose insert landed but whose conversation update did not is completed by running this again
+ * (a retry with the same clientId); a retry whose first attempt finished matches nothing.
+ *
+ * lastMessage moves with `$max`, never backwards: its first field is createdAt, so BSON order
+ * compares by time, then by id (a later id wins a tie); null and documents of the older shape
+ * (id first) sort below it. FerretDB and MongoDB agree on this.
+ *
+ * Several messages of one conversation in one batch share one update (`$nin`, `$inc` by n,
+ * `$push $each`). If one of them was applied meanwhile (a racing retry on another instance),
+ * the shared update matches nothing and the caller re-applies them one by one.
+ */
+export function applyToConversation(conversation: Types.ObjectId, messages: LedgerMessage[]): LedgerOp {
+  const ids = messages.map((m) => m._id);
+  const newest = messages.reduce((a, b) => (isAfter(b, a) ? b : a));
+  const unread: Record<string, number> = {};
+  for (const m of messages) {
+    const path = `unread.${m.recipient.toHexString()}`;
+    unread[path] = (unread[path] ?? 0) + 1;
+  }
+  const notIn = ids.length === 1 ? { $ne: ids[0] } : { $nin: ids };
+  // the driver's update types cannot see dotted and computed paths: this is plain BSON
+  const push: mongo.Document = { applied: ids.length === 1 ? ids[0] : { $each: ids } };
+  return {
+    updateOne: {
+      filter: { _id: conversation, applied: notIn, appliedPrev: notIn },
+      update: {
+        $inc: unread,
+        $push: push,
+        $max: {
+          lastMessage: {
+            createdAt: newest.createdAt,
+            id: newest._id,
+            sender: newest.sender,
+            text: newest.text.slice(0, PREVIEW_CHARS),
+          },
+          lastMessageAt: newest.createdAt,
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Bounds the ledger without `$slice` or a conditional `$pull` (FerretDB v1 ignores both):
+ * once the current array is full it replaces the previous one, so a conversation document
+ * holds between LEDGER_SIZE and 2 × LEDGER_SIZE ids. Matches nothing while not full.
+ */
+export function rotateLedger(conversation: Types.ObjectId): LedgerOp {
+  return {
+    updateOne: {
+      filter: { _id: conversation, [`applied.${LEDGER_SIZE - 1}`]: { $exists: true } },
+      update: { $rename: { applied: 'appliedPrev' } },
+    },
+  };
+}
+
+function isAfter(a: LedgerMessage, b: LedgerMessage): boolean {
+  const d = a.createdAt.getTime() - b.createdAt.getTime();
+  return d !== 0 ? d > 0 : a._id.toHexString() > b._id.toHexString();
+}

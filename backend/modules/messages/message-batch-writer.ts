@@ -1,0 +1,267 @@
+import { mongo, Types } from 'mongoose';
+import { ConflictError } from '../../errors/app-error';
+import { isDuplicateKey } from '../../infra/mongo';
+import type { Notifier } from '../../ports/notifier';
+import type { Actor } from '../notifications/actor-profiles';
+import { messageNotification } from '../notifications/message-notification';
+import { applyToConversation, LEDGER_SIZE, rotateLedger } from './conversation-ledger';
+import type { Settled } from './group-commit';
+import type { MessageDoc } from './message-model';
+import type { SendResult } from './message-service';
+import { type PublicMessage, toPublicMessage } from './message-view';
+
+/** A validated send whose recipient and conversation are known, waiting for its batch. */
+export interface PendingMessage {
+  senderId: string;
+  recipientId: string;
+  conversation: Types.ObjectId;
+  text: string;
+  clientId: string;
+  /** the sender's device that gets the ack instead of message:new */
+  socketId?: string | undefined;
+  /** the sender as the recipient's notification shows them */
+  actor: Actor;
+}
+
+/** Test-only fault injection, given through the constructor (never a module mock). */
+export interface BatchFaults {
+  /** runs once the batch's ids and times are given, before anything is written */
+  beforeInsert?(): Promise<void> | void;
+  /** runs after the messages are inserted, before the conversations are updated */
+  afterInsert?(): Promise<void> | void;
+}
+
+export interface MessageBatchWriterDeps {
+  messages: mongo.Collection;
+  conversations: mongo.Collection;
+  notifier: Notifier;
+  /** a retry later than this after its first attempt is answered without completing anything */
+  retryWindowMs: number;
+  faults?: BatchFaults | undefined;
+  now?: () => number;
+}
+
+type Outcome = Settled<SendResult>;
+
+/**
+ * Writes one batch of the message pipeline: one `insertMany` of every new message and one
+ * `bulkWrite` of their conversations, then acks and emits in batch order. Nothing is acked
+ * before it is durable, and each item fails alone: a duplicate clientId resolves to the stored
+ * message (completing its conversation update if its first attempt never did), a clientId
+ * reused for another message is a CONFLICT, and a failed command fails only the items it
+ * carried, which a retry with the same clientId then completes.
+ */
+export class MessageBatchWriter {
+  private lastTime = 0;
+  /** ledger pushes per conversation since this instance last asked for a rotation */
+  private readonly pushes = new Map<string, number>();
+
+  constructor(private readonly deps: MessageBatchWriterDeps) {}
+
+  async write(items: PendingMessage[]): Promise<Outcome[]> {
+    const out: Array<Outcome | undefined> = new Array(items.length);
+    const { leaders, followers } = dedupe(items);
+    // Ids and times are given here, in queue order, one batch at a time: per instance they
+    // grow with the order of sends, and they are close to the commit (what sync's settle
+    // window has to cover).
+    const createdAt = new Date(this.tick());
+    const docs: MessageDoc[] = leaders.map((i) => {
+      const it = items[i]!;
+      return {
+        _id: new Types.ObjectId(),
+        conversation: it.conversation,
+        sender: new Types.ObjectId(it.senderId),
+        recipient: new Types.ObjectId(it.recipientId),
+        text: it.text,
+        clientId: it.clientId,
+        createdAt,
+      };
+    });
+
+    try {
+      await this.deps.faults?.beforeInsert?.();
+    } catch (error) {
+      return items.map(() => ({ ok: false, error }));
+    }
+    const inserted = await this.insert(docs);
+    if (!inserted.ok) return items.map(() => ({ ok: false, error: inserted.error }));
+    const fresh: number[] = [];
+    const dupes: number[] = [];
+    leaders.forEach((i, k) => {
+      const failure = inserted.failed.get(k);
+      if (failure === undefined) fresh.push(k);
+      else if (isDuplicateKey(failure)) dupes.push(k);
+      else out[i] = { ok: false, error: failure };
+    });
+
+    try {
+      await this.deps.faults?.afterInsert?.();
+      await this.applyFresh(fresh.map((k) => docs[k]!));
+      for (const k of fresh)
+        out[leaders[k]!] = { ok: true, value: { message: toPublicMessage(docs[k]!), created: true } };
+      await this.completeDuplicates(
+        dupes.map((k) => leaders[k]!),
+        items,
+        out,
+      );
+    } catch (error) {
+      // Stored but not applied to their conversations: the error goes back, and the client's
+      // retry with the same clientId completes them.
+      for (const i of leaders) out[i] ??= { ok: false, error };
+    }
+
+    for (const [i, leader] of followers) out[i] = followerOutcome(items[i]!, out[leader]!);
+    this.emit(items, out as Outcome[]);
+    return out as Outcome[];
+  }
+
+  private tick(): number {
+    this.lastTime = Math.max(this.deps.now?.() ?? Date.now(), this.lastTime);
+    return this.lastTime;
+  }
+
+  private async insert(
+    docs: MessageDoc[],
+  ): Promise<{ ok: true; failed: Map<number, unknown> } | { ok: false; error: unknown }> {
+    const failed = new Map<number, unknown>();
+    if (docs.length === 0) return { ok: true, failed };
+    try {
+      await this.deps.messages.insertMany(docs, { ordered: false });
+      return { ok: true, failed };
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError) || error.writeConcernError)
+        return { ok: false, error };
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.length === 0) return { ok: false, error };
+      for (const w of writeErrors)
+        failed.set(w.index, Object.assign(new Error(w.errmsg ?? 'write failed'), { code: w.code }));
+      return { ok: true, failed };
+    }
+  }
+
+  /**
+   * One bulkWrite: one update per conversation (its messages coalesced), plus a ledger
+   * rotation where this instance has pushed a ledger's worth since it last asked. An update
+   * that matched nothing means one of its messages was applied meanwhile (a racing retry on
+   * another instance completed it); the messages of coalesced updates are then applied one
+   * by one, which is idempotent through the ledger.
+   */
+  private async applyFresh(docs: MessageDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    const byConversation = new Map<string, MessageDoc[]>();
+    for (const d of docs) {
+      const key = d.conversation.toHexString();
+      const list = byConversation.get(key);
+      if (list) list.push(d);
+      else byConversation.set(key, [d]);
+    }
+    const ops = [...byConversation.values()].map((ms) => applyToConversation(ms[0]!.conversation, ms));
+    const rotations = this.dueRotations(byConversation);
+    const result = await this.deps.conversations.bulkWrite([...ops, ...rotations], { ordered: false });
+    const surelyAll = result.matchedCount >= ops.length + rotations.length;
+    const coalesced = [...byConversation.values()].filter((ms) => ms.length > 1);
+    if (!surelyAll && coalesced.length > 0)
+      await this.deps.conversations.bulkWrite(
+        coalesced.flat().map((m) => applyToConversation(m.conversation, [m])),
+        { ordered: false },
+      );
+  }
+
+  private dueRotations(byConversation: Map<string, MessageDoc[]>) {
+    const due = [];
+    for (const [key, ms] of byConversation) {
+      const count = (this.pushes.get(key) ?? 0) + ms.length;
+      // Map order is insertion order: deleting and re-setting keeps recent keys last, so the
+      // oldest are dropped first when the map outgrows its bound.
+      this.pushes.delete(key);
+      if (count >= LEDGER_SIZE) due.push(rotateLedger(ms[0]!.conversation));
+      else this.pushes.set(key, count);
+    }
+    while (this.pushes.size > 10_000) this.pushes.delete(this.pushes.keys().next().value!);
+    return due;
+  }
+
+  /**
+   * Items whose (sender, clientId) was already stored: a retry, or the same send on another
+   * device or instance. Same message: answered with the stored one, after applying it to its
+   * conversation if that never happened (then it is emitted now, as the first attempt never
+   * was). Another text or recipient: CONFLICT.
+   */
+  private async completeDuplicates(
+    indexes: number[],
+    items: PendingMessage[],
+    out: Array<Outcome | undefined>,
+  ) {
+    if (indexes.length === 0) return;
+    const stored = await this.deps.messages
+      .find<MessageDoc>({
+        $or: indexes.map((i) => ({
+          sender: new Types.ObjectId(items[i]!.senderId),
+          clientId: items[i]!.clientId,
+        })),
+      })
+      .toArray();
+    const byKey = new Map(stored.map((m) => [`${m.sender.toHexString()}\u0000${m.clientId}`, m]));
+    for (const i of indexes) {
+      const it = items[i]!;
+      const m = byKey.get(`${it.senderId}\u0000${it.clientId}`);
+      if (!m) {
+        out[i] = { ok: false, error: new Error('duplicate clientId but no stored message') };
+        continue;
+      }
+      if (!m.recipient.equals(it.recipientId) || m.text !== it.text) {
+        out[i] = { ok: false, error: reusedClientId() };
+        continue;
+      }
+      let created = false;
+      if (this.tick() - m.createdAt.getTime() <= this.deps.retryWindowMs) {
+        const op = applyToConversation(m.conversation, [m]);
+        const r = await this.deps.conversations.updateOne(op.updateOne.filter, op.updateOne.update);
+        created = r.modifiedCount > 0;
+      }
+      out[i] = { ok: true, value: { message: toPublicMessage(m), created } };
+    }
+  }
+
+  private emit(items: PendingMessage[], out: Outcome[]): void {
+    out.forEach((o, i) => {
+      if (!o.ok || !o.value.created) return;
+      const it = items[i]!;
+      const { message } = o.value;
+      this.deps.notifier.toUsers([it.recipientId], 'message:new', { message });
+      this.deps.notifier.toUserExceptSocket(it.senderId, it.socketId, 'message:new', { message });
+      this.deps.notifier.toUsers([it.recipientId], 'notification:new', {
+        notification: messageNotification(message, it.actor),
+      });
+    });
+  }
+}
+
+/** The first item of each (sender, clientId) is written; the others take its outcome. */
+function dedupe(items: PendingMessage[]): { leaders: number[]; followers: Array<[number, number]> } {
+  const first = new Map<string, number>();
+  const leaders: number[] = [];
+  const followers: Array<[number, number]> = [];
+  items.forEach((it, i) => {
+    const key = `${it.senderId}\u0000${it.clientId}`;
+    const leader = first.get(key);
+    if (leader === undefined) {
+      first.set(key, i);
+      leaders.push(i);
+    } else followers.push([i, leader]);
+  });
+  return { leaders, followers };
+}
+
+function followerOutcome(it: PendingMessage, leader: Outcome): Outcome {
+  if (!leader.ok) return leader;
+  const m: PublicMessage = leader.value.message;
+  if (m.recipientId !== it.recipientId || m.text !== it.text) return { ok: false, error: reusedClientId() };
+  return { ok: true, value: { message: m, created: false } };
+}
+
+function reusedClientId(): ConflictError {
+  return new ConflictError('clientId was already used for a different message', [
+    { path: 'clientId', message: 'reused' },
+  ]);
+}

@@ -1,0 +1,349 @@
+import { Types } from 'mongoose';
+import { toAppError } from '../../backend/errors/to-app-error';
+import { LEDGER_SIZE } from '../../backend/modules/messages/conversation-ledger';
+import { getConversationModel } from '../../backend/modules/messages/conversation-model';
+import type { BatchFaults } from '../../backend/modules/messages/message-batch-writer';
+import { getMessageModel } from '../../backend/modules/messages/message-model';
+import { MessageService, type SendResult } from '../../backend/modules/messages/message-service';
+import { ActorProfiles } from '../../backend/modules/notifications/actor-profiles';
+import { SyncService } from '../../backend/modules/sync/sync-service';
+import { getUserModel } from '../../backend/modules/users/user-model';
+import { RecordingNotifier } from '../../backend/ports/recording-notifier';
+import { registerUser, type TestUser } from '../support/api-users';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+let t: TestApp;
+const sent = new RecordingNotifier();
+beforeAll(async () => {
+  t = await createTestApp();
+  t.services.notifier.attach(sent);
+});
+afterAll(() => t.close());
+beforeEach(() => sent.clear());
+
+const COUNTED = new Set([
+  'messages',
+  'conversations',
+  'users',
+  'notifications',
+  'notification_unread_counters',
+]);
+
+/** Driver commands on the hot path's collections, from the connection's command monitoring. */
+function countCommands() {
+  const seen: string[] = [];
+  const client = t.services.mongo.getClient();
+  const listener = (e: { commandName: string; databaseName: string; command: Record<string, unknown> }) => {
+    const collection = e.command[e.commandName];
+    if (e.databaseName === t.services.mongo.name && typeof collection === 'string' && COUNTED.has(collection))
+      seen.push(`${e.commandName} ${collection}`);
+  };
+  client.on('commandStarted', listener);
+  return {
+    seen,
+    stop: () => client.off('commandStarted', listener),
+  };
+}
+
+/** Another instance's message service on the same database, with its own pipeline and faults. */
+function otherInstance(opts: { faults?: BatchFaults; queueMax?: number; notifier?: RecordingNotifier } = {}) {
+  const users = getUserModel(t.services.mongo);
+  return new MessageService({
+    messages: getMessageModel(t.services.mongo),
+    conversations: getConversationModel(t.services.mongo),
+    users,
+    notifier: opts.notifier ?? new RecordingNotifier(),
+    actors: new ActorProfiles({ users, max: 100, ttlMs: 60_000 }),
+    metrics: t.services.metrics,
+    settings: { ...t.services.config.messages, queueMax: opts.queueMax ?? 100 },
+    faults: opts.faults,
+  });
+}
+
+/** A fault hook that holds the first batch until released, and says when it got there. */
+function holdFirstBatch() {
+  let reached!: () => void;
+  let release!: () => void;
+  const arrived = new Promise<void>((r) => {
+    reached = r;
+  });
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let calls = 0;
+  return {
+    arrived,
+    release,
+    hook: async () => {
+      calls += 1;
+      if (calls > 1) return;
+      reached();
+      await released;
+    },
+  };
+}
+
+const conversation = (id: string) =>
+  t.services.mongo.collection('conversations').findOne({ _id: new Types.ObjectId(id) });
+const unreadOf = async (conversationId: string, user: TestUser) =>
+  ((await conversation(conversationId))?.unread?.[user.id] as number | undefined) ?? 0;
+const send = (from: TestUser, to: TestUser, text: string, clientId?: string) =>
+  t.services.messages.send(from.id, { recipientId: to.id, text, clientId });
+
+describe('When a known pair sends messages one at a time', () => {
+  it('then each costs one insert and one conversation update, and no read', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    await send(alice, bob, 'warm-up'); // the pair's first message finds the recipient and the conversation
+    const commands = countCommands();
+    for (let i = 0; i < 3; i++) await send(alice, bob, `m${i}`);
+    commands.stop();
+    expect(commands.seen).toEqual([
+      'insert messages',
+      'update conversations',
+      'insert messages',
+      'update conversations',
+      'insert messages',
+      'update conversations',
+    ]);
+  });
+});
+
+describe('When many sends arrive at once', () => {
+  it('then they are written in a few batches of one insert and one update, counts are exact and each sender keeps its order', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(t.http),
+      registerUser(t.http),
+      registerUser(t.http),
+    ]);
+    const ab = (await send(alice, bob, 'warm')).message.conversationId;
+    const cb = (await send(carol, bob, 'warm')).message.conversationId;
+    await send(bob, alice, 'warm'); // every sender's name is known too
+    sent.clear();
+    const commands = countCommands();
+    const batchesBefore = await batchCount();
+    const sends: Array<Promise<SendResult>> = [];
+    for (let i = 0; i < 20; i++) {
+      sends.push(send(alice, bob, `a${i}`), send(carol, bob, `c${i}`), send(bob, alice, `b${i}`));
+    }
+    const results = await Promise.all(sends);
+    commands.stop();
+    expect(results.every((r) => r.created)).toBe(true);
+
+    const inserts = commands.seen.filter((c) => c === 'insert messages').length;
+    const updates = commands.seen.filter((c) => c === 'update conversations').length;
+    const batches = (await batchCount()) - batchesBefore;
+    // the first send finds the pipeline idle and goes alone; the rest queue behind it
+    expect(batches).toBeLessThanOrEqual(3);
+    expect(inserts).toBe(batches);
+    expect(updates).toBe(batches);
+    expect(commands.seen).toHaveLength(inserts + updates);
+
+    expect(await unreadOf(ab, bob)).toBe(21);
+    expect(await unreadOf(ab, alice)).toBe(21);
+    expect(await unreadOf(cb, bob)).toBe(21);
+    expect((await conversation(ab))?.lastMessage.text).toBe('b19');
+    expect((await conversation(cb))?.lastMessage.text).toBe('c19');
+
+    const texts = (n: string) => Array.from({ length: 20 }, (_, i) => `${n}${i}`);
+    const stored = await t.services.mongo
+      .collection('messages')
+      .find({ conversation: { $in: [new Types.ObjectId(ab), new Types.ObjectId(cb)] } })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray();
+    const storedBy = (u: TestUser) =>
+      stored.filter((m) => m.sender.equals(u.id) && m.text !== 'warm').map((m) => m.text);
+    expect(storedBy(alice)).toEqual(texts('a'));
+    expect(storedBy(carol)).toEqual(texts('c'));
+    expect(storedBy(bob)).toEqual(texts('b'));
+    const deliveredTo = (u: TestUser, from: TestUser) =>
+      sent
+        .to(u.id, 'message:new')
+        .map((e) => (e.payload as { message: { senderId: string; text: string } }).message)
+        .filter((m) => m.senderId === from.id)
+        .map((m) => m.text);
+    expect(deliveredTo(bob, alice)).toEqual(texts('a'));
+    expect(deliveredTo(bob, carol)).toEqual(texts('c'));
+    expect(deliveredTo(alice, bob)).toEqual(texts('b'));
+    expect(sent.to(bob.id, 'notification:new')).toHaveLength(40);
+  });
+
+  it('then one clientId inside a batch and again in a later batch is one message, emitted once, answered the same', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    await send(alice, bob, 'warm');
+    sent.clear();
+    const [blocker, ...dupes] = await Promise.all([
+      send(alice, bob, 'blocker'),
+      send(alice, bob, 'same', 'dup-1'),
+      send(alice, bob, 'same', 'dup-1'),
+      send(alice, bob, 'same', 'dup-1'),
+    ]);
+    expect(blocker.created).toBe(true);
+    expect(dupes.map((d) => d.created)).toEqual([true, false, false]);
+    expect(new Set(dupes.map((d) => d.message.id)).size).toBe(1);
+    const later = await send(alice, bob, 'same', 'dup-1');
+    expect(later).toEqual({ message: dupes[0]!.message, created: false });
+    expect(
+      await t.services.mongo
+        .collection('messages')
+        .countDocuments({ sender: new Types.ObjectId(alice.id), clientId: 'dup-1' }),
+    ).toBe(1);
+    expect(await unreadOf(blocker.message.conversationId, bob)).toBe(3);
+    const pushed = sent
+      .to(bob.id, 'message:new')
+      .map((e) => (e.payload as { message: { text: string } }).message.text);
+    expect(pushed).toEqual(['blocker', 'same']);
+  });
+
+  it('then a clientId reused for another text in the same batch fails that send alone, CONFLICT', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    await send(alice, bob, 'warm');
+    const outcomes = await Promise.allSettled([
+      send(alice, bob, 'blocker'),
+      send(alice, bob, 'one', 'reuse-in-batch'),
+      send(alice, bob, 'two', 'reuse-in-batch'),
+      send(alice, bob, 'fine'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const refused = outcomes[2] as PromiseRejectedResult;
+    expect(toAppError(refused.reason)).toMatchObject({ status: 409, code: 'CONFLICT' });
+    const conversationId = (outcomes[0] as PromiseFulfilledResult<SendResult>).value.message.conversationId;
+    expect(await unreadOf(conversationId, bob)).toBe(4);
+  });
+});
+
+describe('When a conversation has more messages than its ledger holds', () => {
+  it('then the ledger rotates and stays bounded, counts stay exact and a recent retry still changes nothing', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    let last: SendResult | undefined;
+    for (let i = 0; i < LEDGER_SIZE + 8; i++) last = await send(alice, bob, `r${i}`, `rot-${i}`);
+    const conversationId = last!.message.conversationId;
+    const doc = await conversation(conversationId);
+    expect(doc?.appliedPrev?.length).toBeGreaterThanOrEqual(LEDGER_SIZE);
+    expect(doc?.applied?.length).toBeLessThan(LEDGER_SIZE);
+    expect(await unreadOf(conversationId, bob)).toBe(LEDGER_SIZE + 8);
+    const retry = await send(alice, bob, `r${LEDGER_SIZE + 7}`, `rot-${LEDGER_SIZE + 7}`);
+    expect(retry).toEqual({ message: last!.message, created: false });
+    expect(await unreadOf(conversationId, bob)).toBe(LEDGER_SIZE + 8);
+  });
+});
+
+describe('When the pipeline queue is full', () => {
+  it('then a further send is refused UNAVAILABLE at once and counted, and the queued ones are written', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    await send(alice, bob, 'warm');
+    const hold = holdFirstBatch();
+    const instance = otherInstance({ queueMax: 2, faults: { beforeInsert: hold.hook } });
+    const rejectedBefore = (await t.services.metrics.messageRejections.get()).values[0]?.value ?? 0;
+    const inFlight = instance.send(alice.id, { recipientId: bob.id, text: 'q0' });
+    await hold.arrived;
+    const queued = [1, 2].map((i) => instance.send(alice.id, { recipientId: bob.id, text: `q${i}` }));
+    const refused = instance.send(alice.id, { recipientId: bob.id, text: 'q3' });
+    await expect(refused).rejects.toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    expect((await t.services.metrics.messageRejections.get()).values[0]?.value).toBe(rejectedBefore + 1);
+    hold.release();
+    const written = await Promise.all([inFlight, ...queued]);
+    expect(written.map((r) => r.message.text)).toEqual(['q0', 'q1', 'q2']);
+    expect(await unreadOf(written[0]!.message.conversationId, bob)).toBe(4);
+  });
+});
+
+describe('When a send fails between the message insert and the conversation update', () => {
+  it('then the retry with the same clientId completes the conversation update and emits once', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const warm = await send(alice, bob, 'warm');
+    const conversationId = warm.message.conversationId;
+    sent.clear();
+    let failures = 1;
+    const instanceSent = new RecordingNotifier();
+    const faulty = otherInstance({
+      notifier: instanceSent,
+      faults: {
+        afterInsert: () => {
+          if (failures-- > 0) throw new Error('conversation write lost');
+        },
+      },
+    });
+    const body = { recipientId: bob.id, text: 'half done', clientId: 'fault-1' };
+    const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
+    expect(first).toMatchObject({ status: 500, code: 'INTERNAL' });
+    // stored, not applied, not emitted
+    const stored = await t.services.mongo
+      .collection('messages')
+      .findOne({ sender: new Types.ObjectId(alice.id), clientId: 'fault-1' });
+    expect(stored?.text).toBe('half done');
+    expect(await unreadOf(conversationId, bob)).toBe(1);
+    expect((await conversation(conversationId))?.lastMessage.text).toBe('warm');
+    expect(instanceSent.emits).toEqual([]);
+
+    // the client retries, and lands on another instance (this app, over REST)
+    const retry = await t.http.post('/api/messages').set(alice.auth).send(body);
+    expect(retry.status).toBe(201);
+    expect(retry.body.message.id).toBe(stored?._id.toHexString());
+    expect(await unreadOf(conversationId, bob)).toBe(2);
+    expect((await conversation(conversationId))?.lastMessage.text).toBe('half done');
+    expect(sent.to(bob.id, 'message:new').map((e) => e.payload)).toEqual([{ message: retry.body.message }]);
+    expect(sent.to(bob.id, 'notification:new')).toHaveLength(1);
+
+    // once complete, a further retry changes nothing and tells nobody
+    const again = await faulty.send(alice.id, body);
+    expect(again).toEqual({ message: retry.body.message, created: false });
+    const viaRest = await t.http.post('/api/messages').set(alice.auth).send(body);
+    expect(viaRest.status).toBe(200);
+    expect(await unreadOf(conversationId, bob)).toBe(2);
+    expect(sent.to(bob.id, 'message:new')).toHaveLength(1);
+    expect(instanceSent.emits).toEqual([]);
+  });
+});
+
+describe('When a message commits after a sync read that returned a later one', () => {
+  it('then the next sync from `until` returns it, where a cursor at the newest row would have skipped it', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(t.http),
+      registerUser(t.http),
+      registerUser(t.http),
+    ]);
+    await send(alice, bob, 'warm');
+    await send(carol, bob, 'warm');
+    const since = new Date(Date.now() - 1);
+    // instance A takes the time of its batch, then stalls before writing it
+    const hold = holdFirstBatch();
+    const slow = otherInstance({ faults: { beforeInsert: hold.hook } });
+    const late = slow.send(alice.id, { recipientId: bob.id, text: 'late' });
+    await hold.arrived;
+    const batchTime = Date.now();
+    while (Date.now() <= batchTime) await new Promise((r) => setImmediate(r));
+    // instance B commits a message with a later time
+    const early = await send(carol, bob, 'early');
+
+    const actors = new ActorProfiles({ users: getUserModel(t.services.mongo), max: 10, ttlMs: 60_000 });
+    const sync = (settleMs: number) =>
+      new SyncService({
+        messages: t.services.messages,
+        notifications: t.services.notifications,
+        games: t.services.games,
+        actors,
+        settleMs,
+      });
+    const first = await t.services.sync.since(bob.id, since);
+    const naive = await sync(0).since(bob.id, since);
+    expect(first.messages.map((m) => m.text)).toEqual(['early']);
+    expect(naive.messages.map((m) => m.text)).toEqual(['early']);
+
+    hold.release();
+    const { message } = await late;
+    expect(Date.parse(message.createdAt)).toBeLessThan(Date.parse(early.message.createdAt));
+    // resuming at the newest row returned (no settle window) misses it
+    expect((await sync(0).since(bob.id, new Date(naive.until))).messages.map((m) => m.text)).toEqual([]);
+    // resuming at the settled `until` does not; rows seen before may come again (dedupe by id)
+    const next = await t.services.sync.since(bob.id, new Date(first.until));
+    expect(next.messages.map((m) => m.text)).toContain('late');
+    expect(next.notifications.filter((n) => n.messageId === message.id)).toEqual([
+      expect.objectContaining({ kind: 'message', actor: expect.objectContaining({ id: alice.id }) }),
+    ]);
+  });
+});
+
+async function batchCount(): Promise<number> {
+  const metric = await t.services.metrics.messageBatchSize.get();
+  return metric.values.find((v) => v.metricName === 'message_batch_size_count')?.value ?? 0;
+}
