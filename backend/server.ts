@@ -1,9 +1,13 @@
+// First, and for its effect: the instrumentations must be in place before express, mongodb,
+// ioredis and socket.io load (a side-effect import also keeps the import sorter from moving it).
+import './tracing/register';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
+import { tracing } from './tracing/register';
 
 export interface RunningServer {
   port: number;
@@ -27,7 +31,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
   // needs a restart, so it is read once, here.
   const adapter = services.socketAdapter();
-  const realtime = startRealtime(http, services, adapter);
+  const realtime = startRealtime(http, services, adapter, { trace: tracing?.delivery });
   services.health.setProbe('socket', () => ({
     status: adapter.connected() ? 'ok' : 'fail',
     connections: realtime.connections(),
@@ -62,6 +66,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(sweeper);
       clearTimeout(cutoff);
       await services.close();
+      // the spans of the shutdown itself included
+      await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'trace export at shutdown failed'));
       log.info('shutdown: done');
       log.flush?.();
     })();

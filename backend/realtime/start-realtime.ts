@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
 import { registerGameHandlers } from './game-handlers';
+import { type AdapterHooks, type DeliveryTrace, instrumentAdapter } from './instrument-adapter';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
@@ -56,6 +57,7 @@ export function startRealtime(
   http: HttpServer,
   services: RealtimeServices,
   adapter: SocketAdapter,
+  opts: { trace?: DeliveryTrace } = {},
 ): Realtime {
   const { config, logger, metrics } = services;
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
@@ -75,6 +77,8 @@ export function startRealtime(
     },
   ) as unknown as Server;
 
+  // delivery latency always; the trace across instances only while tracing is on
+  instrumentAdapter(io.of('/').adapter as unknown as AdapterHooks, { metrics, trace: opts.trace });
   const hold = new RecoveredPacketHold();
   hold.install(io.of('/'));
   io.use(socketAuth({ verify: (t) => services.tokens.verify(t), hold, joined: () => adapter.joined() }));
