@@ -3,8 +3,10 @@
 import './tracing/register';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OpenFeature } from '@openfeature/server-sdk';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
+import { LiveFlagsProvider } from './flags/live-flags-provider';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 import { tracing } from './tracing/register';
@@ -23,6 +25,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts on config.port (0 = a free port) and returns the port actually bound. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = await createServices(config);
+  // Code may also read flags through OpenFeature's vendor-neutral API (docs/openfeature.md).
+  const flagsProvider = new LiveFlagsProvider(services.flags);
+  OpenFeature.setProvider(flagsProvider);
   const app = createApp(services);
   const http = createServer(app);
   // Longer than a typical load balancer's idle timeout, so the LB closes idle sockets first.
@@ -66,6 +71,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(sweeper);
       clearTimeout(cutoff);
       await services.close();
+      if (OpenFeature.getProvider() === flagsProvider) await OpenFeature.clearProviders();
+      else await flagsProvider.onClose();
       // the spans of the shutdown itself included
       await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'trace export at shutdown failed'));
       log.info('shutdown: done');
