@@ -37,17 +37,8 @@ afterAll(async () => {
 const on = (instance: number) => (s: ReceivedSpan) =>
   s.resource['service.instance.id'] === cluster.instances[instance]!.instanceId;
 
-function trace(traceId: string): ReceivedSpan[] {
-  return receiver.spans.filter((s) => s.traceId === traceId);
-}
-
-/** The span's ancestors in its trace, nearest first, as far as they were received. */
-function ancestors(span: ReceivedSpan): ReceivedSpan[] {
-  const byId = new Map(trace(span.traceId).map((s) => [s.spanId, s]));
-  const out: ReceivedSpan[] = [];
-  for (let p = byId.get(span.parentSpanId); p; p = byId.get(p.parentSpanId)) out.push(p);
-  return out;
-}
+const trace = (traceId: string) => receiver.trace(traceId);
+const ancestors = (span: ReceivedSpan) => receiver.ancestors(span);
 
 async function pair() {
   const api = supertest(A);

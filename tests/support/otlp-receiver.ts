@@ -19,6 +19,10 @@ export interface OtlpReceiver {
   url: string;
   /** every span received so far, from every process, in arrival order */
   spans: ReceivedSpan[];
+  /** the spans of one trace received so far */
+  trace(traceId: string): ReceivedSpan[];
+  /** a span's ancestors in its trace, nearest first, as far as they were received */
+  ancestors(span: ReceivedSpan): ReceivedSpan[];
   close(): Promise<void>;
 }
 
@@ -84,9 +88,17 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const trace = (traceId: string) => spans.filter((s) => s.traceId === traceId);
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    trace,
+    ancestors(span) {
+      const byId = new Map(trace(span.traceId).map((s) => [s.spanId, s]));
+      const out: ReceivedSpan[] = [];
+      for (let p = byId.get(span.parentSpanId); p; p = byId.get(p.parentSpanId)) out.push(p);
+      return out;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
