@@ -1,10 +1,16 @@
+// First, and for its effect: the instrumentations must be in place before express, mongodb,
+// ioredis and socket.io load (a side-effect import also keeps the import sorter from moving it).
+import './tracing/register';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, Server as NetServer } from 'node:net';
+import { OpenFeature } from '@openfeature/server-sdk';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
+import { LiveFlagsProvider } from './flags/live-flags-provider';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 import { installDrainGate } from './shutdown/drain-gate';
+import { tracing } from './tracing/register';
 
 export interface RunningServer {
   port: number;
@@ -22,6 +28,9 @@ const ACCEPT_SETTLE_MS = 300;
 /** Starts on config.port (0 = a free port) and returns the port actually bound. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = await createServices(config);
+  // Code may also read flags through OpenFeature's vendor-neutral API (docs/openfeature.md).
+  const flagsProvider = new LiveFlagsProvider(services.flags);
+  OpenFeature.setProvider(flagsProvider);
   const app = createApp(services);
   const http = createServer(app);
   // Longer than a typical load balancer's idle timeout, so the LB closes idle sockets first.
@@ -30,7 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
   // needs a restart, so it is read once, here.
   const adapter = services.socketAdapter();
-  const realtime = startRealtime(http, services, adapter);
+  const realtime = startRealtime(http, services, adapter, { trace: tracing?.delivery });
   services.health.setProbe('socket', () => ({
     status: adapter.connected() ? 'ok' : 'fail',
     connections: realtime.connections(),
@@ -75,6 +84,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(sweeper);
       clearTimeout(cutoff);
       await services.close();
+      if (OpenFeature.getProvider() === flagsProvider) await OpenFeature.clearProviders();
+      else await flagsProvider.onClose();
+      // the spans of the shutdown itself included
+      await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'trace export at shutdown failed'));
       log.info('shutdown: done');
       log.flush?.();
     })();

@@ -12,6 +12,11 @@ export interface FlagDefinition<S extends z.ZodType = z.ZodType> {
   legacyEnv?: (env: Env) => z.infer<S> | undefined;
   restartRequired: boolean;
   description: string;
+  /**
+   * A 0–100 share of users: user u is in when rolloutBucket(flag, u) < value, the bucketing of
+   * Unleash's flexibleRollout with the flag name as groupId (see docs/openfeature.md)
+   */
+  rollout?: true;
 }
 
 const bool = z.boolean();
@@ -40,6 +45,7 @@ export const features = {
     default: 0,
     env: 'USE_REDIS_PERCENTAGE',
     restartRequired: false,
+    rollout: true,
     description: 'In dual-write, share of users (stable buckets) whose presence reads go to Redis',
   }),
   'presence.shadowRead': define({

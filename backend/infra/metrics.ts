@@ -28,6 +28,13 @@ export function createMetrics() {
       labelNames: ['event', 'outcome'] as const,
       registers: r,
     }),
+    socketDelivery: new Histogram({
+      name: 'socketio_delivery_seconds',
+      help: 'From a broadcast handed to the adapter on the emitting instance to its packet written to the recipients on this one, by event (across hosts this relies on synchronised clocks)',
+      labelNames: ['event'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
     redisDuration: new Histogram({
       name: 'redis_command_duration_seconds',
       help: 'Redis command duration by client role and outcome',

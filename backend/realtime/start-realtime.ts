@@ -3,6 +3,7 @@ import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
 import { clientAddress } from './client-address';
 import { registerGameHandlers } from './game-handlers';
+import { type AdapterHooks, type DeliveryTrace, instrumentAdapter } from './instrument-adapter';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
@@ -59,6 +60,7 @@ export function startRealtime(
   http: HttpServer,
   services: RealtimeServices,
   adapter: SocketAdapter,
+  opts: { trace?: DeliveryTrace } = {},
 ): Realtime {
   const { config, logger, metrics } = services;
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(
@@ -78,6 +80,8 @@ export function startRealtime(
     },
   ) as unknown as Server;
 
+  // delivery latency always; the trace across instances only while tracing is on
+  instrumentAdapter(io.of('/').adapter as unknown as AdapterHooks, { metrics, trace: opts.trace });
   const hold = new RecoveredPacketHold();
   hold.install(io.of('/'));
   const { eventBudget, socketCap, handshakeLimit } = services.abuseLimits;
