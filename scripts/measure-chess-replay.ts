@@ -1,32 +1,41 @@
-import { Chess } from 'chess.js';
-import { playMove } from '../backend/modules/games/chess-rules';
+import { FROM_THE_START, playMove, type ReplayStart } from '../backend/modules/games/chess-rules';
+import { longGame } from '../tests/support/long-game';
 import { writeChart } from './report/write-chart';
 
 /**
- * What a move costs the server in CPU as a game grows. The service replays the stored SAN
- * list with chess.js before each move (threefold repetition needs the history a FEN lacks),
- * so the cost is linear in the game's length; this measures the slope on this machine.
+ * What a move costs the server in CPU as a game grows. Before each move the service replays
+ * the stored SAN list with chess.js (threefold repetition needs the history a FEN lacks):
+ * from the start for games stored without a replay start ("whole list", the cost before it
+ * was kept, linear in the game's length), else from the last capture or pawn move ("tail").
  *
  * `node scripts/run.mjs measure-chess-replay [runs]`: one deterministic game (seeded random
- * legal moves, no early end), `runs` playMove calls (default 100) at each length.
+ * legal moves, no early end), `runs` playMove calls (default 100) per length and way.
  */
 export async function main(args: string[]): Promise<number> {
   const runs = Number(args[0] ?? 100);
   const lengths = [0, 20, 40, 80, 120, 160, 200, 300];
-  const game = deterministicGame(Math.max(...lengths) + 1);
-  const rows: Array<{ plies: number; msPerMove: number }> = [];
+  const game = longGame(Math.max(...lengths) + 1);
+  const starts = replayStarts(game);
+  const rows: Array<{ plies: number; replay: string; msPerMove: number; replayed: number }> = [];
   for (const plies of lengths.filter((n) => n < game.length)) {
     const before = game.slice(0, plies);
     const next = game[plies]!;
-    for (let i = 0; i < 10; i++) playMove(before, next); // warm the JIT on this length
-    const started = performance.now();
-    for (let i = 0; i < runs; i++) playMove(before, next);
-    const msPerMove = (performance.now() - started) / runs;
-    rows.push({ plies, msPerMove });
-    console.log(`plies ${String(plies).padStart(3)}: ${msPerMove.toFixed(2)} ms per move (${runs} runs)`);
+    for (const [replay, start] of [
+      ['whole list', FROM_THE_START],
+      ['tail', starts[plies]!],
+    ] as const) {
+      for (let i = 0; i < 10; i++) playMove(before, next, start); // warm the JIT on this length
+      const started = performance.now();
+      for (let i = 0; i < runs; i++) playMove(before, next, start);
+      const msPerMove = (performance.now() - started) / runs;
+      const replayed = plies - start.index;
+      rows.push({ plies, replay, msPerMove, replayed });
+      console.log(
+        `plies ${String(plies).padStart(3)}, ${replay.padEnd(10)}: ${msPerMove.toFixed(2)} ms per move ` +
+          `(${replayed} replayed, ${runs} runs)`,
+      );
+    }
   }
-  const slope = (rows.at(-1)!.msPerMove - rows[0]!.msPerMove) / (rows.at(-1)!.plies - rows[0]!.plies);
-  console.log(`about ${(slope * 1000).toFixed(0)} µs per ply already played`);
   const file = await writeChart('chess-replay', {
     title: 'CPU per move vs. moves already played (chess.js replay)',
     width: 480,
@@ -36,27 +45,17 @@ export async function main(args: string[]): Promise<number> {
     encoding: {
       x: { field: 'plies', type: 'quantitative', title: 'plies already played' },
       y: { field: 'msPerMove', type: 'quantitative', title: 'ms per move' },
+      color: { field: 'replay', type: 'nominal', title: 'replayed' },
     },
   });
   console.log(`chart: ${file}`);
   return 0;
 }
 
-/** Seeded random legal moves, avoiding any move that ends the game, so the game runs long. */
-function deterministicGame(plies: number): string[] {
-  const chess = new Chess();
-  let seed = 7;
-  while (chess.history().length < plies) {
-    const candidates = chess.moves();
-    let played = false;
-    for (let tries = 0; tries < candidates.length && !played; tries++) {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      const san = candidates[seed % candidates.length]!;
-      chess.move(san);
-      if (chess.isGameOver()) chess.undo();
-      else played = true;
-    }
-    if (!played) break;
-  }
-  return chess.history();
+/** The replay start before each ply, as the service would have stored it move by move. */
+function replayStarts(game: readonly string[]): ReplayStart[] {
+  const starts: ReplayStart[] = [FROM_THE_START];
+  for (let i = 0; i < game.length; i++)
+    starts.push(playMove(game.slice(0, i), game[i]!, starts[i]).replayStart);
+  return starts;
 }

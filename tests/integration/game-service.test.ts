@@ -263,3 +263,37 @@ describe('When a player lists their games', () => {
     expect((await games.list(stranger.id, { limit: 10 })).items.map((g) => g.id)).not.toContain(first.id);
   });
 });
+
+describe('When a game is stored with the position after its last capture or pawn move', () => {
+  const shuffle = ['Nf6', 'Nf3', 'Ng8', 'Ng1'];
+  const stored = (id: string) => getGameModel(t.services.mongo).findById(id).lean();
+
+  it('then a capture sets the replay start, and a threefold repetition starting there ends the game as a draw', async () => {
+    const game = await playAll(await activeGame(), ['e4', 'd5', 'exd5', 'Nf6']);
+    expect(await stored(game.id)).toMatchObject({
+      replayFen: 'rnbqkbnr/ppp1pppp/8/3P4/8/8/PPPP1PPP/RNBQKBNR b KQkq - 0 2',
+      replayIndex: 3,
+    });
+    const over = await playAll(game, [...shuffle.slice(1), ...shuffle]);
+    expect(over).toMatchObject({ status: 'draw', drawReason: 'threefold-repetition' });
+  });
+
+  it('then a game stored before replay starts were kept is replayed from the first move and still reaches threefold repetition', async () => {
+    const game = await playAll(await activeGame(), ['e4', 'd5', 'exd5', 'Nf6', 'Nf3']);
+    await getGameModel(t.services.mongo).updateOne(
+      { _id: game.id },
+      { $unset: { replayFen: 1, replayIndex: 1 } },
+    );
+    expect((await stored(game.id))?.replayFen).toBeUndefined();
+    const over = await playAll(game, [...shuffle.slice(2), ...shuffle]);
+    expect(over).toMatchObject({ status: 'draw', drawReason: 'threefold-repetition' });
+  });
+
+  it('then moves before the replay start are not read: the next move is played though they are unreadable', async () => {
+    const game = await playAll(await activeGame(), ['e4', 'd5', 'exd5', 'Nf6']);
+    await getGameModel(t.services.mongo).updateOne({ _id: game.id }, { $set: { 'moves.0': 'unreadable' } });
+    const next = await games.move(white.id, game.id, { move: 'Nf3', version: game.version });
+    expect(next.moves).toEqual(['unreadable', 'd5', 'exd5', 'Nf6', 'Nf3']);
+    expect(next.turn).toBe('black');
+  });
+});

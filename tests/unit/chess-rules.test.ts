@@ -1,7 +1,15 @@
 import { Chess } from 'chess.js';
-import { outcomeOf, playMove, positionAfter, STARTING_FEN } from '../../backend/modules/games/chess-rules';
+import {
+  FROM_THE_START,
+  outcomeOf,
+  playMove,
+  positionAfter,
+  type ReplayStart,
+  STARTING_FEN,
+} from '../../backend/modules/games/chess-rules';
 import { IllegalMoveError } from '../../backend/modules/games/game-errors';
 import { FOOLS_MATE, LOYD_STALEMATE, TO_PROMOTION } from '../support/chess-lines';
+import { longGame } from '../support/long-game';
 
 /** Plays a list from the start through playMove, as the service does one move at a time. */
 function play(moves: string[]): { sans: string[]; last: ReturnType<typeof playMove> | undefined } {
@@ -114,5 +122,80 @@ describe('When a position is judged', () => {
     ],
   ])('then %s is classified as such', (_what, fen, outcome) => {
     expect(outcomeOf(new Chess(fen))).toEqual(outcome);
+  });
+});
+
+/** Plays a list one move at a time from the replay start each move returned, as the service does. */
+function playFromTails(moves: readonly string[]): Array<ReturnType<typeof playMove>> {
+  const played: Array<ReturnType<typeof playMove>> = [];
+  let start: ReplayStart = FROM_THE_START;
+  for (let i = 0; i < moves.length; i++) {
+    const last = playMove(moves.slice(0, i), moves[i]!, start);
+    played.push(last);
+    start = last.replayStart;
+  }
+  return played;
+}
+
+describe('When moves are replayed from the last capture or pawn move', () => {
+  const game = longGame(300);
+  const played = playFromTails(game);
+  it('then a move that is neither keeps the replay start, and a capture or pawn move starts it after itself', () => {
+    const [e4, d5, nf3, nc6, exd5] = playFromTails(['e4', 'd5', 'Nf3', 'Nc6', 'exd5']);
+    expect(e4?.replayStart).toEqual({ fen: e4?.fen, index: 1 });
+    expect(d5?.replayStart.index).toBe(2);
+    expect(nf3?.replayStart).toEqual(d5?.replayStart);
+    expect(nc6?.replayStart).toEqual(d5?.replayStart);
+    expect(exd5?.replayStart).toEqual({ fen: exd5?.fen, index: 5 });
+  });
+
+  it('then a threefold repetition whose first occurrence is the position after a capture is still a draw', () => {
+    const shuffle = ['Nf6', 'Nf3', 'Ng8', 'Ng1'];
+    const line = playFromTails(['e4', 'd5', 'exd5', ...shuffle, ...shuffle]);
+    expect(line.at(-1)?.replayStart.index).toBe(3);
+    expect(line.at(-2)?.outcome).toEqual({ status: 'active' });
+    expect(line.at(-1)?.outcome).toEqual({ status: 'draw', reason: 'threefold-repetition' });
+  });
+
+  it('then a position after a double step that allows en passant is not the same position once that right is gone', () => {
+    // after 3...d5 white may take en passant (exd6); the knights' return gives the board but not that right
+    const line = ['e4', 'Nf6', 'e5', 'd5', 'Nf3', 'Ng8', 'Ng1', 'Nf6', 'Nf3', 'Ng8', 'Ng1', 'Nf6'];
+    const afterEach = playFromTails(line);
+    expect(afterEach[3]?.replayStart.fen.split(' ')[3]).toBe('d6');
+    expect(afterEach.map((p) => p.outcome)).toEqual(line.map(() => ({ status: 'active' })));
+    const whole = new Chess();
+    for (const san of line) whole.move(san);
+    expect(whole.isThreefoldRepetition()).toBe(false);
+  });
+
+  it('then every position and outcome of a 300-half-move game is the one a replay of the whole list gives', () => {
+    expect(game).toHaveLength(300);
+    const whole = new Chess();
+    game.forEach((san, i) => {
+      whole.move(san);
+      expect({ fen: played[i]?.fen, outcome: played[i]?.outcome }).toEqual({
+        fen: whole.fen(),
+        outcome: outcomeOf(whole),
+      });
+    });
+  });
+
+  it('then each move of a 300-half-move game reads at most the last 100 moves, and none before its replay start', () => {
+    for (let i = 1; i < game.length; i++) {
+      const start = played[i - 1]!.replayStart;
+      expect(i - start.index).toBeLessThanOrEqual(100);
+      // moves before the replay start made unreadable: the move is played all the same
+      const unreadable = game.slice(0, i).map((san, j) => (j < start.index ? 'not a move' : san));
+      expect(playMove(unreadable, game[i]!, start)).toEqual(played[i]);
+    }
+    expect(played.at(-1)!.replayStart.index).toBeGreaterThan(200);
+  });
+
+  it('then a game stored without a replay start is replayed from the first move with the same result', () => {
+    const { replayStart, ...position } = playMove(game.slice(0, 119), game[119]!);
+    const { replayStart: fromTail, ...expected } = played[119]!;
+    expect(position).toEqual(expected);
+    // it keeps replaying the whole list until its next capture or pawn move sets a start
+    expect(replayStart).toEqual(fromTail.index === 120 ? fromTail : FROM_THE_START);
   });
 });

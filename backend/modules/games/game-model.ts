@@ -23,6 +23,14 @@ export interface GameDoc {
   fen: string;
   /** SAN, as chess.js wrote it; the board is replayed from these (threefold needs history) */
   moves: string[];
+  /**
+   * The position after the last capture or pawn move (en passant square always written) and
+   * the index in `moves` of the move after it: a move replays only `moves` from there, at most
+   * 100 half-moves. Absent on games stored before it was kept: those replay from the start
+   * until their next irreversible move sets it.
+   */
+  replayFen?: string | undefined;
+  replayIndex?: number | undefined;
   inCheck: boolean;
   winner: Types.ObjectId | null;
   drawReason: DrawReason | null;
@@ -47,6 +55,8 @@ const gameSchema = new Schema<GameDoc>(
     status: { type: String, required: true, enum: gameStatuses },
     fen: { type: String, required: true },
     moves: { type: [String], default: [] },
+    replayFen: { type: String },
+    replayIndex: { type: Number, min: 0 },
     inCheck: { type: Boolean, default: false },
     winner: { type: Schema.Types.ObjectId, default: null, ref: 'User' },
     drawReason: { type: String, default: null, enum: [...drawReasons, null] },

@@ -6,7 +6,14 @@ import { toPage } from '../../pagination/page-cursor';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
-import { type MoveInput, type Outcome, playMove, STARTING_FEN } from './chess-rules';
+import {
+  FROM_THE_START,
+  type MoveInput,
+  type Outcome,
+  playMove,
+  type ReplayStart,
+  STARTING_FEN,
+} from './chess-rules';
 import {
   GameNotActiveError,
   GameNotPendingError,
@@ -130,7 +137,7 @@ export class GameService {
     if (request.version !== undefined && request.version !== doc.version)
       throw new GameVersionConflictError(current);
     if (current[current.turn] !== userId) throw new NotYourTurnError(current);
-    const played = playMove(doc.moves, request.move);
+    const played = playMove(doc.moves, request.move, replayStartOf(doc));
     const winner = played.outcome.status === 'checkmate' ? doc[played.outcome.winner] : null;
     const updated = await this.deps.games
       .findOneAndUpdate(
@@ -138,6 +145,8 @@ export class GameService {
         {
           $set: {
             fen: played.fen,
+            replayFen: played.replayStart.fen,
+            replayIndex: played.replayStart.index,
             inCheck: played.inCheck,
             status: played.outcome.status,
             winner,
@@ -247,6 +256,12 @@ export class GameService {
       game,
     });
   }
+}
+
+function replayStartOf(doc: GameDoc): ReplayStart {
+  return doc.replayFen !== undefined && doc.replayIndex !== undefined
+    ? { fen: doc.replayFen, index: doc.replayIndex }
+    : FROM_THE_START;
 }
 
 function isPlayer(doc: GameDoc, userId: string): boolean {
