@@ -24,8 +24,10 @@ const body = text
   .join('\n');
 
 describe('When docker-compose.yml is read as compose would read it', () => {
-  it('then it has three app instances, nginx, MongoDB and Redis', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...apps, 'mongo', 'nginx', 'redis'].sort());
+  it('then it has three app instances, nginx, MongoDB, Redis, Prometheus and Grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [...apps, 'grafana', 'mongo', 'nginx', 'prometheus', 'redis'].sort(),
+    );
     expect(compose.services.mongo.image).toMatch(/^mongo:7/);
     expect(compose.services.redis.image).toMatch(/^redis:7/);
   });

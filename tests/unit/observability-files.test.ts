@@ -141,7 +141,7 @@ describe('When staging compose provisions Prometheus and Grafana', () => {
     expect(prom.scrape_configs[0]?.authorization?.credentials_file).toBeTruthy();
     const token = compose.services.prometheus?.environment?.METRICS_TOKEN;
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, kept literal
-    expect(token).toBe('${METRICS_TOKEN:-staging-metrics}');
+    expect(token).toBe('${METRICS_TOKEN:-staging-prometheus-scrape}');
     for (const app of ['app1', 'app2', 'app3'])
       expect(compose.services[app]?.environment?.METRICS_TOKEN).toBe(token);
     expect(ruleExpressions(readYaml(RULES)).length).toBeGreaterThanOrEqual(4);
