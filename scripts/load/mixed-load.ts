@@ -6,6 +6,7 @@ import {
   recordMs,
   summarize,
 } from './latency-histogram';
+import { runOpenLoopSchedule } from './open-loop-schedule';
 import type { VirtualUser } from './virtual-users';
 
 export const ACTIONS = ['dm', 'typing', 'feed', 'post'] as const;
@@ -241,27 +242,14 @@ export async function runMixedLoad(opts: MixedLoadOptions): Promise<MixedLoadRes
     );
     return `${phase}: scheduled ${Object.values(results).reduce((n, r) => n + r!.scheduled, 0)}/${total} ok ${done} errors ${errors} in flight ${outstanding} p50 ${fmt(s.p50)} p99 ${fmt(s.p99)}`;
   };
-  let progressAt = start + 1000;
-  await new Promise<void>((resolve) => {
-    let i = 0;
-    const loop = () => {
-      const now = performance.now();
-      while (i < total && start + i * interval <= now) {
-        const scheduled = start + i * interval;
-        recordMs(lag, now - scheduled);
-        fire(i, scheduled);
-        i++;
-      }
-      if (now >= progressAt) {
-        progressAt += 1000;
-        opts.progress?.(
-          status(`${Math.round((now - start) / 1000)}/${Math.round(opts.durationMs / 1000)} s`),
-        );
-      }
-      if (i >= total) return resolve();
-      setTimeout(loop, Math.max(0, start + i * interval - performance.now() - 0.5));
-    };
-    setTimeout(loop, Math.max(0, start - performance.now()));
+  let progressAt = await runOpenLoopSchedule({
+    start,
+    interval,
+    total,
+    durationMs: opts.durationMs,
+    lag,
+    fire: fire,
+    progress: (elapsed) => opts.progress?.(status(elapsed)),
   });
 
   const graceEnd = performance.now() + opts.graceMs;

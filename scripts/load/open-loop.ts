@@ -6,6 +6,7 @@ import {
   recordMs,
   summarize,
 } from './latency-histogram';
+import { runOpenLoopSchedule } from './open-loop-schedule';
 import { ownCpuMs } from './process-cpu';
 
 /** One sender socket and the receiver socket its sends are addressed to. */
@@ -171,7 +172,6 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
 
   const cpuStart = ownCpuMs();
   const start = performance.now() + 20;
-  let progressAt = start + 1000;
   const status = (phase: string) => {
     const s = summarize(latency);
     return `${opts.label} @ ${opts.ratePerSecond}/s ${phase}: sent ${sent}/${total} acked ${acked} delivered ${delivered}${
@@ -179,27 +179,14 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     } p99 ${Number.isNaN(s.p99) ? '-' : `${s.p99.toFixed(1)} ms`}`;
   };
 
-  await new Promise<void>((resolve) => {
-    let i = 0;
-    const tick = () => {
-      const now = performance.now();
-      while (i < total && start + i * interval <= now) {
-        const scheduled = start + i * interval;
-        recordMs(lag, now - scheduled);
-        sendOne(i, scheduled);
-        i++;
-      }
-      if (now >= progressAt) {
-        progressAt += 1000;
-        opts.progress?.(
-          status(`${Math.round((now - start) / 1000)}/${Math.round(opts.durationMs / 1000)} s`),
-        );
-      }
-      if (i >= total) return resolve();
-      // wake at the next scheduled send (timers round up to ~1 ms; late sends are caught up above)
-      setTimeout(tick, Math.max(0, start + i * interval - performance.now() - 0.5));
-    };
-    setTimeout(tick, Math.max(0, start - performance.now()));
+  let progressAt = await runOpenLoopSchedule({
+    start,
+    interval,
+    total,
+    durationMs: opts.durationMs,
+    lag,
+    fire: sendOne,
+    progress: (elapsed) => opts.progress?.(status(elapsed)),
   });
 
   // grace: wait for every ack, then for every accepted send to arrive (or the window to close)
