@@ -248,7 +248,7 @@ export async function runMixedLoad(opts: MixedLoadOptions): Promise<MixedLoadRes
     total,
     durationMs: opts.durationMs,
     lag,
-    fire: fire,
+    fire,
     progress: (elapsed) => opts.progress?.(status(elapsed)),
   });
 
