@@ -36,7 +36,10 @@ const flagSchema = z
     description: z.string(),
     updatedAt: z.string().nullable(),
     updatedBy: z.string().nullable(),
-    pendingValue: z.unknown().optional().meta({ description: 'restartRequired flags: what a restart would apply' }),
+    pendingValue: z
+      .unknown()
+      .optional()
+      .meta({ description: 'restartRequired flags: what a restart would apply' }),
     pendingSource: flagSource.optional(),
     restartPending: z.boolean().optional(),
   })

@@ -11,7 +11,10 @@ export type Handlers<R extends Record<string, RouteSpec>> = {
  * schemas the OpenAPI document is generated from; a route cannot be mounted without its spec,
  * and the types demand a handler for every spec.
  */
-export function routerFor<R extends Record<string, RouteSpec>>(api: ApiGroup<R>, handlers: Handlers<R>): Router {
+export function routerFor<R extends Record<string, RouteSpec>>(
+  api: ApiGroup<R>,
+  handlers: Handlers<R>,
+): Router {
   const r = Router();
   for (const key of Object.keys(api.routes) as (keyof R & string)[]) {
     const spec = api.routes[key] as R[typeof key];

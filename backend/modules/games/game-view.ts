@@ -13,7 +13,10 @@ export const publicGameSchema = z
     moves: z.array(z.string()).meta({ description: 'SAN, in order' }),
     turn: z.enum(['white', 'black']),
     inCheck: z.boolean(),
-    winner: z.string().nullable().meta({ description: 'user id; null while playing, on stalemate and draws' }),
+    winner: z
+      .string()
+      .nullable()
+      .meta({ description: 'user id; null while playing, on stalemate and draws' }),
     drawReason: z.enum(drawReasons).nullable(),
     version: z
       .number()

@@ -40,7 +40,10 @@ export const conversationsApi = defineApi({
       summary: "The caller's conversations, most recent first",
       query: pageQuery,
       responses: {
-        200: { description: 'a page of conversations', schema: pageOf('conversations', publicConversationSchema) },
+        200: {
+          description: 'a page of conversations',
+          schema: pageOf('conversations', publicConversationSchema),
+        },
       },
     },
     messages: {
@@ -49,7 +52,9 @@ export const conversationsApi = defineApi({
       summary: 'Messages of a conversation, newest first (participants only)',
       params: idParams,
       query: pageQuery,
-      responses: { 200: { description: 'a page of messages', schema: pageOf('messages', publicMessageSchema) } },
+      responses: {
+        200: { description: 'a page of messages', schema: pageOf('messages', publicMessageSchema) },
+      },
     },
     seen: {
       method: 'post',

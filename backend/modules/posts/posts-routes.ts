@@ -40,7 +40,13 @@ export const postsApi = defineApi({
       params: idParams,
       responses: { 204: { description: 'deleted' } },
     },
-    like: { method: 'put', path: '/:id/like', summary: 'Like', params: idParams, responses: { 200: likeState } },
+    like: {
+      method: 'put',
+      path: '/:id/like',
+      summary: 'Like',
+      params: idParams,
+      responses: { 200: likeState },
+    },
     unlike: {
       method: 'delete',
       path: '/:id/like',

@@ -30,7 +30,10 @@ const passwordBody = z.strictObject({
 });
 
 const session = z
-  .object({ user: publicUserSchema, token: z.string().meta({ description: 'bearer JWT for /api and Socket.IO' }) })
+  .object({
+    user: publicUserSchema,
+    token: z.string().meta({ description: 'bearer JWT for /api and Socket.IO' }),
+  })
   .meta({ id: 'Session' });
 
 export const authApi = defineApi({
@@ -63,7 +66,7 @@ export const authApi = defineApi({
     logout: {
       method: 'post',
       path: '/logout',
-      summary: "Revoke every token of the user (their sockets get session:revoked)",
+      summary: 'Revoke every token of the user (their sockets get session:revoked)',
       responses: { 204: { description: 'logged out everywhere' } },
     },
     password: {

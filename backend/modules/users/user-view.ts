@@ -10,8 +10,8 @@ export const publicUserSchema = z
     followersCount: z.number().int(),
     followingCount: z.number().int(),
     createdAt: z.string(),
-    isFollowing: z.boolean().optional().meta({ description: "whether the caller follows this user" }),
-    email: z.string().optional().meta({ description: 'the caller\'s own profile only' }),
+    isFollowing: z.boolean().optional().meta({ description: 'whether the caller follows this user' }),
+    email: z.string().optional().meta({ description: "the caller's own profile only" }),
   })
   .meta({ id: 'User' });
 
