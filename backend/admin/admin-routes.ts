@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineApi } from '../api-docs/route-spec';
-import { routerFor } from '../api-docs/router-for';
 import { ValidationError } from '../errors/app-error';
 import type { FlagAdmin } from '../flags/flag-admin';
 import type { InstanceInfo } from '../instances/instance-heartbeat';
+import { defineApi } from '../routing/route-spec';
+import { routerFor } from '../routing/router-for';
 import { adminActor } from './admin-actor';
 
 // `enabled` is the seed apps' form for booleans; `value` is the general one. Exactly one.

@@ -9,8 +9,8 @@ import { postsApi } from '../modules/posts/posts-routes';
 import { authApi } from '../modules/users/auth-routes';
 import { usersApi } from '../modules/users/users-routes';
 import { presenceAdminApi } from '../presence/presence-admin-routes';
+import type { ApiGroup } from '../routing/route-spec';
 import { docsApi } from './docs-api';
-import type { ApiGroup } from './route-spec';
 
 /**
  * Every router's spec, in the order createApp mounts them. A router added to createApp but

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { clientEvents } from '../realtime/client-events';
 import { serverEvents } from '../realtime/server-events';
+import { routerFor } from '../routing/router-for';
 import { apiGroups } from './api-groups';
 import { type AsyncApiDocument, asyncApiDocument } from './asyncapi-document';
 import { docsApi } from './docs-api';
 import { type OpenApiDocument, openApiDocument } from './openapi-document';
-import { routerFor } from './router-for';
 
 /**
  * The page's files are plain HTML/CSS/JS beside this module's source (no build step): found

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineApi } from './route-spec';
+import { defineApi } from '../routing/route-spec';
 
 /** The API description's own routes (createApiDocs). */
 export const docsApi = defineApi({

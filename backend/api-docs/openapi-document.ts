@@ -5,7 +5,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { errorEnvelopeSchema } from '../errors/error-envelope';
-import type { Access, ApiGroup, RouteSpec } from './route-spec';
+import type { Access, ApiGroup, RouteSpec } from '../routing/route-spec';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
-import { defineApi } from '../api-docs/route-spec';
-import { routerFor } from '../api-docs/router-for';
+import { defineApi } from '../routing/route-spec';
+import { routerFor } from '../routing/router-for';
 import type { HealthService } from './health-service';
 
 const checkStatus = z.enum(['ok', 'fail', 'disabled']);

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { defineApi } from '../api-docs/route-spec';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Metrics } from '../infra/metrics';
+import { defineApi } from '../routing/route-spec';
 import { bearerToken } from './require-auth';
 
 /** createApp mounts metricsRoute at this path (app.get); the spec documents it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineApi } from '../api-docs/route-spec';
-import { routerFor } from '../api-docs/router-for';
+import { defineApi } from '../routing/route-spec';
+import { routerFor } from '../routing/router-for';
 import type { ShadowTally } from './shadow-tally';
 
 export const presenceAdminApi = defineApi({

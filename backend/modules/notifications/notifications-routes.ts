@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineApi } from '../../api-docs/route-spec';
-import { routerFor } from '../../api-docs/router-for';
 import { pageQuery } from '../../pagination/page-request';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import { objectId } from '../../validation/object-id';
 import { userIdOf } from '../users/user-id-of';
 import type { NotificationService } from './notification-service';

@@ -1,7 +1,7 @@
-import { defineApi } from '../../api-docs/route-spec';
-import { routerFor } from '../../api-docs/router-for';
 import { pageOf } from '../../pagination/page-of';
 import { pageQuery } from '../../pagination/page-request';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import { userIdOf } from '../users/user-id-of';
 import type { PostService } from './post-service';
 import { publicPostSchema } from './post-view';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineApi } from '../../api-docs/route-spec';
-import { routerFor } from '../../api-docs/router-for';
 import { pageOf } from '../../pagination/page-of';
 import { pageQuery } from '../../pagination/page-request';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import { idParams } from '../../validation/object-id';
 import { userIdOf } from '../users/user-id-of';
 import type { PostService } from './post-service';

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { defineApi } from '../../api-docs/route-spec';
-import { routerFor } from '../../api-docs/router-for';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import type { AuthService } from './auth-service';
 import { userIdOf } from './user-id-of';
 import { publicUserSchema } from './user-view';
