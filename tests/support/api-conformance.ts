@@ -65,8 +65,8 @@ export function conformanceProblems(r: SeenResponse): string[] {
   // HEAD and OPTIONS (CORS preflights) are answered by Express itself, for every route
   if (!METHODS.has(method)) return [];
   const path = new URL(r.url, 'http://x').pathname;
-  // the docs page's static files are not API operations
-  if (path.startsWith('/docs/assets/')) return [];
+  // the docs page's static files and Socket.IO's own HTTP transport are not API operations
+  if (path.startsWith('/docs/assets/') || path.startsWith('/socket.io/')) return [];
   const what = `${r.method.toUpperCase()} ${path} → ${r.status}`;
   const media = r.contentType?.split(';')[0]?.trim().toLowerCase();
   const route = routes.find((x) => x.regex.test(path) && x.item[method]);
