@@ -15,7 +15,9 @@ interface Layer {
   handle?: { stack?: Layer[] };
 }
 
-const join = (prefix: string, path: string) => `${prefix}${path === '/' ? '' : path}` || '/';
+// a router mounted without a path (app.use(router)) has the prefix "/"
+const join = (prefix: string, path: string) =>
+  `${prefix === '/' ? '' : prefix}${path === '/' ? '' : path}` || '/';
 
 /**
  * Every route the Express app serves, read from its router (Express 5 / router 2 keep each
