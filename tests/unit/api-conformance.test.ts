@@ -1,4 +1,6 @@
-import { conformanceProblems } from '../support/api-conformance';
+import express from 'express';
+import supertest from 'supertest';
+import { conformanceProblems, conforming } from '../support/api-conformance';
 
 const game = {
   id: '65f000000000000000000001',
@@ -86,5 +88,27 @@ describe('response conformance against /openapi.json', () => {
       [],
     );
     expect(seen({ url: '/metrics', contentType: json, body: {} }).length).toBe(1);
+  });
+});
+
+describe('the test clients check what they receive', () => {
+  it('When a route answers a body its schema does not allow, then the test request itself fails', async () => {
+    // a stand-in app whose game answer drifted from the documented view
+    const drifted = express();
+    drifted.get('/api/games/:id', (_req, res) => {
+      res.json({ game: { ...game, version: 'two' } });
+    });
+    drifted.get('/api/posts/:id', (_req, res) => {
+      res.status(202).json({});
+    });
+    const http = conforming(supertest(drifted));
+    await expect(http.get('/api/games/65f000000000000000000001')).rejects.toThrow(/\/game\/version/);
+    await expect(http.get('/api/posts/65f000000000000000000001')).rejects.toThrow(
+      /status 202 is not documented/,
+    );
+    drifted.get('/api/feed', (_req, res) => {
+      res.json({ posts: [], nextCursor: null });
+    });
+    await expect(http.get('/api/feed').then((r) => r.status)).resolves.toBe(200);
   });
 });

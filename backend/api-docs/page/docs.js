@@ -7,6 +7,18 @@ const esc = (s) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
   );
 
+/** The documents' descriptions use **bold** and `code` only. */
+const prose = (text) =>
+  text
+    .split(/\n\s*\n/)
+    .map(
+      (para) =>
+        `<p>${esc(para)
+          .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+          .replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`,
+    )
+    .join('');
+
 const refName = (ref) => ref.split('/').pop();
 const anchor = (name) => `schema-${name.replace(/[^\w-]/g, '-')}`;
 
@@ -100,7 +112,7 @@ function renderEvents(asyncapi) {
       <p><strong>Payload</strong></p><pre>${typeText(msg.payload)}</pre>
       ${ack ? `<p><strong>Ack</strong></p><pre>${typeText(ack.payload)}</pre>` : ''}</div></details>`;
   });
-  return `<h2 id="events-title">Socket.IO events</h2><p>${esc(asyncapi.info.description)}</p>${ops.join('')}`;
+  return `<h2 id="events-title">Socket.IO events</h2>${prose(asyncapi.info.description)}${ops.join('')}`;
 }
 
 function renderSchemas(openapi, asyncapi) {
@@ -120,7 +132,7 @@ async function main() {
     }),
   );
   document.getElementById('title').textContent = `${openapi.info.title} ${openapi.info.version}`;
-  document.getElementById('intro').innerHTML = `<pre>${esc(openapi.info.description)}</pre>`;
+  document.getElementById('intro').innerHTML = prose(openapi.info.description);
   document.getElementById('http').innerHTML = renderHttp(openapi);
   document.getElementById('events').innerHTML = renderEvents(asyncapi);
   document.getElementById('schemas').innerHTML = renderSchemas(openapi, asyncapi);
