@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { openApiPath } from '../../backend/api-docs/openapi-document';
 import { routeTable } from '../security/support/route-table';
 import { registerUser } from '../support/api-users';
@@ -103,5 +105,39 @@ describe('Socket.IO events vs /asyncapi.json', () => {
       .sort();
     expect([...emitted].sort()).toEqual(send);
     expect(send).toEqual(expect.arrayContaining(['game:updated', 'message:new', 'session:revoked']));
+  });
+
+  it('When events are acknowledged, then each ack matches its documented shape', async () => {
+    const res = await s.http.get('/asyncapi.json').expect(200);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(res.body, 'asyncapi');
+    const ackOf = (event: string) => {
+      const validate = ajv.getSchema(
+        `asyncapi#/components/messages/client.${event.replace(':', '.')}.ack/payload`,
+      );
+      if (!validate) throw new Error(`no ack schema for ${event}`);
+      return validate;
+    };
+    const alice = await registerUser(s.http);
+    const bob = await registerUser(s.http);
+    const client = await clients.connect(alice.token);
+    const calls: Array<[string, unknown]> = [
+      ['message:send', { recipientId: bob.id, text: 'hello', clientId: 'c-1' }],
+      ['presence:query', { userIds: [bob.id] }],
+      ['sync', { since: new Date(0).toISOString() }],
+      ['game:join', { gameId: '65f000000000000000000001' }],
+      ['message:seen', { conversationId: 'not-an-id' }],
+    ];
+    const problems: string[] = [];
+    for (const [event, payload] of calls) {
+      const ack = (await client.timeout(5000).emitWithAck(event, payload)) as { ok: boolean };
+      const validate = ackOf(event);
+      if (!validate(ack))
+        problems.push(`${event}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(ack)}`);
+    }
+    expect(problems).toEqual([]);
+    // a wrong ack would be caught: the success shape of another event
+    expect(ackOf('game:join')({ ok: true, online: {} })).toBe(false);
   });
 });
