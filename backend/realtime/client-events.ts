@@ -14,17 +14,17 @@ export const PRESENCE_QUERY_MAX = 100;
  * (eventRegistrar), and what a successful ack carries besides `ok: true`. The AsyncAPI
  * document is generated from these, so an event cannot be registered without a description.
  */
-export interface ClientEvent<P extends z.ZodType = z.ZodType> {
+export interface ClientEvent<P extends z.ZodType = z.ZodType, R extends z.ZodObject = z.ZodObject> {
   name: string;
   summary: string;
   payload: P;
   /** the ack on success, without `ok`; a failure is `{ok: false, error}` */
-  reply: z.ZodObject;
+  reply: R;
   /** false for events a client sends without waiting (an ack is still answered when given) */
   acked?: boolean;
 }
 
-function clientEvent<P extends z.ZodType>(e: ClientEvent<P>): ClientEvent<P> {
+function clientEvent<P extends z.ZodType, R extends z.ZodObject>(e: ClientEvent<P, R>): ClientEvent<P, R> {
   return e;
 }
 

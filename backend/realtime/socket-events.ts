@@ -10,10 +10,16 @@ import { operatorKeyPath } from './operator-keys';
 
 export type Ack = (response: object) => void;
 
-export type EventHandler<S extends z.ZodType> = (input: z.infer<S>) => Promise<object>;
+/** Its result is the ack (besides `ok: true`), typed by the event's documented reply. */
+export type EventHandler<S extends z.ZodType, R extends z.ZodObject = z.ZodObject> = (
+  input: z.infer<S>,
+) => Promise<z.infer<R>>;
 
 /** Registers one validated event on a socket; what every domain's handlers use. */
-export type OnEvent = <S extends z.ZodType>(event: ClientEvent<S>, handler: EventHandler<S>) => void;
+export type OnEvent = <S extends z.ZodType, R extends z.ZodObject>(
+  event: ClientEvent<S, R>,
+  handler: EventHandler<S, R>,
+) => void;
 
 export interface EventDeps {
   logger: Logger;
