@@ -11,6 +11,14 @@ function el(name, attrs, text) {
   return node;
 }
 
+/** an axis top at or above v whose four ticks are round numbers (at least 1 apart) */
+function niceCeil(v) {
+  const step = 10 ** Math.floor(Math.log10(v / 4));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+    if (m * step * 4 >= v) return Math.max(4, m * step * 4);
+  return v;
+}
+
 const clock = (t) => new Date(t).toISOString().slice(11, 19);
 
 /** series: [{ name, cls, points: [{ t, v }] }]; opts: { yMax?, unit? } */
@@ -24,14 +32,14 @@ export function drawLineChart(svg, series, opts = {}) {
   }
   const t0 = Math.min(...all.map((p) => p.t));
   const t1 = Math.max(t0 + 1000, ...all.map((p) => p.t));
-  const yMax = opts.yMax ?? Math.max(1, ...all.map((p) => p.v)) * 1.1;
+  const yMax = opts.yMax ?? niceCeil(Math.max(1, ...all.map((p) => p.v)) * 1.05);
   const yMin = opts.yMin ?? 0;
   const x = (t) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (v) => H - PAD.bottom - ((v - yMin) / (yMax - yMin || 1)) * (H - PAD.top - PAD.bottom);
   for (let i = 0; i <= 4; i++) {
     const v = yMin + ((yMax - yMin) * i) / 4;
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
-    const label = Number.isInteger(v) || v >= 100 ? Math.round(v) : v.toFixed(1);
+    const label = Math.abs(v - Math.round(v)) < 1e-6 || v >= 100 ? Math.round(v) : v.toFixed(1);
     svg.append(
       el(
         'text',

@@ -214,15 +214,26 @@ function renderConsistency(state) {
   );
 }
 
-// Flags: the list is rebuilt only when a flag changes, so a half-typed value survives updates.
-let flagsKey = '';
+// Flags: a card is rebuilt only when its own flag changes, so a value being typed into another
+// card survives the live updates.
+const cards = new Map();
 function renderFlags(flags) {
-  const key = JSON.stringify(flags.map((f) => [f.name, f.value, f.source, f.updatedAt, f.pendingValue]));
-  if (key === flagsKey) return;
   const focused = document.activeElement?.id;
-  flagsKey = key;
-  $('#flags').replaceChildren(...flags.map(flagCard));
-  if (focused) document.getElementById(focused)?.focus();
+  const list = flags.map((f) => {
+    const key = JSON.stringify([f.value, f.source, f.updatedAt, f.updatedBy, f.pendingValue, f.envValue]);
+    const known = cards.get(f.name);
+    if (known?.key === key) return known.node;
+    const node = flagCard(f);
+    cards.set(f.name, { key, node });
+    return node;
+  });
+  const container = $('#flags');
+  if (container.children.length !== list.length) container.replaceChildren(...list);
+  else
+    list.forEach((node, i) => {
+      if (container.children[i] !== node) container.children[i].replaceWith(node);
+    });
+  if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus();
 }
 
 function flagControl(f, id) {
