@@ -6,8 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY backend ./backend
-# the docs page is plain HTML/CSS/JS beside its module (tsc copies only what it compiles)
-RUN npx tsc -p tsconfig.json && cp -r backend/api-docs/page dist/backend/api-docs/page
+RUN npx tsc -p tsconfig.json && (cd backend && find . -type d -name public -exec cp -r --parents {} ../dist/backend/ \;)
 
 FROM node:24-slim AS runtime
 WORKDIR /app

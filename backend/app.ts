@@ -99,7 +99,9 @@ export function createApp(services: Services): Express {
     '/presence',
     presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
   );
+  admin.use('/console', services.console.api);
   app.use('/admin', admin);
+  app.use('/console', services.console.page);
 
   app.use('/api', services.rateLimits.api);
   app.use('/api/auth', services.rateLimits.auth);

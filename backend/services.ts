@@ -4,6 +4,7 @@ import { CacheAside } from './cache/cache-aside';
 import { NoCache } from './cache/no-cache';
 import { RedisCache } from './cache/redis-cache';
 import type { Config } from './config/config';
+import { createConsole, type OpsConsole } from './console/create-console';
 import { ContactBook } from './contacts/contact-book';
 import { createLiveFlags } from './flags/create-live-flags';
 import type { FlagAdmin } from './flags/flag-admin';
@@ -103,6 +104,8 @@ export interface Services {
    * calls it once (the flag needs a restart) and the realtime server closes it.
    */
   socketAdapter(): SocketAdapter;
+  /** the ops console: /console page and /admin/console data */
+  console: OpsConsole;
   /** current flag values, as /health/features reports them */
   features(): Record<string, unknown>;
   /** closes clients in reverse order of creation */
@@ -218,6 +221,18 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     version: config.version,
     probes: { redis: redisGuard && redisProbe(redisGuard, flags) },
   });
+  const opsConsole = createConsole({
+    config,
+    flags,
+    flagAdmin: liveFlags.admin,
+    instances: () => presence.instances(),
+    health,
+    tally: presence.tally,
+    readiness,
+    logger,
+    redis: redisGuard,
+  });
+  closers.push(async () => opsConsole.stop());
 
   return {
     config,
@@ -261,6 +276,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
         keyPrefix: config.redisKeyPrefix,
         logger,
       }),
+    console: opsConsole,
     features: () => flags.snapshot(),
     close: async () => {
       for (const close of closers.reverse()) await close();

@@ -14,8 +14,8 @@ import { type OpenApiDocument, openApiDocument } from './openapi-document';
  * here when run from source (tests, tsx) and at the repository's copy when run from dist/.
  */
 export const pageDir = [
-  join(__dirname, 'page'),
-  join(__dirname, '..', '..', '..', 'backend', 'api-docs', 'page'),
+  join(__dirname, 'public'),
+  join(__dirname, '..', '..', '..', 'backend', 'api-docs', 'public'),
 ].find((dir) => existsSync(join(dir, 'index.html')));
 
 let cached: { version: string; openapi: OpenApiDocument; asyncapi: AsyncApiDocument } | undefined;

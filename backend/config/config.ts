@@ -73,6 +73,8 @@ const envSchema = z.object({
   // Instance liveness (presence reaping, /admin/instances); short values are for tests.
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(10000),
+  // how often each instance publishes its status (health, shadow-read tally) for /console
+  CONSOLE_STATUS_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
   PRESENCE_REAP_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
   // The message pipeline (docs/realtime.md "The message hot path"): messages per batch, sends
   // waiting for a batch before new ones are refused UNAVAILABLE, pairs and users remembered
@@ -120,6 +122,7 @@ export interface Config {
   notificationDedupMs: number;
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
+  console: { statusIntervalMs: number };
   messages: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
   sync: { settleMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
@@ -223,6 +226,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       url: e.INSTANCE_URL,
     },
     presence: { reapIntervalMs: e.PRESENCE_REAP_INTERVAL_MS },
+    console: { statusIntervalMs: e.CONSOLE_STATUS_INTERVAL_MS },
     messages: {
       batchMax: e.MESSAGE_BATCH_MAX,
       queueMax: e.MESSAGE_QUEUE_MAX,

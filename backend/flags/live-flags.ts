@@ -22,6 +22,8 @@ export interface FlagDescription {
   value: unknown;
   default: unknown;
   source: FlagSource;
+  /** what the flag falls back to without an override: the env value, else the default */
+  envValue: unknown;
   restartRequired: boolean;
   description: string;
   updatedAt: string | null;
@@ -153,6 +155,7 @@ export class LiveFlags implements FlagReader {
       value: now.value,
       default: def.default,
       source: now.source,
+      envValue: this.deps.env.values[name],
       restartRequired: def.restartRequired,
       description: def.description,
       updatedAt: record ? record.updatedAt.toISOString() : null,

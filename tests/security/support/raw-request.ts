@@ -15,7 +15,10 @@ export async function rawRequest(
     headers: opts.headers,
     body: opts.method === 'GET' || opts.method === 'HEAD' ? undefined : opts.body,
   });
-  const text = await res.text();
+  // an event stream (GET /admin/console/stream) never ends: its first event is the answer judged
+  const text = res.headers.get('content-type')?.startsWith('text/event-stream')
+    ? await firstEvent(res)
+    : await res.text();
   let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -23,6 +26,18 @@ export async function rawRequest(
     // not JSON
   }
   return { status: res.status, text, body, contentType: res.headers.get('content-type') ?? '' };
+}
+
+async function firstEvent(res: Response): Promise<string> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  while (!text.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel();
+  return text;
 }
 
 export function fuzzRuns(): number {
