@@ -26,11 +26,12 @@ const nameParams = z.strictObject({ name: z.string().min(1).max(100) });
 
 const flagSource = z.enum(['default', 'env', 'override']);
 
-const flagSchema = z
+export const flagSchema = z
   .object({
     name: z.string(),
     value: z.unknown().meta({ description: 'the value in force on this instance' }),
     default: z.unknown(),
+    envValue: z.unknown().meta({ description: 'what the flag falls back to without an override' }),
     source: flagSource,
     restartRequired: z.boolean(),
     description: z.string(),
@@ -57,7 +58,7 @@ const auditEntrySchema = z
   })
   .meta({ id: 'FlagAuditEntry' });
 
-const instanceSchema = z
+export const instanceSchema = z
   .object({
     id: z.string(),
     startedAt: z.string(),

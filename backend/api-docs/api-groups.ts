@@ -1,4 +1,5 @@
 import { adminApi } from '../admin/admin-routes';
+import { consoleApi } from '../console/console-routes';
 import { healthApi } from '../health/health-routes';
 import { metricsApi } from '../http/metrics-route';
 import { gamesApi } from '../modules/games/games-routes';
@@ -22,6 +23,7 @@ export const apiGroups: ApiGroup[] = [
   metricsApi,
   adminApi,
   presenceAdminApi,
+  consoleApi,
   authApi,
   usersApi,
   postsApi,
