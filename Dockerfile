@@ -6,7 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY backend ./backend
-RUN npx tsc -p tsconfig.json
+RUN npx tsc -p tsconfig.json && (cd backend && find . -type d -name public -exec cp -r --parents {} ../dist/backend/ \;)
 
 FROM node:24-slim AS runtime
 WORKDIR /app
