@@ -158,6 +158,20 @@ describe('The demo client, two people on two instances', () => {
     expect(await b.locator('#moves').textContent()).toBe('Moves: 1. f3 e5 2. g4 Qh4#');
     await screenshot(a, 'demo-checkmate-desktop');
     await screenshot(b, 'demo-checkmate-phone');
+  });
+
+  test('When Alice logs out and logs in again, then her conversation and the finished game are back', async () => {
+    await a.getByRole('button', { name: 'Log out' }).click();
+    await a.locator('#login-form').waitFor();
+    expect(await a.locator('#app').isHidden()).toBe(true);
+
+    await a.locator('#login-form input[name=login]').fill(alice.username);
+    await a.locator('#login-form input[name=password]').fill(alice.password);
+    await a.locator('#login-form input[name=password]').press('Enter');
+    await a.locator('#whoami', { hasText: `@${alice.username}` }).waitFor();
+    await a.locator('#connection', { hasText: 'live' }).waitFor();
+    await a.locator(`#conversations [data-conversation="${bob.username}"]`).waitFor();
+    await a.locator(`#games li[data-opponent="${bob.username}"]`, { hasText: 'checkmate' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });
