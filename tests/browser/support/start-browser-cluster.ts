@@ -17,7 +17,7 @@ export async function startBrowserCluster(
   n = 2,
   env: Record<string, string | undefined> = {},
 ): Promise<BrowserCluster> {
-  const cluster = await startCluster(n, env);
+  const cluster = await startCluster(n, { LOG_LEVEL: 'warn', ...env });
   return {
     cluster,
     urls: cluster.instances.map((i) => i.url),
