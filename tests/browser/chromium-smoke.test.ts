@@ -6,11 +6,13 @@ let browser: Browser;
 let cluster: BrowserCluster;
 
 beforeAll(async () => {
-  [browser, cluster] = await Promise.all([launchChromium(), startBrowserCluster(2)]);
+  browser = await launchChromium();
+  cluster = await startBrowserCluster(2);
 });
 
 afterAll(async () => {
-  await Promise.all([browser?.close(), cluster?.stop()]);
+  await browser?.close();
+  await cluster?.stop();
 });
 
 describe('browser test infrastructure', () => {

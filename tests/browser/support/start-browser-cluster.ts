@@ -11,13 +11,14 @@ export interface BrowserCluster {
 
 /**
  * Real server processes (the built server) sharing one fresh database and one Redis, for a
- * browser to open pages on. Extra env goes to every instance (e.g. a faster heartbeat).
+ * browser to open pages on. Extra env goes to every instance (e.g. a faster heartbeat). Start
+ * it apart from the browser (not in one Promise.all), so afterAll can stop whichever started.
  */
 export async function startBrowserCluster(
   n = 2,
   env: Record<string, string | undefined> = {},
 ): Promise<BrowserCluster> {
-  const cluster = await startCluster(n, { LOG_LEVEL: 'warn', ...env });
+  const cluster = await startCluster(n, env);
   return {
     cluster,
     urls: cluster.instances.map((i) => i.url),
