@@ -61,17 +61,17 @@ async function clickMove(page: Page, from: string, to: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  [browser, cluster] = await Promise.all([
-    launchChromium(),
-    startBrowserCluster(2, { SOCKET_ADAPTER: 'redis' }),
-  ]);
+  // apart, not in one Promise.all: afterAll then stops whichever of the two started
+  browser = await launchChromium();
+  cluster = await startBrowserCluster(2, { SOCKET_ADAPTER: 'redis' });
   a = await openDemo(cluster.urls[0]!, { width: 1366, height: 900 }, 'alice');
   b = await openDemo(cluster.urls[1]!, { width: 390, height: 844 }, 'bob');
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
-  await Promise.all([browser?.close(), cluster?.stop()]);
+  await browser?.close();
+  await cluster?.stop();
 });
 
 describe('The demo client, two people on two instances', () => {
