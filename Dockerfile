@@ -6,7 +6,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY backend ./backend
-RUN npx tsc -p tsconfig.json && (cd backend && find . -type d -name public -exec cp -r --parents {} ../dist/backend/ \;)
+# pages served from the package are plain HTML/CSS/JS beside their module (tsc copies only what
+# it compiles): the docs page, and every backend/**/public folder (/demo)
+RUN npx tsc -p tsconfig.json && cp -r backend/api-docs/page dist/backend/api-docs/page \
+  && (cd backend && find . -type d -name public -exec cp -r --parents {} ../dist/backend/ \;)
 
 FROM node:24-slim AS runtime
 WORKDIR /app

@@ -5,6 +5,7 @@ import express, { type Express, Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes';
+import { createApiDocs } from './api-docs/create-api-docs';
 import { createDemo } from './demo/create-demo';
 import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
@@ -64,6 +65,8 @@ export function createApp(services: Services): Express {
     }),
   );
   app.use(express.json({ limit: '100kb', strict: true }));
+
+  app.use(createApiDocs({ version: config.version }));
 
   const adminOnly = requireAdmin(config.adminTokens);
   const adminName = tokenMatcher(config.adminTokens);

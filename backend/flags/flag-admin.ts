@@ -61,8 +61,9 @@ export class FlagAdmin {
     const oldValue = flags.desired(flag);
     const newValue = action === 'set' ? value : flags.envValue(flag);
     const record = await store.apply({ flag, action, value, oldValue, newValue, actor });
-    await flags.refresh('local');
-    await this.deps.publisher?.publish(flag, record.version);
+    // Tell the peers as soon as the write is durable, not after our own re-read: on a slow store
+    // that re-read took long enough for a peer's poll to beat the notice.
+    await Promise.all([flags.refresh('local'), this.deps.publisher?.publish(flag, record.version)]);
     return flags.describeOne(flag);
   }
 }

@@ -1,5 +1,80 @@
-import { type Request, type RequestHandler, Router } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { z } from 'zod';
+import { defineApi } from '../routing/route-spec';
+import { routerFor } from '../routing/router-for';
 import type { HealthService } from './health-service';
+
+const checkStatus = z.enum(['ok', 'fail', 'disabled']);
+const timedCheck = z.object({
+  status: checkStatus,
+  latencyMs: z.number().optional(),
+  error: z.enum(['timeout', 'unavailable']).optional(),
+  breaker: z.enum(['closed', 'open', 'half-open']).optional(),
+});
+const overall = z.enum(['ok', 'degraded', 'fail']);
+const healthBody = z.union([
+  z
+    .object({
+      status: overall,
+      timestamp: z.string(),
+      instance: z.string(),
+      version: z.string(),
+      uptimeSeconds: z.number(),
+      checks: z.object({
+        database: timedCheck,
+        redis: timedCheck,
+        socket: z.object({ status: checkStatus, connections: z.number().int(), adapter: z.string() }),
+      }),
+    })
+    .meta({ description: 'with an admin token' }),
+  z.object({ status: overall, timestamp: z.string() }).meta({ description: 'anonymous' }),
+]);
+const probe = z.object({ status: z.enum(['pass', 'fail']), reason: z.string().optional() });
+
+export const healthApi = defineApi({
+  prefix: '/health',
+  tag: 'health',
+  access: 'public',
+  routes: {
+    live: {
+      method: 'get',
+      path: '/live',
+      summary: 'Liveness: 200 while the process serves',
+      responses: { 200: { description: 'alive', schema: probe } },
+    },
+    ready: {
+      method: 'get',
+      path: '/ready',
+      summary: 'Readiness for load balancers (stays 200 while degraded)',
+      responses: {
+        200: { description: 'ready', schema: probe },
+        503: { description: 'cannot serve (database down, shutting down)', schema: probe },
+      },
+    },
+    features: {
+      method: 'get',
+      path: '/features',
+      summary: "This instance's flag values",
+      access: 'admin',
+      responses: {
+        200: {
+          description: 'flag values by name',
+          schema: z.object({ instance: z.string(), flags: z.record(z.string(), z.unknown()) }),
+        },
+      },
+    },
+    report: {
+      method: 'get',
+      path: '/',
+      summary: 'Health report: status only, or every check with an admin token',
+      access: 'public-or-admin',
+      responses: {
+        200: { description: 'every enabled check passes', schema: healthBody },
+        503: { description: 'a check fails', schema: healthBody },
+      },
+    },
+  },
+});
 
 export function healthRoutes(deps: {
   health: HealthService;
@@ -9,27 +84,30 @@ export function healthRoutes(deps: {
   isAdmin: (req: Request) => boolean;
   /** guards /health/features */
   requireAdmin: RequestHandler;
-}): Router {
-  const r = Router();
-  r.get('/live', (_req, res) => {
-    res.json({ status: 'pass' });
+}) {
+  return routerFor(healthApi, {
+    live: (_req, res) => {
+      res.json({ status: 'pass' });
+    },
+    ready: async (_req, res) => {
+      const { ready, reason } = await deps.health.ready();
+      res.status(ready ? 200 : 503).json(ready ? { status: 'pass' } : { status: 'fail', reason });
+    },
+    features: {
+      before: [deps.requireAdmin],
+      handle: (_req, res) => {
+        res.json({ instance: deps.instanceId, flags: deps.features() });
+      },
+    },
+    report: async (req, res) => {
+      const report = await deps.health.report();
+      // The contract: 200 only when every enabled check passes. Load balancers should use
+      // /health/ready, which stays 200 while degraded (Redis down with fallbacks in force).
+      res.status(report.status === 'ok' ? 200 : 503);
+      // Anonymous callers learn the status only: instance names, versions, latencies and the
+      // adapter in force map the deployment for an attacker.
+      if (deps.isAdmin(req)) res.json(report);
+      else res.json({ status: report.status, timestamp: report.timestamp });
+    },
   });
-  r.get('/ready', async (_req, res) => {
-    const { ready, reason } = await deps.health.ready();
-    res.status(ready ? 200 : 503).json(ready ? { status: 'pass' } : { status: 'fail', reason });
-  });
-  r.get('/features', deps.requireAdmin, (_req, res) => {
-    res.json({ instance: deps.instanceId, flags: deps.features() });
-  });
-  r.get('/', async (req, res) => {
-    const report = await deps.health.report();
-    // The contract: 200 only when every enabled check passes. Load balancers should use
-    // /health/ready, which stays 200 while degraded (Redis down with fallbacks in force).
-    res.status(report.status === 'ok' ? 200 : 503);
-    // Anonymous callers learn the status only: instance names, versions, latencies and the
-    // adapter in force map the deployment for an attacker.
-    if (deps.isAdmin(req)) res.json(report);
-    else res.json({ status: report.status, timestamp: report.timestamp });
-  });
-  return r;
 }

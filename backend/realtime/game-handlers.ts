@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors/app-error';
-import { gameIdInput, moveEventInput } from '../modules/games/game-inputs';
 import { gameRoom } from '../modules/games/game-room';
 import type { GameService } from '../modules/games/game-service';
+import { clientEvents } from './client-events';
 import type { OnEvent } from './socket-events';
 
 /** The part of a socket the game events use: its rooms. */
@@ -31,7 +31,7 @@ export function registerGameHandlers(
   },
 ): void {
   const { userId, socket } = deps;
-  on('game:join', gameIdInput, async ({ gameId }) => {
+  on(clientEvents.gameJoin, async ({ gameId }) => {
     await socket.join(gameRoom(gameId));
     try {
       await deps.joined();
@@ -43,7 +43,7 @@ export function registerGameHandlers(
   });
   // Leaving always succeeds; the game is answered while the user may still see it (a
   // spectator leaving a game that has just ended gets null).
-  on('game:leave', gameIdInput, async ({ gameId }) => {
+  on(clientEvents.gameLeave, async ({ gameId }) => {
     await socket.leave(gameRoom(gameId));
     const game = await deps.games.get(userId, gameId).catch((err: unknown) => {
       if (err instanceof NotFoundError) return null;
@@ -51,7 +51,7 @@ export function registerGameHandlers(
     });
     return { game };
   });
-  on('game:move', moveEventInput, async ({ gameId, move, version }) => ({
+  on(clientEvents.gameMove, async ({ gameId, move, version }) => ({
     game: await deps.games.move(userId, gameId, { move, version }),
   }));
 }

@@ -1,12 +1,8 @@
-import { z } from 'zod';
 import type { ContactBook } from '../contacts/contact-book';
-import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
 import type { MessageService } from '../modules/messages/message-service';
 import type { Notifier } from '../ports/notifier';
-import { objectId } from '../validation/object-id';
+import { clientEvents } from './client-events';
 import type { OnEvent } from './socket-events';
-
-const typingInput = z.object({ recipientId: objectId, typing: z.boolean() });
 
 /**
  * message:send and message:seen go through the same MessageService as REST (persist, then
@@ -24,17 +20,17 @@ export function registerMessageHandlers(
   },
 ): void {
   const { userId, socketId } = deps;
-  on('message:send', sendMessageEventInput, async (input) => {
+  on(clientEvents.messageSend, async (input) => {
     const { message } = await deps.messages.send(userId, input, { socketId });
     return { message };
   });
-  on('message:seen', conversationIdInput, async ({ conversationId }) => {
+  on(clientEvents.messageSeen, async ({ conversationId }) => {
     await deps.messages.markSeen(userId, conversationId, { socketId });
     return {};
   });
   // Only to a conversation partner; to anyone else it is dropped silently (an error would
   // tell the sender who is a partner of whom).
-  on('typing', typingInput, async ({ recipientId, typing }) => {
+  on(clientEvents.typing, async ({ recipientId, typing }) => {
     if (recipientId !== userId && (await deps.contacts.sharesConversation(userId, recipientId)))
       deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
     return {};

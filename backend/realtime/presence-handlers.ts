@@ -1,12 +1,7 @@
-import { z } from 'zod';
 import type { ContactBook } from '../contacts/contact-book';
 import type { PresenceStore } from '../presence/presence-store';
-import { objectId } from '../validation/object-id';
+import { clientEvents } from './client-events';
 import type { OnEvent } from './socket-events';
-
-export const PRESENCE_QUERY_MAX = 100;
-
-const presenceQueryInput = z.object({ userIds: z.array(objectId).min(1).max(PRESENCE_QUERY_MAX) });
 
 /**
  * presence:query answers through the store in force (memory, dual-write or Redis), and only
@@ -17,7 +12,7 @@ export function registerPresenceHandlers(
   on: OnEvent,
   deps: { userId: string; presence: PresenceStore; contacts: Pick<ContactBook, 'visibleTo'> },
 ): void {
-  on('presence:query', presenceQueryInput, async ({ userIds }) => {
+  on(clientEvents.presenceQuery, async ({ userIds }) => {
     const ids = [...new Set(userIds)];
     const visible = await deps.contacts.visibleTo(deps.userId, ids);
     const online = visible.size > 0 ? await deps.presence.isOnline([...visible]) : new Map<string, boolean>();

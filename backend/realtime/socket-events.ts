@@ -5,14 +5,21 @@ import { toAppError } from '../errors/to-app-error';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
 import { parseInput } from '../validation/parse-input';
+import type { ClientEvent } from './client-events';
 import { operatorKeyPath } from './operator-keys';
 
 export type Ack = (response: object) => void;
 
-export type EventHandler<S extends z.ZodType> = (input: z.infer<S>) => Promise<object>;
+/** Its result is the ack (besides `ok: true`), typed by the event's documented reply. */
+export type EventHandler<S extends z.ZodType, R extends z.ZodObject = z.ZodObject> = (
+  input: z.infer<S>,
+) => Promise<z.infer<R>>;
 
 /** Registers one validated event on a socket; what every domain's handlers use. */
-export type OnEvent = <S extends z.ZodType>(event: string, schema: S, handler: EventHandler<S>) => void;
+export type OnEvent = <S extends z.ZodType, R extends z.ZodObject>(
+  event: ClientEvent<S, R>,
+  handler: EventHandler<S, R>,
+) => void;
 
 export interface EventDeps {
   logger: Logger;
@@ -44,7 +51,7 @@ function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
  * the listener (a rejected promise there would be an unhandled rejection, not a 500).
  */
 export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
-  return (event, schema, handler) => {
+  return ({ name: event, payload: schema }, handler) => {
     socket.on(event, async (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
       try {

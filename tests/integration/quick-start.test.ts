@@ -77,6 +77,12 @@ describe('When npm start runs with no database configured', () => {
     expect(health.body.status).toBe('ok');
     expect(health.body.checks.database.status).toBe('ok');
     expect(output).toMatch(/\[databases\] (ferretdb|mongodb-memory-server) on mongodb:\/\/127\.0\.0\.1:\d+/);
+    // the API docs page and its files are served from the built package (docs/api-docs.md)
+    const docs = await requestJson(`http://127.0.0.1:${port}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    const script = await requestJson(`http://127.0.0.1:${port}/docs/assets/docs.js`);
+    expect(script.status).toBe(200);
 
     // 'close' fires when every process holding the output pipes (the whole group) is gone
     const closed = new Promise((r) => child!.once('close', r));

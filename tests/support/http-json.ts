@@ -1,3 +1,5 @@
+import { assertConforms } from './api-conformance';
+
 /** A JSON body in tests: assertions check its shape, so it is deliberately untyped. */
 // biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by assertions, not types
 export type JsonBody = any;
@@ -28,5 +30,15 @@ export async function requestJson(
   } catch {
     // not JSON: keep the text
   }
+  // every answer of the app (a proxy's own error page has no request id) is checked against
+  // /openapi.json (tests/support/api-conformance.ts)
+  if (res.headers.has('x-request-id'))
+    assertConforms({
+      method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+      url,
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body,
+    });
   return { status: res.status, headers: res.headers, body };
 }

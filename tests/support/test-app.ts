@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '../../backend/app';
 import { buildConfig } from '../../backend/config/config';
 import { createServices, type Services } from '../../backend/services';
+import { conforming } from './api-conformance';
 import { freshMongoUrl, testServerEnv } from './test-env';
 
 export interface TestApp {
@@ -32,7 +33,8 @@ export async function createTestApp(env: Env = {}): Promise<TestApp> {
   const testApp: TestApp = {
     app,
     services,
-    http: supertest(app),
+    // every response is checked against /openapi.json (tests/support/api-conformance.ts)
+    http: conforming(supertest(app)),
     close: async () => {
       await services.mongo.dropDatabase().catch(() => {});
       await services.close();

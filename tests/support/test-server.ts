@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { buildConfig } from '../../backend/config/config';
 import { type RunningServer, startServer } from '../../backend/server';
+import { conforming } from './api-conformance';
 import { freshMongoUrl, testServerEnv } from './test-env';
 
 export interface TestServer {
@@ -22,7 +23,7 @@ export async function startTestServer(env: Record<string, string | undefined> = 
   return {
     server,
     url,
-    http: supertest(url),
+    http: conforming(supertest(url)),
     close: async () => {
       await server.services.mongo.dropDatabase().catch(() => {});
       await server.shutdown('test done');

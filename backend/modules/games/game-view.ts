@@ -1,26 +1,33 @@
-import type { DrawReason, Side } from './chess-rules';
-import type { GameDoc, GameStatus } from './game-model';
+import { z } from 'zod';
+import { drawReasons, type GameDoc, gameStatuses } from './game-model';
 
 /** A game as clients see it, in REST answers, acks, `game:updated` and 409 details. */
-export interface PublicGame {
-  id: string;
-  white: string;
-  black: string;
-  /** who sent the invitation; the other player is the one who may accept it */
-  challenger: string;
-  status: GameStatus;
-  fen: string;
-  moves: string[];
-  turn: Side;
-  inCheck: boolean;
-  /** user id; null while playing, on stalemate and draws */
-  winner: string | null;
-  drawReason: DrawReason | null;
-  /** changes with every accept, move and resignation: send it back with a move */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const publicGameSchema = z
+  .object({
+    id: z.string(),
+    white: z.string().meta({ description: 'user id' }),
+    black: z.string().meta({ description: 'user id' }),
+    challenger: z.string().meta({ description: 'who sent the invitation; the other player may accept it' }),
+    status: z.enum(gameStatuses),
+    fen: z.string(),
+    moves: z.array(z.string()).meta({ description: 'SAN, in order' }),
+    turn: z.enum(['white', 'black']),
+    inCheck: z.boolean(),
+    winner: z
+      .string()
+      .nullable()
+      .meta({ description: 'user id; null while playing, on stalemate and draws' }),
+    drawReason: z.enum(drawReasons).nullable(),
+    version: z
+      .number()
+      .int()
+      .meta({ description: 'changes with every accept, move and resignation: send it back with a move' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Game' });
+
+export type PublicGame = z.infer<typeof publicGameSchema>;
 
 export function toPublicGame(g: GameDoc): PublicGame {
   return {

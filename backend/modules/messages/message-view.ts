@@ -1,23 +1,34 @@
+import { z } from 'zod';
 import type { ConversationDoc } from './conversation-model';
 import type { MessageDoc } from './message-model';
 
-export interface PublicMessage {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  recipientId: string;
-  text: string;
-  clientId: string;
-  createdAt: string;
-}
+export const publicMessageSchema = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    senderId: z.string(),
+    recipientId: z.string(),
+    text: z.string(),
+    clientId: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Message' });
 
-export interface PublicConversation {
-  id: string;
-  otherUser: { id: string; username: string; name: string };
-  lastMessage: { id: string; senderId: string; text: string; createdAt: string } | null;
-  unreadCount: number;
-  updatedAt: string;
-}
+export type PublicMessage = z.infer<typeof publicMessageSchema>;
+
+export const publicConversationSchema = z
+  .object({
+    id: z.string(),
+    otherUser: z.object({ id: z.string(), username: z.string(), name: z.string() }),
+    lastMessage: z
+      .object({ id: z.string(), senderId: z.string(), text: z.string(), createdAt: z.string() })
+      .nullable(),
+    unreadCount: z.number().int(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Conversation' });
+
+export type PublicConversation = z.infer<typeof publicConversationSchema>;
 
 function mapValue<V>(m: Map<string, V> | Record<string, V> | undefined, key: string): V | undefined {
   if (!m) return undefined;

@@ -1,24 +1,31 @@
-import type { NotificationDoc, NotificationKind } from './notification-model';
+import { z } from 'zod';
+import { type NotificationDoc, notificationKinds } from './notification-model';
 
-export interface PublicNotification {
-  id: string;
-  kind: NotificationKind;
-  actor: { id: string; username: string; name: string };
-  postId?: string;
-  replyId?: string;
-  conversationId?: string;
-  messageId?: string;
-  gameId?: string;
-  text?: string;
-  read: boolean;
-  createdAt: string;
-}
+export const publicNotificationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(notificationKinds),
+    actor: z.object({ id: z.string(), username: z.string(), name: z.string() }),
+    postId: z.string().optional(),
+    replyId: z.string().optional(),
+    conversationId: z.string().optional(),
+    messageId: z.string().optional(),
+    gameId: z.string().optional(),
+    text: z.string().optional(),
+    read: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Notification' });
 
-export interface NotificationPage {
-  notifications: PublicNotification[];
-  unreadCount: number;
-  nextCursor: string | null;
-}
+export type PublicNotification = z.infer<typeof publicNotificationSchema>;
+
+export const notificationPageSchema = z.object({
+  notifications: z.array(publicNotificationSchema),
+  unreadCount: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+
+export type NotificationPage = z.infer<typeof notificationPageSchema>;
 
 export function toPublicNotification(d: NotificationDoc): PublicNotification {
   return {

@@ -1,10 +1,11 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { pageQuery } from '../../pagination/page-request';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import { objectId } from '../../validation/object-id';
-import { parseInput } from '../../validation/parse-input';
 import { userIdOf } from '../users/user-id-of';
 import type { NotificationService } from './notification-service';
+import { notificationPageSchema } from './notification-view';
 
 const listQuery = pageQuery.extend({
   unread: z
@@ -18,15 +19,40 @@ const readBody = z.union([
   z.strictObject({ all: z.literal(true) }),
 ]);
 
-export function notificationsRoutes(deps: { notifications: NotificationService }): Router {
-  const r = Router();
-  r.get('/', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
-    res.json(await deps.notifications.list(userIdOf(req), query));
+export const notificationsApi = defineApi({
+  prefix: '/api/notifications',
+  tag: 'notifications',
+  access: 'user',
+  routes: {
+    list: {
+      method: 'get',
+      path: '/',
+      summary: "The caller's notifications, newest first, with the unread count",
+      query: listQuery,
+      responses: { 200: { description: 'a page of notifications', schema: notificationPageSchema } },
+    },
+    read: {
+      method: 'post',
+      path: '/read',
+      summary: 'Mark notifications read, by ids or all',
+      body: readBody,
+      responses: {
+        200: {
+          description: 'how many changed, and the unread count after',
+          schema: z.object({ updated: z.number().int(), unreadCount: z.number().int() }),
+        },
+      },
+    },
+  },
+});
+
+export function notificationsRoutes(deps: { notifications: NotificationService }) {
+  return routerFor(notificationsApi, {
+    list: async (req, res, { query }) => {
+      res.json(await deps.notifications.list(userIdOf(req), query));
+    },
+    read: async (req, res, { body }) => {
+      res.json(await deps.notifications.markRead(userIdOf(req), 'all' in body ? 'all' : { ids: body.ids }));
+    },
   });
-  r.post('/read', async (req, res) => {
-    const body = parseInput(readBody, req.body, 'body');
-    res.json(await deps.notifications.markRead(userIdOf(req), 'all' in body ? 'all' : { ids: body.ids }));
-  });
-  return r;
 }

@@ -1,30 +1,39 @@
 import type { Types } from 'mongoose';
+import { z } from 'zod';
 import type { PostDoc } from './post-model';
 import type { ReplyDoc } from './reply-model';
 
-export interface AuthorSummary {
-  id: string;
-  username: string;
-  name: string;
-}
+export const authorSummarySchema = z
+  .object({ id: z.string(), username: z.string(), name: z.string() })
+  .meta({ id: 'AuthorSummary', description: 'a deleted account shows as username "[deleted]"' });
 
-export interface PublicPost {
-  id: string;
-  author: AuthorSummary;
-  text: string;
-  likesCount: number;
-  repliesCount: number;
-  likedByMe: boolean;
-  createdAt: string;
-}
+export type AuthorSummary = z.infer<typeof authorSummarySchema>;
 
-export interface PublicReply {
-  id: string;
-  postId: string;
-  author: AuthorSummary;
-  text: string;
-  createdAt: string;
-}
+export const publicPostSchema = z
+  .object({
+    id: z.string(),
+    author: authorSummarySchema,
+    text: z.string(),
+    likesCount: z.number().int(),
+    repliesCount: z.number().int(),
+    likedByMe: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Post' });
+
+export type PublicPost = z.infer<typeof publicPostSchema>;
+
+export const publicReplySchema = z
+  .object({
+    id: z.string(),
+    postId: z.string(),
+    author: authorSummarySchema,
+    text: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Reply' });
+
+export type PublicReply = z.infer<typeof publicReplySchema>;
 
 /** authors by id; one missing (a deleted account) shows as "[deleted]" */
 export type Authors = Map<string, AuthorSummary>;

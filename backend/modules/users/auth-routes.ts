@@ -1,8 +1,10 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { parseInput } from '../../validation/parse-input';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import type { AuthService } from './auth-service';
 import { userIdOf } from './user-id-of';
+import { publicUserSchema } from './user-view';
 
 export const usernameSchema = z
   .string()
@@ -18,7 +20,7 @@ const registerBody = z.strictObject({
 });
 
 const loginBody = z.strictObject({
-  login: z.string().min(1).max(254),
+  login: z.string().min(1).max(254).meta({ description: 'username or email' }),
   password: z.string().min(1).max(128),
 });
 
@@ -27,29 +29,85 @@ const passwordBody = z.strictObject({
   newPassword: z.string().min(8).max(128),
 });
 
-export function authRoutes(deps: {
-  auth: AuthService;
-  requireAuth: import('express').RequestHandler;
-}): Router {
-  const r = Router();
-  r.post('/register', async (req, res) => {
-    const body = parseInput(registerBody, req.body, 'body');
-    res.status(201).json(await deps.auth.register(body));
+const session = z
+  .object({
+    user: publicUserSchema,
+    token: z.string().meta({ description: 'bearer JWT for /api and Socket.IO' }),
+  })
+  .meta({ id: 'Session' });
+
+export const authApi = defineApi({
+  prefix: '/api/auth',
+  tag: 'auth',
+  access: 'user',
+  routes: {
+    register: {
+      method: 'post',
+      path: '/register',
+      summary: 'Create an account (409 on a taken username or email)',
+      access: 'public',
+      body: registerBody,
+      responses: { 201: { description: 'the new user and a token', schema: session } },
+    },
+    login: {
+      method: 'post',
+      path: '/login',
+      summary: 'Log in with username or email',
+      access: 'public',
+      body: loginBody,
+      responses: { 200: { description: 'the user and a token', schema: session } },
+    },
+    me: {
+      method: 'get',
+      path: '/me',
+      summary: "The caller's own profile (with email)",
+      responses: { 200: { description: 'the user', schema: z.object({ user: publicUserSchema }) } },
+    },
+    logout: {
+      method: 'post',
+      path: '/logout',
+      summary: 'Revoke every token of the user (their sockets get session:revoked)',
+      responses: { 204: { description: 'logged out everywhere' } },
+    },
+    password: {
+      method: 'post',
+      path: '/password',
+      summary: 'Change the password; every other token is revoked',
+      body: passwordBody,
+      responses: {
+        200: { description: 'a fresh token for this client', schema: z.object({ token: z.string() }) },
+      },
+    },
+  },
+});
+
+export function authRoutes(deps: { auth: AuthService; requireAuth: RequestHandler }) {
+  const before = [deps.requireAuth];
+  return routerFor(authApi, {
+    register: async (_req, res, { body }) => {
+      res.status(201).json(await deps.auth.register(body));
+    },
+    login: async (_req, res, { body }) => {
+      res.json(await deps.auth.login(body.login, body.password));
+    },
+    me: {
+      before,
+      handle: async (req, res) => {
+        res.json({ user: await deps.auth.me(userIdOf(req)) });
+      },
+    },
+    logout: {
+      before,
+      handle: async (req, res) => {
+        await deps.auth.logout(userIdOf(req));
+        res.status(204).end();
+      },
+    },
+    password: {
+      before,
+      handle: async (req, res, { body }) => {
+        res.json(await deps.auth.changePassword(userIdOf(req), body.currentPassword, body.newPassword));
+      },
+    },
   });
-  r.post('/login', async (req, res) => {
-    const body = parseInput(loginBody, req.body, 'body');
-    res.json(await deps.auth.login(body.login, body.password));
-  });
-  r.get('/me', deps.requireAuth, async (req, res) => {
-    res.json({ user: await deps.auth.me(userIdOf(req)) });
-  });
-  r.post('/logout', deps.requireAuth, async (req, res) => {
-    await deps.auth.logout(userIdOf(req));
-    res.status(204).end();
-  });
-  r.post('/password', deps.requireAuth, async (req, res) => {
-    const body = parseInput(passwordBody, req.body, 'body');
-    res.json(await deps.auth.changePassword(userIdOf(req), body.currentPassword, body.newPassword));
-  });
-  return r;
 }

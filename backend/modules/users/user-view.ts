@@ -1,16 +1,21 @@
+import { z } from 'zod';
 import type { UserDoc } from './user-model';
 
-export interface PublicUser {
-  id: string;
-  username: string;
-  name: string;
-  bio: string;
-  followersCount: number;
-  followingCount: number;
-  createdAt: string;
-  isFollowing?: boolean;
-  email?: string;
-}
+export const publicUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    name: z.string(),
+    bio: z.string(),
+    followersCount: z.number().int(),
+    followingCount: z.number().int(),
+    createdAt: z.string(),
+    isFollowing: z.boolean().optional().meta({ description: 'whether the caller follows this user' }),
+    email: z.string().optional().meta({ description: "the caller's own profile only" }),
+  })
+  .meta({ id: 'User' });
+
+export type PublicUser = z.infer<typeof publicUserSchema>;
 
 export function toPublicUser(
   u: Omit<UserDoc, 'passwordHash' | 'updatedAt'>,

@@ -1,11 +1,14 @@
-import { Router } from 'express';
 import { z } from 'zod';
+import { pageOf } from '../../pagination/page-of';
 import { pageQuery } from '../../pagination/page-request';
+import { defineApi } from '../../routing/route-spec';
+import { routerFor } from '../../routing/router-for';
 import { idParams } from '../../validation/object-id';
-import { parseInput } from '../../validation/parse-input';
 import type { PostService } from '../posts/post-service';
+import { publicPostSchema } from '../posts/post-view';
 import { userIdOf } from './user-id-of';
 import type { UserService } from './user-service';
+import { publicUserSchema } from './user-view';
 
 const idOrUsernameParams = z.object({ idOrUsername: z.string().min(1).max(30) });
 const patchBody = z
@@ -15,38 +18,98 @@ const patchBody = z
   })
   .refine((b) => b.name !== undefined || b.bio !== undefined, { message: 'name or bio is required' });
 
-export function usersRoutes(deps: { users: UserService; posts: PostService }): Router {
-  const r = Router();
-  r.patch('/me', async (req, res) => {
-    const body = parseInput(patchBody, req.body, 'body');
-    res.json({ user: await deps.users.updateMe(userIdOf(req), body) });
+const oneUser = { description: 'the user', schema: z.object({ user: publicUserSchema }) };
+const followState = {
+  description: 'the follow state after the call (idempotent)',
+  schema: z.object({ following: z.boolean(), followersCount: z.number().int() }),
+};
+const userPage = { description: 'a page of users', schema: pageOf('users', publicUserSchema) };
+
+export const usersApi = defineApi({
+  prefix: '/api/users',
+  tag: 'users',
+  access: 'user',
+  routes: {
+    updateMe: {
+      method: 'patch',
+      path: '/me',
+      summary: "Change the caller's name or bio",
+      body: patchBody,
+      responses: { 200: oneUser },
+    },
+    profile: {
+      method: 'get',
+      path: '/:idOrUsername',
+      summary: 'A profile by id or username (isFollowing for the caller)',
+      params: idOrUsernameParams,
+      responses: { 200: oneUser },
+    },
+    follow: {
+      method: 'put',
+      path: '/:id/follow',
+      summary: 'Follow (400 on self)',
+      params: idParams,
+      responses: { 200: followState },
+    },
+    unfollow: {
+      method: 'delete',
+      path: '/:id/follow',
+      summary: 'Unfollow',
+      params: idParams,
+      responses: { 200: followState },
+    },
+    followers: {
+      method: 'get',
+      path: '/:id/followers',
+      summary: 'Who follows the user',
+      params: idParams,
+      query: pageQuery,
+      responses: { 200: userPage },
+    },
+    following: {
+      method: 'get',
+      path: '/:id/following',
+      summary: 'Whom the user follows',
+      params: idParams,
+      query: pageQuery,
+      responses: { 200: userPage },
+    },
+    posts: {
+      method: 'get',
+      path: '/:id/posts',
+      summary: "The user's posts, newest first",
+      params: idParams,
+      query: pageQuery,
+      responses: { 200: { description: 'a page of posts', schema: pageOf('posts', publicPostSchema) } },
+    },
+  },
+});
+
+export function usersRoutes(deps: { users: UserService; posts: PostService }) {
+  return routerFor(usersApi, {
+    updateMe: async (req, res, { body }) => {
+      res.json({ user: await deps.users.updateMe(userIdOf(req), body) });
+    },
+    profile: async (req, res, { params }) => {
+      res.json({ user: await deps.users.getProfile(params.idOrUsername, userIdOf(req)) });
+    },
+    follow: async (req, res, { params }) => {
+      res.json(await deps.users.follow(userIdOf(req), params.id));
+    },
+    unfollow: async (req, res, { params }) => {
+      res.json(await deps.users.unfollow(userIdOf(req), params.id));
+    },
+    followers: async (_req, res, { params, query }) => {
+      const page = await deps.users.listFollowers(params.id, query);
+      res.json({ users: page.items, nextCursor: page.nextCursor });
+    },
+    following: async (_req, res, { params, query }) => {
+      const page = await deps.users.listFollowing(params.id, query);
+      res.json({ users: page.items, nextCursor: page.nextCursor });
+    },
+    posts: async (req, res, { params, query }) => {
+      const page = await deps.posts.listByAuthor(params.id, userIdOf(req), query);
+      res.json({ posts: page.items, nextCursor: page.nextCursor });
+    },
   });
-  r.get('/:idOrUsername', async (req, res) => {
-    const { idOrUsername } = parseInput(idOrUsernameParams, req.params, 'params');
-    res.json({ user: await deps.users.getProfile(idOrUsername, userIdOf(req)) });
-  });
-  r.put('/:id/follow', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'params');
-    res.json(await deps.users.follow(userIdOf(req), id));
-  });
-  r.delete('/:id/follow', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'params');
-    res.json(await deps.users.unfollow(userIdOf(req), id));
-  });
-  r.get('/:id/followers', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'params');
-    const page = await deps.users.listFollowers(id, parseInput(pageQuery, req.query, 'query'));
-    res.json({ users: page.items, nextCursor: page.nextCursor });
-  });
-  r.get('/:id/following', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'params');
-    const page = await deps.users.listFollowing(id, parseInput(pageQuery, req.query, 'query'));
-    res.json({ users: page.items, nextCursor: page.nextCursor });
-  });
-  r.get('/:id/posts', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'params');
-    const page = await deps.posts.listByAuthor(id, userIdOf(req), parseInput(pageQuery, req.query, 'query'));
-    res.json({ posts: page.items, nextCursor: page.nextCursor });
-  });
-  return r;
 }
