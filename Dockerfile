@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY backend ./backend
+# pages served from the package (/docs, /console, /demo) are plain HTML/CSS/JS in backend/**/public
+# beside their module; tsc copies only what it compiles (npm run build does the same copy)
 RUN npx tsc -p tsconfig.json && (cd backend && find . -type d -name public -exec cp -r --parents {} ../dist/backend/ \;)
 
 FROM node:24-slim AS runtime

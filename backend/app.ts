@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes';
 import { createApiDocs } from './api-docs/create-api-docs';
+import { createDemo } from './demo/create-demo';
 import { healthRoutes } from './health/health-routes';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { httpMetrics } from './http/http-metrics';
@@ -114,6 +115,7 @@ export function createApp(services: Services): Express {
   app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
   app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
   app.use('/api/games', auth, gamesRoutes({ games: services.games }));
+  app.use('/demo', createDemo());
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

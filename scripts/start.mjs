@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyStatic } from './build/copy-static.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
@@ -26,7 +27,10 @@ export function ensureBuilt({ allowTypeErrors = false } = {}) {
     statSync(join(root, 'tsconfig.json')).mtimeMs,
     statSync(join(root, 'package.json')).mtimeMs,
   );
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) {
+    copyStatic(); // cheap, and static pages are not .ts: an edited one shows on the next start
+    return;
+  }
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   if (!existsSync(tsc)) {
     process.stderr.write('TypeScript is not installed: run `npm ci` first\n');
@@ -39,10 +43,12 @@ export function ensureBuilt({ allowTypeErrors = false } = {}) {
     // and `npm test` type-checks strictly in its own build step before jest.
     if (allowTypeErrors && existsSync(join(root, 'dist', 'backend', 'server.js'))) {
       process.stderr.write('[start] type errors above; running the emitted JavaScript anyway\n');
+      copyStatic();
       return;
     }
     process.exit(res.status ?? 1);
   }
+  copyStatic();
   writeFileSync(stamp, String(Date.now()));
 }
 

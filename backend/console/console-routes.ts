@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { flagSchema, instanceSchema } from '../admin/admin-routes';
+import type { Readiness } from '../health/readiness';
 import { defineApi } from '../routing/route-spec';
 import { routerFor } from '../routing/router-for';
-import type { Readiness } from '../health/readiness';
 import type { ConsoleFeed } from './console-feed';
 
 /**

@@ -67,7 +67,7 @@ export function startRealtime(
     http,
     {
       path: '/socket.io',
-      serveClient: false,
+      serveClient: true, // /socket.io/socket.io.esm.min.js for the /demo page
       maxHttpBufferSize: MAX_PACKET_BYTES,
       cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true },
       allowRequest: originCheck(config.corsOrigins),

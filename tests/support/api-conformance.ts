@@ -52,6 +52,8 @@ function build() {
   return { routes, validator };
 }
 
+const STATIC_PREFIXES = ['/docs/assets/', '/socket.io/', '/console/', '/demo/'];
+
 let checker: ReturnType<typeof build> | undefined;
 const get = () => {
   checker ??= build();
@@ -65,8 +67,9 @@ export function conformanceProblems(r: SeenResponse): string[] {
   // HEAD and OPTIONS (CORS preflights) are answered by Express itself, for every route
   if (!METHODS.has(method)) return [];
   const path = new URL(r.url, 'http://x').pathname;
-  // the docs page's static files and Socket.IO's own HTTP transport are not API operations
-  if (path.startsWith('/docs/assets/') || path.startsWith('/socket.io/')) return [];
+  // pages' static files (/docs assets, /console, /demo) and Socket.IO's own HTTP transport are
+  // not API operations
+  if (STATIC_PREFIXES.some((p) => path === p.slice(0, -1) || path.startsWith(p))) return [];
   const what = `${r.method.toUpperCase()} ${path} → ${r.status}`;
   const media = r.contentType?.split(';')[0]?.trim().toLowerCase();
   const route = routes.find((x) => x.regex.test(path) && x.item[method]);
