@@ -7,6 +7,7 @@ import { objectId } from '../validation/object-id';
 import type { OnEvent } from './socket-events';
 
 const typingInput = z.object({ recipientId: objectId, typing: z.boolean() });
+const NOTHING = Object.freeze({});
 
 /**
  * message:send and message:seen go through the same MessageService as REST (persist, then
@@ -35,8 +36,11 @@ export function registerMessageHandlers(
   // Only to a conversation partner; to anyone else it is dropped silently (an error would
   // tell the sender who is a partner of whom).
   on('typing', typingInput, async ({ recipientId, typing }) => {
-    if (recipientId !== userId && (await deps.contacts.sharesConversation(userId, recipientId)))
+    if (recipientId === userId) return NOTHING;
+    // a known pair answers synchronously: no await, no store read on the relay path
+    const shares = deps.contacts.sharesConversation(userId, recipientId);
+    if (shares === true || (shares !== false && (await shares)))
       deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
-    return {};
+    return NOTHING;
   });
 }

@@ -76,35 +76,50 @@ const MAX_PENDING_PER_SOCKET = 64;
  * nobody listens to, so a client waiting on an ack for a mistyped event name gets NOT_FOUND
  * instead of a timeout.
  */
-export function eventGate(socket: Socket, take: (userId: string) => Promise<boolean>, deps: EventDeps) {
+export function eventGate(
+  socket: Socket,
+  take: (userId: string) => boolean | Promise<boolean>,
+  deps: EventDeps,
+) {
   let pending = 0;
-  return async (packet: unknown[], next: (err?: Error) => void): Promise<void> => {
-    const [event, ...args] = packet;
+  const userId = String(socket.data.userId);
+  const refuse = (name: string, known: boolean, ack: Ack | undefined) => {
+    deps.metrics.rateLimited.inc({ limiter: 'socket' });
+    deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
+    answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
+  };
+  const pass = (name: string, known: boolean, ack: Ack | undefined, next: (err?: Error) => void) => {
+    if (known) return next();
+    deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
+    answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
+  };
+  return (packet: unknown[], next: (err?: Error) => void): void | Promise<void> => {
+    const event = packet[0];
     const name = typeof event === 'string' ? event : '';
-    const known = name !== '' && socket.listeners(name).length > 0;
-    const { ack } = splitAck(args);
-    let allowed = false;
-    if (pending < MAX_PENDING_PER_SOCKET) {
-      pending += 1;
-      try {
-        allowed = await take(String(socket.data.userId));
-      } catch {
-        allowed = true; // the budget fails open; its stores fall back on their own
-      } finally {
+    const known = name !== '' && socket.listenerCount(name) > 0;
+    const last = packet.length > 1 ? packet[packet.length - 1] : undefined;
+    const ack = typeof last === 'function' ? (last as Ack) : undefined;
+    if (pending >= MAX_PENDING_PER_SOCKET) return refuse(name, known, ack);
+    let spent: boolean | Promise<boolean>;
+    try {
+      spent = take(userId);
+    } catch {
+      spent = true; // the budget fails open; its stores fall back on their own
+    }
+    // the common case (a budget answered from memory) stays synchronous: no promise per event
+    if (typeof spent === 'boolean')
+      return spent ? pass(name, known, ack, next) : refuse(name, known, ack);
+    pending += 1;
+    return spent.then(
+      (allowed) => {
         pending -= 1;
-      }
-    }
-    if (!allowed) {
-      deps.metrics.rateLimited.inc({ limiter: 'socket' });
-      deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
-      answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
-      return;
-    }
-    if (!known) {
-      deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
-      answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
-      return;
-    }
-    next();
+        if (allowed) pass(name, known, ack, next);
+        else refuse(name, known, ack);
+      },
+      () => {
+        pending -= 1;
+        pass(name, known, ack, next); // fails open, as above
+      },
+    );
   };
 }
