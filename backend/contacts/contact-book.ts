@@ -83,7 +83,8 @@ export class ContactBook implements RelationshipChanges {
           const cache = this.cache[side];
           cache.delete(userId);
           cache.set(userId, { relations, until: this.now() + this.deps.cacheMs });
-          if (cache.size > (this.deps.maxEntries ?? 50_000)) cache.delete(cache.keys().next().value as string);
+          if (cache.size > (this.deps.maxEntries ?? 50_000))
+            cache.delete(cache.keys().next().value as string);
         }
         return relations;
       },

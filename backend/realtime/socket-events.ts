@@ -88,7 +88,7 @@ export function eventGate(
     deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
     answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
   };
-  const pass = (name: string, known: boolean, ack: Ack | undefined, next: (err?: Error) => void) => {
+  const pass = (known: boolean, ack: Ack | undefined, next: (err?: Error) => void) => {
     if (known) return next();
     deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
     answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
@@ -107,18 +107,17 @@ export function eventGate(
       spent = true; // the budget fails open; its stores fall back on their own
     }
     // the common case (a budget answered from memory) stays synchronous: no promise per event
-    if (typeof spent === 'boolean')
-      return spent ? pass(name, known, ack, next) : refuse(name, known, ack);
+    if (typeof spent === 'boolean') return spent ? pass(known, ack, next) : refuse(name, known, ack);
     pending += 1;
     return spent.then(
       (allowed) => {
         pending -= 1;
-        if (allowed) pass(name, known, ack, next);
+        if (allowed) pass(known, ack, next);
         else refuse(name, known, ack);
       },
       () => {
         pending -= 1;
-        pass(name, known, ack, next); // fails open, as above
+        pass(known, ack, next); // fails open, as above
       },
     );
   };
