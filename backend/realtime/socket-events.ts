@@ -45,6 +45,8 @@ function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
  */
 export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
   return (event, schema, handler) => {
+    // the labelled child once per registration, not a label lookup per event
+    const handled = deps.metrics.socketEvents.labels({ event, outcome: 'ok' });
     socket.on(event, async (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
       try {
@@ -53,7 +55,7 @@ export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
           throw new ValidationError('Invalid input', [{ path: hostile.split(':')[0]!, message: hostile }]);
         const input = parseInput(schema, payload, event);
         const result = await handler(input);
-        deps.metrics.socketEvents.inc({ event, outcome: 'ok' });
+        handled.inc();
         answer(ack, { ok: true, ...result }, deps.logger);
       } catch (err) {
         const appErr = toAppError(err);
