@@ -35,12 +35,14 @@ export function registerMessageHandlers(
   });
   // Only to a conversation partner; to anyone else it is dropped silently (an error would
   // tell the sender who is a partner of whom).
-  on('typing', typingInput, async ({ recipientId, typing }) => {
+  on('typing', typingInput, ({ recipientId, typing }) => {
     if (recipientId === userId) return NOTHING;
-    // a known pair answers synchronously: no await, no store read on the relay path
+    const relay = (shares: boolean) => {
+      if (shares) deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
+      return NOTHING;
+    };
+    // a known pair answers synchronously: no promise, no store read on the relay path
     const shares = deps.contacts.sharesConversation(userId, recipientId);
-    if (shares === true || (shares !== false && (await shares)))
-      deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
-    return NOTHING;
+    return typeof shares === 'boolean' ? relay(shares) : shares.then(relay);
   });
 }

@@ -9,7 +9,7 @@ import { operatorKeyPath } from './operator-keys';
 
 export type Ack = (response: object) => void;
 
-export type EventHandler<S extends z.ZodType> = (input: z.infer<S>) => Promise<object>;
+export type EventHandler<S extends z.ZodType> = (input: z.infer<S>) => object | Promise<object>;
 
 /** Registers one validated event on a socket; what every domain's handlers use. */
 export type OnEvent = <S extends z.ZodType>(event: string, schema: S, handler: EventHandler<S>) => void;
@@ -47,24 +47,38 @@ export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
   return (event, schema, handler) => {
     // the labelled child once per registration, not a label lookup per event
     const handled = deps.metrics.socketEvents.labels({ event, outcome: 'ok' });
-    socket.on(event, async (...args: unknown[]) => {
+    const fail = (err: unknown, ack: Ack | undefined) => {
+      const appErr = toAppError(err);
+      const fault = appErr.status >= 500;
+      deps.metrics.socketEvents.inc({ event, outcome: fault ? 'error' : 'rejected' });
+      if (fault) deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
+      else deps.logger.debug({ event, code: appErr.code }, appErr.message);
+      answer(ack, failure(appErr), deps.logger);
+    };
+    const done = (result: object, ack: Ack | undefined) => {
+      handled.inc();
+      if (ack) answer(ack, { ok: true, ...result }, deps.logger);
+    };
+    // Not an async listener: a handler that answers synchronously (typing to a known partner)
+    // costs no promise, and one that returns a promise is settled the same way.
+    socket.on(event, (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
+      let result: object | Promise<object>;
       try {
         const hostile = operatorKeyPath(payload);
         if (hostile)
           throw new ValidationError('Invalid input', [{ path: hostile.split(':')[0]!, message: hostile }]);
-        const input = parseInput(schema, payload, event);
-        const result = await handler(input);
-        handled.inc();
-        answer(ack, { ok: true, ...result }, deps.logger);
+        result = handler(parseInput(schema, payload, event));
       } catch (err) {
-        const appErr = toAppError(err);
-        const fault = appErr.status >= 500;
-        deps.metrics.socketEvents.inc({ event, outcome: fault ? 'error' : 'rejected' });
-        if (fault) deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
-        else deps.logger.debug({ event, code: appErr.code }, appErr.message);
-        answer(ack, failure(appErr), deps.logger);
+        fail(err, ack);
+        return;
       }
+      if (result instanceof Promise)
+        result.then(
+          (r) => done(r, ack),
+          (err: unknown) => fail(err, ack),
+        );
+      else done(result, ack);
     });
   };
 }
