@@ -88,10 +88,6 @@ export function createSocketAdapter(name: SocketAdapterName, deps: AdapterDeps):
     };
   }
   const pub = redisClient(`adapter-${name}-pub`);
-  // Every relayed event is one PUBLISH, and a write to Redis per publish was the largest single
-  // cost of the relay path in the profile. Auto-pipelining sends the publishes of one turn of
-  // the event loop in one write (ioredis flushes them on setImmediate: no timer, no added wait).
-  pub.options.enableAutoPipelining = true;
   const sub = redisClient(`adapter-${name}-sub`);
   const clients = [pub, sub];
   return {
