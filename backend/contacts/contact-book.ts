@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import type { ConversationModel } from '../modules/messages/conversation-model';
 import type { FollowModel } from '../modules/users/follow-model';
@@ -29,6 +30,12 @@ const MAX_FOLLOW_EDGES = 10_000;
  * target's (who may see me?). Both are cached per user for `cacheMs` and dropped on follow,
  * unfollow and a first message (the RelationshipChanges port), here and, through realtime,
  * on every other instance.
+ *
+ * Sharing a conversation only ever becomes true (conversations are never deleted), so a pair
+ * known to share one is kept without expiry in a bounded LRU: `typing` between partners seen
+ * before answers without awaiting anything, whatever the per-user TTL does. Only a "no" (or an
+ * evicted pair) reads the relations, and concurrent misses of one user share that one read
+ * instead of each querying the store.
  */
 export class ContactBook implements RelationshipChanges {
   private readonly cache: Record<Side, Map<string, { relations: Relations; until: number }>> = {
@@ -36,6 +43,11 @@ export class ContactBook implements RelationshipChanges {
     target: new Map(),
   };
   private readonly listeners = new Set<(userIds: string[]) => void>();
+  private readonly loading: Record<Side, Map<string, Promise<Relations>>> = {
+    viewer: new Map(),
+    target: new Map(),
+  };
+  private readonly partnerPairs: LRUCache<string, true>;
 
   constructor(
     private readonly deps: {
@@ -45,23 +57,44 @@ export class ContactBook implements RelationshipChanges {
       maxEntries?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.partnerPairs = new LRUCache<string, true>({ max: deps.maxEntries ?? 50_000 });
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
 
   async relations(side: Side, userId: string): Promise<Relations> {
-    const cache = this.cache[side];
-    const hit = cache.get(userId);
+    const hit = this.cache[side].get(userId);
     if (hit && hit.until > this.now()) return hit.relations;
-    const relations = await this.load(side, userId);
-    if (this.deps.cacheMs > 0) {
-      cache.delete(userId);
-      cache.set(userId, { relations, until: this.now() + this.deps.cacheMs });
-      if (cache.size > (this.deps.maxEntries ?? 50_000)) cache.delete(cache.keys().next().value as string);
-    }
-    return relations;
+    return this.loading[side].get(userId) ?? this.startLoad(side, userId);
+  }
+
+  private startLoad(side: Side, userId: string): Promise<Relations> {
+    const loading = this.loading[side];
+    const flight: Promise<Relations> = this.load(side, userId).then(
+      (relations) => {
+        // forget() during the read dropped this flight: its answer may predate the change
+        if (loading.get(userId) !== flight) return relations;
+        loading.delete(userId);
+        for (const p of relations.partners) this.partnerPairs.set(pairKey(userId, p), true);
+        if (this.deps.cacheMs > 0) {
+          const cache = this.cache[side];
+          cache.delete(userId);
+          cache.set(userId, { relations, until: this.now() + this.deps.cacheMs });
+          if (cache.size > (this.deps.maxEntries ?? 50_000))
+            cache.delete(cache.keys().next().value as string);
+        }
+        return relations;
+      },
+      (err: unknown) => {
+        if (loading.get(userId) === flight) loading.delete(userId);
+        throw err;
+      },
+    );
+    loading.set(userId, flight);
+    return flight;
   }
 
   /** Of `targetIds`, those whose presence the viewer may learn (the viewer's own included). */
@@ -77,8 +110,10 @@ export class ContactBook implements RelationshipChanges {
     return [...new Set([...r.follows, ...r.partners])];
   }
 
-  async sharesConversation(a: string, b: string): Promise<boolean> {
-    return (await this.relations('viewer', a)).partners.has(b);
+  /** true at once for a pair known to share a conversation; otherwise reads the relations. */
+  sharesConversation(a: string, b: string): boolean | Promise<boolean> {
+    if (this.partnerPairs.get(pairKey(a, b))) return true;
+    return this.relations('viewer', a).then((r) => r.partners.has(b));
   }
 
   /** RelationshipChanges: a follow, unfollow or first message between these users. */
@@ -87,11 +122,19 @@ export class ContactBook implements RelationshipChanges {
     for (const listener of this.listeners) listener(userIds);
   }
 
+  /** RelationshipChanges: these two share a conversation now (it exists in the store). */
+  partnered(a: string, b: string): void {
+    this.partnerPairs.set(pairKey(a, b), true);
+    this.changed([a, b]);
+  }
+
   /** Drops cached relations (another instance saw a change). */
   forget(userIds: string[]): void {
     for (const id of userIds) {
       this.cache.viewer.delete(id);
       this.cache.target.delete(id);
+      this.loading.viewer.delete(id);
+      this.loading.target.delete(id);
     }
   }
 
@@ -119,4 +162,8 @@ export class ContactBook implements RelationshipChanges {
       partners,
     };
   }
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
 }

@@ -4,4 +4,6 @@
  */
 export interface RelationshipChanges {
   changed(userIds: string[]): void;
+  /** a conversation between the two exists now (never undone: conversations are not deleted) */
+  partnered(a: string, b: string): void;
 }

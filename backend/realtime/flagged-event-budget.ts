@@ -10,8 +10,8 @@ export class FlaggedEventBudget implements EventBudget {
     private readonly deps: { flags: FlagReader; memory: EventBudget; shared: EventBudget | undefined },
   ) {}
 
-  take(userId: string): Promise<boolean> {
-    if (!this.deps.flags.get('rateLimit.enabled')) return Promise.resolve(true);
+  take(userId: string): boolean | Promise<boolean> {
+    if (!this.deps.flags.get('rateLimit.enabled')) return true;
     const store = this.deps.flags.get('rateLimit.store') === 'redis' ? this.deps.shared : undefined;
     return (store ?? this.deps.memory).take(userId);
   }

@@ -61,6 +61,16 @@ export function instrumentAdapter(
   adapter: AdapterHooks,
   deps: { metrics: Pick<Metrics, 'socketDelivery'>; trace?: DeliveryTrace },
 ): void {
+  // one labelled child per event name (a handful): no label lookup per delivery
+  const delivered = new Map<string, { observe(seconds: number): void }>();
+  const deliveryOf = (event: string) => {
+    let h = delivered.get(event);
+    if (!h) {
+      h = deps.metrics.socketDelivery.labels({ event });
+      delivered.set(event, h);
+    }
+    return h;
+  };
   const broadcast = adapter.broadcast.bind(adapter);
   const apply = adapter.apply.bind(adapter);
   adapter.broadcast = (packet, opts) => {
@@ -85,9 +95,6 @@ export function instrumentAdapter(
     };
     if (envelope.trace && deps.trace) deps.trace.deliver(envelope.trace, envelope.event, write);
     else write();
-    deps.metrics.socketDelivery.observe(
-      { event: envelope.event },
-      Math.max(0, Date.now() - envelope.sentAt) / 1000,
-    );
+    deliveryOf(envelope.event).observe(Math.max(0, Date.now() - envelope.sentAt) / 1000);
   };
 }

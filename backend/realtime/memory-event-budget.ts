@@ -16,8 +16,8 @@ export class MemoryEventBudget implements EventBudget {
     this.refillMs = (settings.burst / settings.ratePerSecond) * 1000;
   }
 
-  take(userId: string): Promise<boolean> {
-    return Promise.resolve(this.takeNow(userId));
+  take(userId: string): boolean {
+    return this.takeNow(userId);
   }
 
   takeNow(userId: string): boolean {

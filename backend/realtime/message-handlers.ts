@@ -4,6 +4,8 @@ import type { Notifier } from '../ports/notifier';
 import { clientEvents } from './client-events';
 import type { OnEvent } from './socket-events';
 
+const NOTHING = Object.freeze({});
+
 /**
  * message:send and message:seen go through the same MessageService as REST (persist, then
  * emit); the sending socket is left out of the fan-out since its ack carries the result.
@@ -30,9 +32,14 @@ export function registerMessageHandlers(
   });
   // Only to a conversation partner; to anyone else it is dropped silently (an error would
   // tell the sender who is a partner of whom).
-  on(clientEvents.typing, async ({ recipientId, typing }) => {
-    if (recipientId !== userId && (await deps.contacts.sharesConversation(userId, recipientId)))
-      deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
-    return {};
+  on(clientEvents.typing, ({ recipientId, typing }) => {
+    if (recipientId === userId) return NOTHING;
+    const relay = (shares: boolean) => {
+      if (shares) deps.notifier.toUsers([recipientId], 'typing', { userId, typing });
+      return NOTHING;
+    };
+    // a known pair answers synchronously: no promise, no store read on the relay path
+    const shares = deps.contacts.sharesConversation(userId, recipientId);
+    return typeof shares === 'boolean' ? relay(shares) : shares.then(relay);
   });
 }

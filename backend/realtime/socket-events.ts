@@ -10,10 +10,13 @@ import { operatorKeyPath } from './operator-keys';
 
 export type Ack = (response: object) => void;
 
-/** Its result is the ack (besides `ok: true`), typed by the event's documented reply. */
+/**
+ * Its result is the ack (besides `ok: true`), typed by the event's documented reply; a handler
+ * that can answer at once returns it without a promise.
+ */
 export type EventHandler<S extends z.ZodType, R extends z.ZodObject = z.ZodObject> = (
   input: z.infer<S>,
-) => Promise<z.infer<R>>;
+) => z.infer<R> | Promise<z.infer<R>>;
 
 /** Registers one validated event on a socket; what every domain's handlers use. */
 export type OnEvent = <S extends z.ZodType, R extends z.ZodObject>(
@@ -52,24 +55,40 @@ function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
  */
 export function eventRegistrar(socket: Socket, deps: EventDeps): OnEvent {
   return ({ name: event, payload: schema }, handler) => {
-    socket.on(event, async (...args: unknown[]) => {
+    // the labelled child once per registration, not a label lookup per event
+    const handled = deps.metrics.socketEvents.labels({ event, outcome: 'ok' });
+    const fail = (err: unknown, ack: Ack | undefined) => {
+      const appErr = toAppError(err);
+      const fault = appErr.status >= 500;
+      deps.metrics.socketEvents.inc({ event, outcome: fault ? 'error' : 'rejected' });
+      if (fault) deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
+      else deps.logger.debug({ event, code: appErr.code }, appErr.message);
+      answer(ack, failure(appErr), deps.logger);
+    };
+    const done = (result: object, ack: Ack | undefined) => {
+      handled.inc();
+      if (ack) answer(ack, { ok: true, ...result }, deps.logger);
+    };
+    // Not an async listener: a handler that answers synchronously (typing to a known partner)
+    // costs no promise, and one that returns a promise is settled the same way.
+    socket.on(event, (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
+      let result: object | Promise<object>;
       try {
         const hostile = operatorKeyPath(payload);
         if (hostile)
           throw new ValidationError('Invalid input', [{ path: hostile.split(':')[0]!, message: hostile }]);
-        const input = parseInput(schema, payload, event);
-        const result = await handler(input);
-        deps.metrics.socketEvents.inc({ event, outcome: 'ok' });
-        answer(ack, { ok: true, ...result }, deps.logger);
+        result = handler(parseInput(schema, payload, event));
       } catch (err) {
-        const appErr = toAppError(err);
-        const fault = appErr.status >= 500;
-        deps.metrics.socketEvents.inc({ event, outcome: fault ? 'error' : 'rejected' });
-        if (fault) deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
-        else deps.logger.debug({ event, code: appErr.code }, appErr.message);
-        answer(ack, failure(appErr), deps.logger);
+        fail(err, ack);
+        return;
       }
+      if (result instanceof Promise)
+        result.then(
+          (r) => done(r, ack),
+          (err: unknown) => fail(err, ack),
+        );
+      else done(result, ack);
     });
   };
 }
@@ -83,35 +102,49 @@ const MAX_PENDING_PER_SOCKET = 64;
  * nobody listens to, so a client waiting on an ack for a mistyped event name gets NOT_FOUND
  * instead of a timeout.
  */
-export function eventGate(socket: Socket, take: (userId: string) => Promise<boolean>, deps: EventDeps) {
+export function eventGate(
+  socket: Socket,
+  take: (userId: string) => boolean | Promise<boolean>,
+  deps: EventDeps,
+) {
   let pending = 0;
-  return async (packet: unknown[], next: (err?: Error) => void): Promise<void> => {
-    const [event, ...args] = packet;
+  const userId = String(socket.data.userId);
+  const refuse = (name: string, known: boolean, ack: Ack | undefined) => {
+    deps.metrics.rateLimited.inc({ limiter: 'socket' });
+    deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
+    answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
+  };
+  const pass = (known: boolean, ack: Ack | undefined, next: (err?: Error) => void) => {
+    if (known) return next();
+    deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
+    answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
+  };
+  return (packet: unknown[], next: (err?: Error) => void): void | Promise<void> => {
+    const event = packet[0];
     const name = typeof event === 'string' ? event : '';
-    const known = name !== '' && socket.listeners(name).length > 0;
-    const { ack } = splitAck(args);
-    let allowed = false;
-    if (pending < MAX_PENDING_PER_SOCKET) {
-      pending += 1;
-      try {
-        allowed = await take(String(socket.data.userId));
-      } catch {
-        allowed = true; // the budget fails open; its stores fall back on their own
-      } finally {
+    const known = name !== '' && socket.listenerCount(name) > 0;
+    const last = packet.length > 1 ? packet[packet.length - 1] : undefined;
+    const ack = typeof last === 'function' ? (last as Ack) : undefined;
+    if (pending >= MAX_PENDING_PER_SOCKET) return refuse(name, known, ack);
+    let spent: boolean | Promise<boolean>;
+    try {
+      spent = take(userId);
+    } catch {
+      spent = true; // the budget fails open; its stores fall back on their own
+    }
+    // the common case (a budget answered from memory) stays synchronous: no promise per event
+    if (typeof spent === 'boolean') return spent ? pass(known, ack, next) : refuse(name, known, ack);
+    pending += 1;
+    return spent.then(
+      (allowed) => {
         pending -= 1;
-      }
-    }
-    if (!allowed) {
-      deps.metrics.rateLimited.inc({ limiter: 'socket' });
-      deps.metrics.socketEvents.inc({ event: known ? name : 'unknown', outcome: 'rate_limited' });
-      answer(ack, failure(new RateLimitedError('Too many events')), deps.logger);
-      return;
-    }
-    if (!known) {
-      deps.metrics.socketEvents.inc({ event: 'unknown', outcome: 'rejected' });
-      answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
-      return;
-    }
-    next();
+        if (allowed) pass(known, ack, next);
+        else refuse(name, known, ack);
+      },
+      () => {
+        pending -= 1;
+        pass(known, ack, next); // fails open, as above
+      },
+    );
   };
 }

@@ -15,7 +15,9 @@ export class SocketNotifier implements Notifier {
 
   toUsers(userIds: readonly string[], event: string, payload: object): void {
     if (userIds.length === 0) return;
-    this.safely(event, () => this.io.to(userIds.map(userRoom)).emit(event, payload));
+    // one recipient (a typing, a message) is the common case: no array of rooms to build
+    const rooms = userIds.length === 1 ? userRoom(userIds[0]!) : userIds.map(userRoom);
+    this.safely(event, () => this.io.to(rooms).emit(event, payload));
   }
 
   toUserExceptSocket(
