@@ -180,7 +180,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   }
   const needsRedis = flagsNeedingRedisUrl(flags.values);
   if (!e.REDIS_URL && !e.REDIS_CLUSTER_NODES && needsRedis.length > 0)
-    problems.push(`REDIS_URL: required (or REDIS_CLUSTER_NODES) when ${needsRedis.join(', ')} use Redis`);
+    problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis (or REDIS_CLUSTER_NODES)`);
   if (e.REDIS_URL && e.REDIS_CLUSTER_NODES)
     problems.push('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
   // a brace in the prefix would become the hash tag of every key and put them all in one slot
