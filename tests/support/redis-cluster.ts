@@ -31,6 +31,8 @@ export interface RedisClusterHandle {
   kill(port: number): Promise<void>;
   /** resolves when every live node says cluster_state:ok and every slot has a live master */
   waitUntilOk(timeoutMs?: number): Promise<void>;
+  /** resolves once no live node maps a slot to the dead master any more, and the cluster is ok */
+  waitForFailover(deadPort: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -161,6 +163,22 @@ export async function startRedisCluster(
         timeoutMs,
         100,
       );
+    },
+    waitForFailover: async (deadPort, timeoutMs = 30_000) => {
+      await waitFor(
+        `every live Redis Cluster node to route the slots of :${deadPort} to its replica`,
+        async () => {
+          const maps = await Promise.all(
+            live().map(
+              (n) => ask(n.port, 'CLUSTER', 'SLOTS') as Promise<Array<[number, number, [string, number]]>>,
+            ),
+          );
+          return maps.every((m) => m.every(([, , master]) => master[1] !== deadPort));
+        },
+        timeoutMs,
+        50,
+      );
+      await handle.waitUntilOk(timeoutMs);
     },
     stop,
   };
