@@ -6,6 +6,7 @@ import { runOpenLoopSchedule } from '../../scripts/load/open-loop-schedule';
 import { connectSocket, registerUsers, type VirtualUser } from '../../scripts/load/virtual-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster';
+import { nextEvent } from '../support/socket-clients';
 
 /**
  * Redis Cluster failover under load, in each adapter mode: three instances on a 3-master
@@ -187,6 +188,26 @@ describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
       };
       figures.push(f);
       expect(await redisCluster.masters()).toHaveLength(3);
+
+      // after the failover, delivery across instances is live again (subscriptions followed
+      // the promoted replica): one message per pair, each awaited at its recipient
+      await Promise.all(
+        users.map(async (_, i) => {
+          if (i % 2 === 1) return;
+          const clientId = `${tag}-after-${i}`;
+          const arrived = nextEvent<{ message?: { clientId?: string } }>(sockets[i ^ 1]!, 'message:new', {
+            where: (p) => p?.message?.clientId === clientId,
+            timeoutMs: 10_000,
+          });
+          const reply = (await sockets[i]!.timeout(10_000).emitWithAck('message:send', {
+            recipientId: partnerOf(i).id,
+            text: 'after the failover',
+            clientId,
+          })) as { ok?: boolean };
+          expect(reply.ok).toBe(true);
+          await arrived;
+        }),
+      );
       expect(f.acked).toBeGreaterThan(total / 2);
       expect(f.notInMongo).toBe(0);
       expect(f.lost).toBe(0);
