@@ -5,8 +5,10 @@ import { createLatencyHistogram } from '../../scripts/load/latency-histogram';
 import { runOpenLoopSchedule } from '../../scripts/load/open-loop-schedule';
 import { connectSocket, registerUsers, type VirtualUser } from '../../scripts/load/virtual-users';
 import { type Cluster, startCluster } from '../support/cluster';
+import { requestJson } from '../support/http-json';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster';
 import { nextEvent } from '../support/socket-clients';
+import { TEST_ADMIN_TOKEN } from '../support/test-env';
 
 /**
  * Redis Cluster failover under load, in each adapter mode: three instances on a 3-master
@@ -31,6 +33,11 @@ interface Figures {
   lost: number;
   notInMongo: number;
   failoverMs: number;
+  /** sampled every 100 ms on instance 0: how long its Redis breaker was not closed */
+  breakerNotClosedMs: number;
+  /** GET /api/conversations on every instance, sampled with it: answers ≥ 500 */
+  routeErrors: number;
+  routeSamples: number;
 }
 
 const figures: Figures[] = [];
@@ -115,6 +122,30 @@ describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
             .then(() => resolve(performance.now() - killedAt), reject);
         }, KILL_AFTER_MS);
       });
+      // the sampler: instance 0's breaker (from /health) and a route that needs no Redis
+      let sampling = true;
+      let breakerNotClosedMs = 0;
+      let routeErrors = 0;
+      let routeSamples = 0;
+      const sampler = (async () => {
+        let last = performance.now();
+        while (sampling) {
+          const [health, ...routes] = await Promise.all([
+            requestJson(`${urls[0]}/health`, { token: TEST_ADMIN_TOKEN }).catch(() => undefined),
+            ...urls.map((u, i) =>
+              requestJson(`${u}/api/conversations`, { token: users[i]!.token }).catch(() => ({
+                status: 599,
+              })),
+            ),
+          ]);
+          const now = performance.now();
+          if (health?.body?.checks?.redis?.breaker !== 'closed') breakerNotClosedMs += now - last;
+          last = now;
+          routeSamples += routes.length;
+          routeErrors += routes.filter((r) => r.status >= 500).length;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
       const total = Math.round((RATE_PER_SECOND * DURATION_MS) / 1000);
       await runOpenLoopSchedule({
         start,
@@ -150,6 +181,8 @@ describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
       const graceEnd = performance.now() + GRACE_MS;
       while (performance.now() < graceEnd && (inFlight > 0 || [...acked.keys()].some((id) => !live.has(id))))
         await new Promise((r) => setTimeout(r, 50));
+      sampling = false;
+      await sampler;
 
       const notLive = [...acked].filter(([id]) => !live.has(id));
       const byRecipient = new Map<number, string[]>();
@@ -185,6 +218,9 @@ describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
         lost: notLive.length - recoveredBySync,
         notInMongo,
         failoverMs: Math.round(failoverMs),
+        breakerNotClosedMs: Math.round(breakerNotClosedMs),
+        routeErrors,
+        routeSamples,
       };
       figures.push(f);
       expect(await redisCluster.masters()).toHaveLength(3);
@@ -211,6 +247,7 @@ describe.each(['redis', 'redis-sharded', 'redis-streams'] as const)(
       expect(f.acked).toBeGreaterThan(total / 2);
       expect(f.notInMongo).toBe(0);
       expect(f.lost).toBe(0);
+      expect(f.routeErrors).toBe(0);
     }, 180_000);
   },
 );
