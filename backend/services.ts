@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './infra/logger';
 import { createMetrics, type Metrics } from './infra/metrics';
 import { closeMongo, connectMongo } from './infra/mongo';
 import { observeMongoCommands } from './infra/mongo-metrics';
-import { closeRedis, createRedisClient } from './infra/redis';
+import { closeRedis, createRedisClient, redisTargetOf } from './infra/redis';
 import { RedisGuard } from './infra/redis-guard';
 import type { InstanceHeartbeat, InstanceInfo } from './instances/instance-heartbeat';
 import { getGameModel } from './modules/games/game-model';
@@ -139,8 +139,9 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   const closers: Array<() => Promise<void>> = [() => closeMongo(mongo)];
   const metrics = createMetrics();
   observeMongoCommands(mongo, metrics);
-  const { redisUrl } = config;
-  const redis = redisUrl ? createRedisClient(redisUrl, 'fail-fast', logger, 'fail-fast') : undefined;
+  // REDIS_URL or REDIS_CLUSTER_NODES: every client below is a Redis or a Cluster alike
+  const redisTarget = redisTargetOf(config);
+  const redis = redisTarget ? createRedisClient(redisTarget, 'fail-fast', logger, 'fail-fast') : undefined;
   if (redis) closers.push(() => closeRedis(redis));
   const redisGuard = redis && new RedisGuard(redis, { logger, metrics });
   if (redisGuard) {
@@ -148,8 +149,8 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     if (!(await redisGuard.waitUntilReady(2000)))
       logger.warn('redis not reachable at start; running degraded');
   }
-  const flagSubscriber = redisUrl
-    ? createRedisClient(redisUrl, 'subscriber', logger, 'flag-subscriber')
+  const flagSubscriber = redisTarget
+    ? createRedisClient(redisTarget, 'subscriber', logger, 'flag-subscriber')
     : undefined;
   if (flagSubscriber) closers.push(() => closeRedis(flagSubscriber));
   const liveFlags = await createLiveFlags({
@@ -272,7 +273,9 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     onPresenceReaped: (listener) => presence.onReaped(listener),
     socketAdapter: () =>
       createSocketAdapter(flags.get('socket.adapter'), {
-        redisClient: redisUrl ? (name) => createRedisClient(redisUrl, 'adapter', logger, name) : undefined,
+        redisClient: redisTarget
+          ? (name) => createRedisClient(redisTarget, 'adapter', logger, name)
+          : undefined,
         keyPrefix: config.redisKeyPrefix,
         logger,
       }),

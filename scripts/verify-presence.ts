@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
+import { parseClusterNodes } from '../backend/config/config';
 import { createLogger } from '../backend/infra/logger';
-import { closeRedis, createRedisClient } from '../backend/infra/redis';
+import { closeRedis, createRedisClient, type RedisTarget } from '../backend/infra/redis';
 import { listInstances } from '../backend/instances/instance-heartbeat';
 import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
 
 const USAGE = `usage: npm run verify:presence -- [options] [instance-url ...]
 
 Asks every live instance for its presence shadow-read tally and prints the consistency
-across the cluster. Instances come from the heartbeats in Redis (REDIS_URL, REDIS_KEY_PREFIX)
-unless URLs are given.
+across the cluster. Instances come from the heartbeats in Redis (REDIS_URL, or
+REDIS_CLUSTER_NODES on a Redis Cluster, and REDIS_KEY_PREFIX) unless URLs are given.
 
   --redis-url URL   Redis with the heartbeats (default $REDIS_URL)
   --prefix P        key prefix (default $REDIS_KEY_PREFIX or social:)
@@ -41,15 +42,23 @@ export async function main(
   }
   let urls = positionals;
   if (urls.length === 0) {
+    const nodes = process.env.REDIS_CLUSTER_NODES
+      ? parseClusterNodes(process.env.REDIS_CLUSTER_NODES)
+      : undefined;
     const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
-    if (!redisUrl) {
+    const target: RedisTarget | undefined = redisUrl
+      ? { url: redisUrl }
+      : nodes
+        ? { clusterNodes: nodes }
+        : undefined;
+    if (!target) {
       process.stderr.write(
-        `no instances: pass their URLs, or REDIS_URL / --redis-url to find them\n${USAGE}`,
+        `no instances: pass their URLs, or REDIS_URL / --redis-url / REDIS_CLUSTER_NODES to find them\n${USAGE}`,
       );
       return 2;
     }
     const prefix = values.prefix ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
-    urls = await liveInstanceUrls(redisUrl, prefix);
+    urls = await liveInstanceUrls(target, prefix);
     if (urls.length === 0) {
       process.stderr.write(`no live instance with an address under prefix ${prefix}\n`);
       return 1;
@@ -87,12 +96,13 @@ function parse(args: string[]) {
   });
 }
 
-async function liveInstanceUrls(redisUrl: string, prefix: string): Promise<string[]> {
+async function liveInstanceUrls(target: RedisTarget, prefix: string): Promise<string[]> {
   const logger = createLogger({ level: 'silent', instanceId: 'verify-presence', version: '0' });
-  const redis = createRedisClient(redisUrl, 'fail-fast', logger, 'verify-presence');
+  const redis = createRedisClient(target, 'fail-fast', logger, 'verify-presence');
+  const where = 'url' in target ? target.url : 'the Redis Cluster';
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis at ${redisUrl} not reachable`)), 5000);
+      const timer = setTimeout(() => reject(new Error(`Redis at ${where} not reachable`)), 5000);
       redis.once('ready', () => {
         clearTimeout(timer);
         resolve();

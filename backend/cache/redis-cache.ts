@@ -1,3 +1,4 @@
+import { isCluster } from '../infra/redis';
 import type { RedisGuard } from '../infra/redis-guard';
 import type { Cache } from './cache';
 
@@ -26,7 +27,11 @@ export class RedisCache implements Cache {
   async del(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += DEL_CHUNK) {
       const chunk = keys.slice(i, i + DEL_CHUNK).map((k) => this.deps.prefix + k);
-      await this.deps.guard.run((r) => r.del(...chunk));
+      // a cluster refuses a DEL whose keys span slots: one DEL per key there, sent in one tick
+      await this.deps.guard.run(async (r) => {
+        if (isCluster(r)) await Promise.all(chunk.map((k) => r.del(k)));
+        else await r.del(...chunk);
+      });
     }
   }
 }

@@ -21,6 +21,11 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  // seed nodes of a Redis Cluster, "host:port,host:port"; instead of REDIS_URL, never with it
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine((v) => parseClusterNodes(v) !== undefined, 'comma-separated host:port list')
+    .optional(),
   REDIS_KEY_PREFIX: z.string().max(50).default('social:'),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRES_IN: z
@@ -97,6 +102,8 @@ export interface Config {
   version: string;
   mongoUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); set = every Redis feature uses the cluster */
+  redisClusterNodes: Array<{ host: string; port: number }> | undefined;
   redisKeyPrefix: string;
   jwt: { secret: string; expiresIn: string; issuer: string; audience: string };
   /** named admin tokens (ADMIN_TOKENS plus ADMIN_TOKEN as "admin"); empty = admin API off */
@@ -175,8 +182,13 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     }
   }
   const needsRedis = flagsNeedingRedisUrl(flags.values);
-  if (!e.REDIS_URL && needsRedis.length > 0)
-    problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis`);
+  if (!e.REDIS_URL && !e.REDIS_CLUSTER_NODES && needsRedis.length > 0)
+    problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis (or REDIS_CLUSTER_NODES)`);
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES)
+    problems.push('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
+  // a brace in the prefix would become the hash tag of every key and put them all in one slot
+  if (e.REDIS_CLUSTER_NODES && /[{}]/.test(e.REDIS_KEY_PREFIX))
+    problems.push('REDIS_KEY_PREFIX: no { or } with REDIS_CLUSTER_NODES (they choose the hash slot)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -186,6 +198,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     version: packageVersion(),
     mongoUrl: e.MONGO_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES ? parseClusterNodes(e.REDIS_CLUSTER_NODES) : undefined,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwt: {
       // A random dev secret means tokens die with the process; set JWT_SECRET to share them.
@@ -248,6 +261,18 @@ export function withoutEmptyValues(env: Env): Env {
   const out: Env = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
   return out;
+}
+
+/** "host:port,host:port" → nodes; undefined when any entry is not host:port. */
+export function parseClusterNodes(raw: string): Array<{ host: string; port: number }> | undefined {
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const entry of raw.split(',').map((s) => s.trim())) {
+    const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) return undefined;
+    nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes.length > 0 ? nodes : undefined;
 }
 
 /** Test and script helper: a config from defaults plus overrides, validated the same way. */

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config/config';
 import { refuseWithoutRedis } from '../config/redis-requirements';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { RedisClient } from '../infra/redis';
 import type { RedisGuard } from '../infra/redis-guard';
 import { FlagAdmin } from './flag-admin';
 import { getFlagAuditModel } from './flag-audit-model';
@@ -22,7 +22,7 @@ export async function createLiveFlags(deps: {
   mongo: Connection;
   logger: Logger;
   metrics: Pick<Metrics, 'flagRefreshes' | 'flagVersion'>;
-  redis?: { guard: RedisGuard; subscriber: Redis };
+  redis?: { guard: RedisGuard; subscriber: RedisClient };
 }): Promise<{ flags: LiveFlags; admin: FlagAdmin; stop(): void }> {
   const { config, mongo, logger, redis } = deps;
   const models = {

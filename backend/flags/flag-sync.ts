@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../infra/logger';
+import type { RedisClient } from '../infra/redis';
 import type { RedisGuard } from '../infra/redis-guard';
 import type { RefreshTrigger } from './live-flags';
 
@@ -18,7 +18,7 @@ interface ChangeNotice {
 export class FlagSync {
   constructor(
     private readonly deps: {
-      subscriber: Redis;
+      subscriber: RedisClient;
       guard: RedisGuard;
       channel: string;
       instanceId: string;

@@ -1,4 +1,4 @@
-import { type Redis, ReplyError } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { UnavailableError } from '../errors/app-error';
 import {
   BreakerOpenError,
@@ -8,6 +8,7 @@ import {
 } from './circuit-breaker';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import type { RedisClient } from './redis';
 
 /** What every caller of the fail-fast client catches to fall back: Redis is away, act without it. */
 export class RedisUnavailableError extends UnavailableError {
@@ -39,7 +40,7 @@ export class RedisGuard {
   private stopped = false;
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     private readonly deps: {
       logger: Logger;
       metrics?: Pick<Metrics, 'redisDuration' | 'breakerState'>;
@@ -75,7 +76,7 @@ export class RedisGuard {
     return this.breaker.onStateChange(listener);
   }
 
-  async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+  async run<T>(command: (redis: RedisClient) => Promise<T>): Promise<T> {
     let started = 0;
     const observe = (outcome: 'ok' | 'error') =>
       this.deps.metrics?.redisDuration.observe(

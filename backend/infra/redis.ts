@@ -1,5 +1,24 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger';
+
+/** A single Redis or a Redis Cluster: every Redis feature takes either (docs/redis-cluster.md). */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, or the seed nodes of REDIS_CLUSTER_NODES. */
+export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+
+/** The target configured, if any; REDIS_CLUSTER_NODES and REDIS_URL are never both set (config). */
+export function redisTargetOf(config: {
+  redisUrl: string | undefined;
+  redisClusterNodes: Array<{ host: string; port: number }> | undefined;
+}): RedisTarget | undefined {
+  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes };
+  return config.redisUrl ? { url: config.redisUrl } : undefined;
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
 
 /**
  * Three roles, each with the options its job needs:
@@ -13,6 +32,10 @@ export type RedisRole = 'fail-fast' | 'adapter' | 'subscriber';
 
 const COMMAND_TIMEOUT_MS = 500;
 
+// bounded backoff: 50 ms doubling to 2 s, forever; callers fail fast meanwhile
+const failFastRetry = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+const subscriberRetry = (times: number) => Math.min(100 * times, 2000);
+
 export function redisOptions(role: RedisRole): RedisOptions {
   const base: RedisOptions = { lazyConnect: false, connectionName: undefined };
   if (role === 'fail-fast')
@@ -22,15 +45,53 @@ export function redisOptions(role: RedisRole): RedisOptions {
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: 2000,
       maxRetriesPerRequest: 0,
-      // bounded backoff: 50 ms doubling to 2 s, forever; callers fail fast meanwhile
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+      retryStrategy: failFastRetry,
     };
-  if (role === 'subscriber') return { ...base, retryStrategy: (times) => Math.min(100 * times, 2000) };
+  if (role === 'subscriber') return { ...base, retryStrategy: subscriberRetry };
   return base;
 }
 
-export function createRedisClient(url: string, role: RedisRole, logger: Logger, name: string): Redis {
-  const client = new Redis(url, { ...redisOptions(role), connectionName: name });
+/**
+ * The same roles on a cluster. The cluster, not each node connection, reconnects and queues,
+ * so retryStrategy and enableOfflineQueue move to the cluster level; the timeouts stay per
+ * node. The adapter role subscribes sharded channels on each shard's master itself
+ * (shardedSubscribers), which SSUBSCRIBE needs: a shard only delivers its own channels.
+ */
+export function clusterOptions(role: RedisRole, name: string): ClusterOptions {
+  const { retryStrategy, enableOfflineQueue, lazyConnect, ...node } = redisOptions(role);
+  const retry = retryStrategy as ((times: number) => number) | undefined;
+  return {
+    lazyConnect,
+    ...(retry ? { clusterRetryStrategy: retry } : {}),
+    ...(enableOfflineQueue === false ? { enableOfflineQueue: false } : {}),
+    redisOptions: { ...node, connectionName: name },
+    ...(role === 'adapter' ? { shardedSubscribers: true } : {}),
+  };
+}
+
+export function createRedisClient(
+  target: string | { url: string },
+  role: RedisRole,
+  logger: Logger,
+  name: string,
+): Redis;
+export function createRedisClient(
+  target: RedisTarget,
+  role: RedisRole,
+  logger: Logger,
+  name: string,
+): RedisClient;
+export function createRedisClient(
+  target: RedisTarget | string,
+  role: RedisRole,
+  logger: Logger,
+  name: string,
+): RedisClient {
+  const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
+  const client: RedisClient =
+    'url' in t
+      ? new Redis(t.url, { ...redisOptions(role), connectionName: name })
+      : new Cluster(t.clusterNodes, clusterOptions(role, name));
   let lastError = '';
   // Without an error listener ioredis reports every failed reconnect as an unhandled error.
   client.on('error', (err: Error) => {
@@ -45,7 +106,7 @@ export function createRedisClient(url: string, role: RedisRole, logger: Logger, 
 }
 
 /** quit() politely, disconnect() if Redis is unreachable so shutdown never waits on it. */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();

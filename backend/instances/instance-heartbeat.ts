@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../infra/logger';
+import type { RedisClient } from '../infra/redis';
 
 export const HEARTBEAT_TTL_SECONDS = 30;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -15,8 +15,10 @@ export interface InstanceInfo {
   url?: string;
 }
 
-const key = (prefix: string, id: string) => `${prefix}instance:${id}`;
-const setKey = (prefix: string) => `${prefix}instances`;
+// One hash tag for the registry: on a Redis Cluster, beat()'s transaction and listInstances'
+// MGET need every key in one slot (a handful of small keys, so no hot spot).
+const key = (prefix: string, id: string) => `${prefix}{instances}:${id}`;
+const setKey = (prefix: string) => `${prefix}{instances}`;
 
 /**
  * Each instance refreshes a key with a TTL; the key expiring is how others learn an instance
@@ -30,7 +32,7 @@ export class InstanceHeartbeat {
 
   constructor(
     private readonly deps: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       instanceId: string;
       version: string;
@@ -86,7 +88,7 @@ export class InstanceHeartbeat {
 }
 
 /** Instances whose heartbeat key is alive; ids in the set whose key expired are pruned. */
-export async function listInstances(redis: Redis, prefix: string): Promise<InstanceInfo[]> {
+export async function listInstances(redis: RedisClient, prefix: string): Promise<InstanceInfo[]> {
   const ids = await redis.smembers(setKey(prefix));
   if (ids.length === 0) return [];
   const raw = await redis.mget(ids.map((id) => key(prefix, id)));

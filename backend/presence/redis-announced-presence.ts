@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../infra/logger';
+import type { RedisClient } from '../infra/redis';
 import type { AnnouncedPresence } from './announced-presence';
 import { MemoryAnnouncedPresence } from './memory-announced-presence';
 import type { RedisCall } from './redis-presence-store';
@@ -11,7 +11,8 @@ import type { RedisCall } from './redis-presence-store';
  */
 const TTL_SECONDS = 7 * 24 * 60 * 60;
 
-const key = (prefix: string, userId: string) => `${prefix}presence:announced:${userId}`;
+// {userId}: the user's keys share a hash slot on a Redis Cluster
+const key = (prefix: string, userId: string) => `${prefix}presence:announced:{${userId}}`;
 
 /**
  * The recorded state in Redis, flipped with one atomic command (SET … GET to go online,
@@ -25,7 +26,7 @@ export class RedisAnnouncedPresence implements AnnouncedPresence {
 
   constructor(
     private readonly deps: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       logger: Logger;
       ttlSeconds?: number;

@@ -54,7 +54,7 @@ export class RedisEventBudget implements EventBudget {
           r.eval(
             TAKE,
             1,
-            `${this.deps.prefix}budget:${userId}`,
+            `${this.deps.prefix}budget:{${userId}}`,
             String(this.ratePerMs),
             String(this.deps.settings.burst),
             String(this.ttlMs),

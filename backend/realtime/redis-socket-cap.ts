@@ -1,3 +1,4 @@
+import { isCluster } from '../infra/redis';
 import type { RedisGuard } from '../infra/redis-guard';
 import type { MemorySocketCap } from './memory-socket-cap';
 import type { SocketCap } from './socket-cap';
@@ -55,7 +56,8 @@ export class RedisSocketCap implements SocketCap {
   }
 
   private key(userId: string): string {
-    return `${this.deps.prefix}sockets:${userId}`;
+    // {userId}: one slot per user on a Redis Cluster, like the user's presence keys
+    return `${this.deps.prefix}sockets:{${userId}}`;
   }
 
   async admit(userId: string, socketId: string): Promise<boolean> {
@@ -96,11 +98,18 @@ export class RedisSocketCap implements SocketCap {
       keys.push(this.key(userId));
       members.push(socketId);
     }
+    const ttl = String(this.ttl);
     for (let i = 0; i < keys.length; i += 500) {
       const k = keys.slice(i, i + 500);
       const m = members.slice(i, i + 500);
       await this.deps.guard
-        .run((r) => r.eval(REFRESH, k.length, ...k, String(this.ttl), ...m))
+        .run((r) =>
+          // A script may touch one slot only on a cluster, and each user's key is its own slot:
+          // one call per key there (sent in one tick), one call per 500 keys on a single Redis.
+          isCluster(r)
+            ? Promise.all(k.map((key, j) => r.eval(REFRESH, 1, key, ttl, m[j]!)))
+            : r.eval(REFRESH, k.length, ...k, ttl, ...m),
+        )
         .catch((err: unknown) => this.deps.onFallback?.(err));
     }
   }

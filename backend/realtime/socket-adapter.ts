@@ -1,10 +1,9 @@
 import { createAdapter as createPubSubAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
-import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { FlagValues } from '../config/features';
 import type { Logger } from '../infra/logger';
-import { closeRedis } from '../infra/redis';
+import { closeRedis, isCluster, type RedisClient } from '../infra/redis';
 
 export type SocketAdapterName = FlagValues['socket.adapter'];
 
@@ -31,7 +30,7 @@ export interface AdapterDeps {
    * a Redis client with library defaults (role 'adapter': no command timeout, offline queue
    * on); undefined without REDIS_URL
    */
-  redisClient: ((name: string) => Redis) | undefined;
+  redisClient: ((name: string) => RedisClient) | undefined;
   /** isolates channels, streams and session keys of apps that share one Redis */
   keyPrefix: string;
   logger: Logger;
@@ -50,6 +49,24 @@ function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
       timer = setTimeout(resolve, ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The PING of joined() on a cluster: SSUBSCRIBE goes to the sharded subscriber connection of
+ * the channel's shard, not to the Cluster's own, so each of those connections is pinged.
+ * ioredis keeps them in a private group; without it (another version) the cluster PING stands in.
+ */
+function pingSubscribers(sub: RedisClient): Promise<unknown> {
+  if (!isCluster(sub)) return sub.ping();
+  const group = (
+    sub as unknown as {
+      shardedSubscribers?: {
+        shardedSubscribers?: Map<string, { getInstance(): { ping(): Promise<string> } | null }>;
+      };
+    }
+  ).shardedSubscribers?.shardedSubscribers;
+  if (!group) return sub.ping();
+  return Promise.all([...group.values()].map((s) => s.getInstance()?.ping()));
 }
 
 const memory: SocketAdapter = {
@@ -98,7 +115,8 @@ export function createSocketAdapter(name: SocketAdapterName, deps: AdapterDeps):
         : createShardedAdapter(pub, sub, { channelPrefix: base, subscriptionMode: 'dynamic' }),
     recovery: false,
     // Bounded: with Redis away the handshake goes on (local delivery works) instead of hanging.
-    joined: name === 'redis-sharded' ? () => settleWithin(sub.ping(), JOIN_WAIT_MS) : async () => {},
+    joined:
+      name === 'redis-sharded' ? () => settleWithin(pingSubscribers(sub), JOIN_WAIT_MS) : async () => {},
     connected: () => clients.every((c) => c.status === 'ready'),
     close: async () => {
       await Promise.all(clients.map((c) => closeRedis(c)));

@@ -23,9 +23,14 @@ const cid = () => `m${++uniq}-${Date.now()}`;
 
 /**
  * One suite, run against every Redis adapter (the socket.io-redis-adapter test-runner
- * pattern): two real instances, and every event crossing from one to the other.
+ * pattern): two real instances, and every event crossing from one to the other. `redisEnv`
+ * picks the Redis they share (read in beforeAll): the test Redis by default, or a Redis
+ * Cluster (`REDIS_URL: ''`, `REDIS_CLUSTER_NODES`).
  */
-export function realtimeDeliveryContract(adapter: RedisAdapterName): void {
+export function realtimeDeliveryContract(
+  adapter: RedisAdapterName,
+  redisEnv: () => Record<string, string> = () => ({}),
+): void {
   let cluster: Cluster;
   let A: string;
   let B: string;
@@ -34,6 +39,7 @@ export function realtimeDeliveryContract(adapter: RedisAdapterName): void {
 
   beforeAll(async () => {
     cluster = await startCluster(2, {
+      ...redisEnv(),
       SOCKET_ADAPTER: adapter,
       PRESENCE_MODE: 'redis',
       PRESENCE_GRACE_MS: '300',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../backend/infra/redis';
 import { closeRedis } from '../../backend/infra/redis';
 import { RedisAnnouncedPresence } from '../../backend/presence/redis-announced-presence';
 import { startRedisServer } from '../../scripts/databases/redis-server';
@@ -6,7 +6,7 @@ import { announcedPresenceContract } from '../contracts/announced-presence.contr
 import { failFastClient, freshPrefix, silentLogger } from '../support/presence-stores';
 import { testRedisUrl } from '../support/test-env';
 
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 afterAll(async () => {
   await Promise.all(clients.map((c) => closeRedis(c)));
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../backend/infra/redis';
 import { closeRedis } from '../../backend/infra/redis';
 import { registerUser, type TestUser } from '../support/api-users';
 import { failFastClient } from '../support/presence-stores';
@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait-for';
 // the next read (read-your-writes), while the reads in between are served from the cache.
 let t: TestApp;
 // the test's own client, to look at what the cache left in Redis
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   redis = await failFastClient(testRedisUrl());
   t = await createTestApp({

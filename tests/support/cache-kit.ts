@@ -1,15 +1,14 @@
-import type { Redis } from 'ioredis';
 import { CacheAside, type CacheAsideOptions } from '../../backend/cache/cache-aside';
 import { RedisCache } from '../../backend/cache/redis-cache';
 import type { FlagValues } from '../../backend/config/features';
 import type { StaticFlags } from '../../backend/flags/static-flags';
 import { createMetrics, type Metrics } from '../../backend/infra/metrics';
-import { closeRedis } from '../../backend/infra/redis';
+import { closeRedis, type RedisClient, type RedisTarget } from '../../backend/infra/redis';
 import { RedisGuard } from '../../backend/infra/redis-guard';
 import { failFastClient, freshPrefix, presenceFlags, silentLogger } from './presence-stores';
 
 export interface CacheKit {
-  redis: Redis;
+  redis: RedisClient;
   guard: RedisGuard;
   cache: RedisCache;
   prefix: string;
@@ -25,7 +24,7 @@ export interface CacheKit {
 
 /** The Redis cache exactly as services.ts wires it (fail-fast client, breaker), on a fresh prefix. */
 export async function cacheKit(
-  redisUrl: string,
+  redisUrl: string | RedisTarget,
   opts: { flags?: Partial<FlagValues>; prefix?: string } = {},
 ): Promise<CacheKit> {
   const redis = await failFastClient(redisUrl);

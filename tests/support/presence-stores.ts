@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { buildConfig } from '../../backend/config/config';
 import type { FlagValues } from '../../backend/config/features';
 import { StaticFlags } from '../../backend/flags/static-flags';
 import { createLogger, type Logger } from '../../backend/infra/logger';
 import { createMetrics, type Metrics } from '../../backend/infra/metrics';
-import { closeRedis, createRedisClient } from '../../backend/infra/redis';
+import { closeRedis, createRedisClient, type RedisClient, type RedisTarget } from '../../backend/infra/redis';
 import { DualWritePresenceStore } from '../../backend/presence/dual-write-presence-store';
 import { MemoryPresenceStore } from '../../backend/presence/memory-presence-store';
 import { RedisPresenceStore } from '../../backend/presence/redis-presence-store';
@@ -24,8 +23,13 @@ export function freshPrefix(): string {
 }
 
 /** The fail-fast client exactly as services.ts builds it; waits until it is ready. */
-export async function failFastClient(url: string): Promise<Redis> {
-  const redis = createRedisClient(url, 'fail-fast', silentLogger, 'test');
+export async function failFastClient(target: string | RedisTarget): Promise<RedisClient> {
+  const redis = createRedisClient(
+    typeof target === 'string' ? { url: target } : target,
+    'fail-fast',
+    silentLogger,
+    'test',
+  );
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return redis;
 }
@@ -38,18 +42,18 @@ export interface PresenceKit {
   flags: StaticFlags;
   metrics: Metrics;
   tally: ShadowTally;
-  redis: Redis;
+  redis: RedisClient;
   close(): Promise<void>;
 }
 
 /** Every presence store wired as presence/create-presence.ts wires them, on one fresh key prefix. */
 export async function presenceKit(
-  redisUrl: string,
+  redisUrl: string | RedisTarget,
   opts: {
     flags?: Partial<FlagValues>;
     instanceId?: string;
     prefix?: string;
-    redis?: Redis;
+    redis?: RedisClient;
     logger?: Logger;
   } = {},
 ): Promise<PresenceKit> {

@@ -51,6 +51,30 @@ describe('When env is parsed', () => {
     ).toBe('redis');
   });
 
+  it('then REDIS_CLUSTER_NODES is a list of seed nodes that stands in for REDIS_URL, never beside it', () => {
+    const config = loadConfig({
+      SOCKET_ADAPTER: 'redis-sharded',
+      REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b:7001 ,[::1]:7002',
+    });
+    expect(config.redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(config.redisUrl).toBeUndefined();
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }),
+    ).toThrow(/REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both/);
+    for (const bad of ['127.0.0.1', 'redis://h:7000', 'h:0', 'h:70000', 'a:1,,b:2'])
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(
+        /REDIS_CLUSTER_NODES: comma-separated host:port/,
+      );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'h:7000', REDIS_KEY_PREFIX: 'app{1}:' })).toThrow(
+      /REDIS_KEY_PREFIX: no \{ or \}/,
+    );
+  });
+
   it('then CORS_ORIGIN is a trimmed list', () => {
     expect(loadConfig({ CORS_ORIGIN: ' https://a.example ,https://b.example,, ' }).corsOrigins).toEqual([
       'https://a.example',
