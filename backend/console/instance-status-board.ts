@@ -2,7 +2,8 @@ import type { Logger } from '../infra/logger';
 import type { RedisGuard } from '../infra/redis-guard';
 import type { InstanceStatus } from './instance-status';
 
-const key = (prefix: string, id: string) => `${prefix}console:status:${id}`;
+// the heartbeat's hash tag: one slot on a Redis Cluster, so the MGET of every status is legal there
+const key = (prefix: string, id: string) => `${prefix}{instances}:console:${id}`;
 
 /**
  * Every instance's latest status, readable from any instance: each one writes its own to Redis
