@@ -31,8 +31,15 @@ module.exports = {
       displayName: 'databases',
       roots: ['<rootDir>/tests'],
       // staging tests need nginx: `npm run test:staging` (jest.staging.config.js); the security
-      // suites run on their own: `npm run test:security` (jest.security.config.js)
-      testPathIgnorePatterns: ['/node_modules/', '/tests/staging/', '/tests/unit/', '/tests/security/'],
+      // suites run on their own: `npm run test:security` (jest.security.config.js), and so do the
+      // chaos suites: `npm run test:chaos` (jest.chaos.config.js)
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/tests/staging/',
+        '/tests/unit/',
+        '/tests/security/',
+        '/tests/chaos/',
+      ],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
     },
