@@ -5,6 +5,12 @@ export interface CircuitBreakerOptions {
   failureRatio?: number;
   /** calls needed in the window before the ratio is judged: one timeout must not open it */
   minimumVolume?: number;
+  /**
+   * failures in a row that open it whatever the window holds (default: minimumVolume): after a
+   * long healthy stretch the ratio alone would wait for as many failures as there were
+   * successes, seconds of timeouts when a dependency hangs (a SIGSTOPped Redis)
+   */
+  consecutiveFailures?: number;
   windowMs?: number;
   /** how long to stay open before letting one trial call through */
   resetTimeoutMs?: number;
@@ -29,13 +35,14 @@ type StateListener = (state: BreakerState, previous: BreakerState, reason: strin
 
 /**
  * Closed: calls pass and outcomes are counted over a rolling window; when at least
- * minimumVolume calls failed at failureRatio or more, it opens. Open: calls are refused at once.
+ * minimumVolume calls failed at failureRatio or more, or consecutiveFailures failed in a row, it opens. Open: calls are refused at once.
  * After resetTimeoutMs one trial call (the probe, or the next caller) goes through half-open:
  * success closes, failure opens again. Small on purpose so every transition is testable.
  */
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private outcomes: Array<{ at: number; failed: boolean }> = [];
+  private streak = 0;
   private openedAt = 0;
   private trialInFlight = false;
   private timer: NodeJS.Timeout | undefined;
@@ -48,6 +55,7 @@ export class CircuitBreaker {
     this.opts = {
       failureRatio: opts.failureRatio ?? 0.5,
       minimumVolume: opts.minimumVolume ?? 5,
+      consecutiveFailures: opts.consecutiveFailures ?? opts.minimumVolume ?? 5,
       windowMs: opts.windowMs ?? 10_000,
       resetTimeoutMs: opts.resetTimeoutMs ?? 1000,
       isFailure: opts.isFailure ?? (() => true),
@@ -121,7 +129,12 @@ export class CircuitBreaker {
     this.outcomes.push({ at: now, failed });
     const since = now - this.opts.windowMs;
     while (this.outcomes.length > 0 && this.outcomes[0]!.at < since) this.outcomes.shift();
+    this.streak = failed ? this.streak + 1 : 0;
     if (!failed || this.current !== 'closed') return;
+    if (this.streak >= this.opts.consecutiveFailures) {
+      this.open(`${this.streak} calls in a row failed`);
+      return;
+    }
     const failures = this.outcomes.filter((o) => o.failed).length;
     if (
       this.outcomes.length >= this.opts.minimumVolume &&
@@ -133,6 +146,7 @@ export class CircuitBreaker {
   private open(reason: string): void {
     this.openedAt = this.opts.now();
     this.outcomes = [];
+    this.streak = 0;
     this.transition('open', reason);
     if (this.timer) clearTimeout(this.timer);
     if (!this.opts.probe || this.stopped) return;

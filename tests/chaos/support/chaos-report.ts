@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { OUT_DIR, writeChart } from '../../../scripts/report/write-chart';
+import { join, resolve } from 'node:path';
+import { type ChartSpec, OUT_DIR } from '../../../scripts/report/write-chart';
 import type { ChaosRun } from './chaos-run';
 
 /** The lines a person reads after a run: what was sent, what became of it, what the faults did. */
@@ -15,6 +16,22 @@ export function chaosFigures(run: ChaosRun, extra: Record<string, unknown> = {})
   for (const m of run.marks) lines.push(`  ${m.fault}: ${m.what} at ${(m.t / 1000).toFixed(1)} s`);
   for (const [k, v] of Object.entries(extra)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
   return lines;
+}
+
+const BUILT_WRITE_CHART = resolve(__dirname, '..', '..', '..', 'dist', 'scripts', 'report', 'write-chart.js');
+
+/**
+ * writeChart in a child process on the built scripts: vega is ESM and Jest's CommonJS runtime
+ * refuses its dynamic import (the global setup has built dist/).
+ */
+function renderChart(name: string, spec: ChartSpec): string {
+  const code = `const { writeChart } = require(${JSON.stringify(BUILT_WRITE_CHART)});
+let s = '';
+process.stdin.on('data', (c) => (s += c)).on('end', () =>
+  writeChart(${JSON.stringify(name)}, JSON.parse(s)).then((f) => process.stdout.write(f)));`;
+  const res = spawnSync(process.execPath, ['-e', code], { input: JSON.stringify(spec), encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`chart ${name}: ${res.stderr}`);
+  return res.stdout;
 }
 
 /** Delivery over time (sends, acks, deliveries per second) with each fault's window shaded. */
@@ -73,7 +90,7 @@ export async function writeChaosReport(
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   writeFileSync(json, `${JSON.stringify({ ...run, extra }, null, 2)}\n`);
-  const svg = await writeChart(`chaos/${name}`, deliverySpec(run));
+  const svg = renderChart(`chaos/${name}`, deliverySpec(run));
   lines.push(`  report ${json}`, `  chart ${svg}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return { json, svg, lines };
