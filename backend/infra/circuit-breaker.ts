@@ -42,7 +42,6 @@ type StateListener = (state: BreakerState, previous: BreakerState, reason: strin
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private outcomes: Array<{ at: number; failed: boolean }> = [];
-  private streak = 0;
   private openedAt = 0;
   private trialInFlight = false;
   private timer: NodeJS.Timeout | undefined;
@@ -129,10 +128,12 @@ export class CircuitBreaker {
     this.outcomes.push({ at: now, failed });
     const since = now - this.opts.windowMs;
     while (this.outcomes.length > 0 && this.outcomes[0]!.at < since) this.outcomes.shift();
-    this.streak = failed ? this.streak + 1 : 0;
     if (!failed || this.current !== 'closed') return;
-    if (this.streak >= this.opts.consecutiveFailures) {
-      this.open(`${this.streak} calls in a row failed`);
+    // the run of failures at the window's end (older ones were forgotten with the window)
+    let streak = 0;
+    for (let i = this.outcomes.length - 1; i >= 0 && this.outcomes[i]!.failed; i--) streak++;
+    if (streak >= this.opts.consecutiveFailures) {
+      this.open(`${streak} calls in a row failed`);
       return;
     }
     const failures = this.outcomes.filter((o) => o.failed).length;
@@ -146,7 +147,6 @@ export class CircuitBreaker {
   private open(reason: string): void {
     this.openedAt = this.opts.now();
     this.outcomes = [];
-    this.streak = 0;
     this.transition('open', reason);
     if (this.timer) clearTimeout(this.timer);
     if (!this.opts.probe || this.stopped) return;
