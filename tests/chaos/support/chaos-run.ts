@@ -46,6 +46,8 @@ export interface ChaosRun {
   routes: { requests: number; serverErrors: string[]; connectionErrors: number };
   marks: FaultMark[];
   timeline: TimelineRow[];
+  /** ms since the start of each live delivery, in order */
+  deliveryTimes: number[];
   samples: InstanceSample[];
   latencyMs: { p50: number; p99: number; max: number };
   generatorCores: number;
@@ -82,6 +84,7 @@ export async function runChaosLoad(
   };
   const acked = new Set<string>();
   const delivered = new Set<string>();
+  const deliveryTimes: number[] = [];
   const marks: FaultMark[] = [];
   const watch = watchInstances(() => cc.cluster.instances, { startedAt });
   const routes = pollRoutes(cc.urls, opts.poller);
@@ -112,7 +115,10 @@ export async function runChaosLoad(
       onOutcome: (kind, key) => {
         bucket()[kind]++;
         if (kind === 'acked') acked.add(key);
-        if (kind === 'delivered') delivered.add(key);
+        if (kind === 'delivered') {
+          delivered.add(key);
+          deliveryTimes.push(sinceStart());
+        }
       },
     });
   } finally {
@@ -149,11 +155,19 @@ export async function runChaosLoad(
     },
     marks,
     timeline: buckets,
+    deliveryTimes,
     samples: watch.samples,
     latencyMs: { p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max },
     generatorCores: load.generator.cpuCores,
   };
   return run;
+}
+
+/** ms from a fault's mark (e.g. Redis answering again) to the first live delivery after it. */
+export function firstDeliveryAfter(run: ChaosRun, fault: string, what: string): number | null {
+  const m = run.marks.find((x) => x.fault === fault && x.what === what);
+  const t = m && run.deliveryTimes.find((d) => d >= m.t);
+  return m && t !== undefined ? t - m.t : null;
 }
 
 /** Resolves once every socket is connected (reconnecting clients come back on their own). */

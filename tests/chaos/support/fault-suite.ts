@@ -7,7 +7,7 @@ import { waitFor } from '../../support/wait-for';
 import { breakerTimes } from './breaker-log';
 import { type AdapterMode, type ChaosCluster, follow, startChaosCluster } from './chaos-cluster';
 import { writeChaosReport } from './chaos-report';
-import { type ChaosRun, type FaultMark, runChaosLoad, waitConnected } from './chaos-run';
+import { type ChaosRun, type FaultMark, firstDeliveryAfter, runChaosLoad, waitConnected } from './chaos-run';
 import { CHAOS_RATE, CHAOS_USERS, hold, log } from './chaos-settings';
 import type { InstanceSample } from './instance-watch';
 
@@ -123,6 +123,9 @@ export function describeFaults(mode: AdapterMode): void {
           openAfterMs: b.times.map((t) => t.openAfterMs),
           closeAfterMs: b.times.map((t) => t.closeAfterMs),
         })),
+        firstLiveDeliveryAfterRedisBackMs: Object.fromEntries(
+          faults.map((f) => [f, firstDeliveryAfter(run, f, 'up')]),
+        ),
         heapUsedMiB: { beforeFaults: heapBefore / MiB, afterRecovery: heapAfter / MiB },
       });
       (run as ChaosRun & { breakers?: unknown }).breakers = breakers;
@@ -295,6 +298,7 @@ export function describeFaults(mode: AdapterMode): void {
         sessionsRestored: recovered,
         sessionsFellBackToSync: moved.length - recovered,
         presenceGoneAfterMs: goneAfterMs,
+        firstLiveDeliveryAfterKillMs: firstDeliveryAfter(run, 'instance SIGKILL', 'down'),
       });
       // a third of the load's sockets were on the killed instance
       expect(moved.length).toBeGreaterThan(cc.sockets.length / 4);
