@@ -18,7 +18,7 @@ const median = (xs: number[]) => {
 const MiB = 1024 * 1024;
 
 /** Median heap used per instance over [from, to) ms of a run, summed over instances. */
-export function heapBetween(samples: InstanceSample[], from: number, to: number): number {
+function heapBetween(samples: InstanceSample[], from: number, to: number): number {
   const by = new Map<string, number[]>();
   for (const s of samples)
     if (s.t >= from && s.t < to) by.set(s.instance, [...(by.get(s.instance) ?? []), s.heapUsed]);
