@@ -5,6 +5,12 @@ export interface CircuitBreakerOptions {
   failureRatio?: number;
   /** calls needed in the window before the ratio is judged: one timeout must not open it */
   minimumVolume?: number;
+  /**
+   * failures in a row that open it whatever the window holds (default: minimumVolume): after a
+   * long healthy stretch the ratio alone would wait for as many failures as there were
+   * successes, seconds of timeouts when a dependency hangs (a SIGSTOPped Redis)
+   */
+  consecutiveFailures?: number;
   windowMs?: number;
   /** how long to stay open before letting one trial call through */
   resetTimeoutMs?: number;
@@ -29,7 +35,7 @@ type StateListener = (state: BreakerState, previous: BreakerState, reason: strin
 
 /**
  * Closed: calls pass and outcomes are counted over a rolling window; when at least
- * minimumVolume calls failed at failureRatio or more, it opens. Open: calls are refused at once.
+ * minimumVolume calls failed at failureRatio or more, or consecutiveFailures failed in a row, it opens. Open: calls are refused at once.
  * After resetTimeoutMs one trial call (the probe, or the next caller) goes through half-open:
  * success closes, failure opens again. Small on purpose so every transition is testable.
  */
@@ -48,6 +54,7 @@ export class CircuitBreaker {
     this.opts = {
       failureRatio: opts.failureRatio ?? 0.5,
       minimumVolume: opts.minimumVolume ?? 5,
+      consecutiveFailures: opts.consecutiveFailures ?? opts.minimumVolume ?? 5,
       windowMs: opts.windowMs ?? 10_000,
       resetTimeoutMs: opts.resetTimeoutMs ?? 1000,
       isFailure: opts.isFailure ?? (() => true),
@@ -122,6 +129,13 @@ export class CircuitBreaker {
     const since = now - this.opts.windowMs;
     while (this.outcomes.length > 0 && this.outcomes[0]!.at < since) this.outcomes.shift();
     if (!failed || this.current !== 'closed') return;
+    // the run of failures at the window's end (older ones were forgotten with the window)
+    let streak = 0;
+    for (let i = this.outcomes.length - 1; i >= 0 && this.outcomes[i]!.failed; i--) streak++;
+    if (streak >= this.opts.consecutiveFailures) {
+      this.open(`${streak} calls in a row failed`);
+      return;
+    }
     const failures = this.outcomes.filter((o) => o.failed).length;
     if (
       this.outcomes.length >= this.opts.minimumVolume &&

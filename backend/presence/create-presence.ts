@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import type { Config } from '../config/config';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Logger } from '../infra/logger';
@@ -47,6 +48,17 @@ export function createPresence(deps: {
   const { config, flags, metrics, logger } = deps;
   const prefix = config.redisKeyPrefix;
   const memory = new MemoryPresenceStore();
+  // read at scrape time, so a soak can see this instance's map stay flat under churn
+  new Gauge({
+    name: 'presence_local_entries',
+    help: 'Entries of the in-process presence map: users and sockets on this instance',
+    labelNames: ['kind'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.set({ kind: 'users' }, memory.userCount);
+      this.set({ kind: 'sockets' }, memory.size);
+    },
+  });
   const tally = new ShadowTally();
   const guard = deps.redis;
   // through the breaker: while Redis is away presence answers from memory at once

@@ -61,4 +61,9 @@ export class MemoryPresenceStore implements PresenceStore {
   get size(): number {
     return this.sockets;
   }
+
+  /** users with a socket on this instance */
+  get userCount(): number {
+    return this.users.size;
+  }
 }

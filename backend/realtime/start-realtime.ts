@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import { Gauge } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import type { Services } from '../services';
 import { clientAddress } from './client-address';
@@ -82,6 +83,18 @@ export function startRealtime(
 
   // delivery latency always; the trace across instances only while tracing is on
   instrumentAdapter(io.of('/').adapter as unknown as AdapterHooks, { metrics, trace: opts.trace });
+  // read at scrape time: the adapter's maps must stay flat under connection churn (chaos soak)
+  new Gauge({
+    name: 'socketio_adapter_entries',
+    help: "Entries of the Socket.IO adapter's maps on this instance: rooms and socket ids",
+    labelNames: ['kind'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const a = io.of('/').adapter;
+      this.set({ kind: 'rooms' }, a.rooms.size);
+      this.set({ kind: 'sids' }, a.sids.size);
+    },
+  });
   const hold = new RecoveredPacketHold();
   hold.install(io.of('/'));
   const { eventBudget, socketCap, handshakeLimit } = services.abuseLimits;

@@ -16,11 +16,16 @@ export function redisServerBinary(): string {
   return bin;
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence; tests may kill it. */
-export async function startRedisServer(opts: { port?: number } = {}): Promise<ChildService> {
+/**
+ * A throwaway redis-server on a free loopback port; tests may kill it. No persistence, unless
+ * `dir` is given: then an append-only file there, fsynced on every write, so a SIGKILLed server
+ * restarted on the same dir comes back with its data, as a production Redis with AOF does (the
+ * caller owns that dir and removes it).
+ */
+export async function startRedisServer(opts: { port?: number; dir?: string } = {}): Promise<ChildService> {
   const bin = redisServerBinary();
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'social-redis-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'social-redis-'));
   const svc = spawnService(bin, [
     '--port',
     String(port),
@@ -29,7 +34,8 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Ch
     '--save',
     '',
     '--appendonly',
-    'no',
+    opts.dir ? 'yes' : 'no',
+    ...(opts.dir ? ['--appendfsync', 'always'] : []),
     '--dir',
     dir,
     '--protected-mode',
@@ -47,7 +53,7 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Ch
     process: svc.child,
     stop: async () => {
       await svc.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -48,6 +48,11 @@ export interface OpenLoopOptions {
   runTag: string;
   /** called about once a second with a one-line status */
   progress?: (line: string) => void;
+  /**
+   * each send, accepted ack and (keyed workloads) first delivery as it happens, by key: for
+   * callers that draw delivery over time or audit the acked keys afterwards (the chaos suite)
+   */
+  onOutcome?: (kind: 'sent' | 'acked' | 'delivered', key: string) => void;
 }
 
 export interface OpenLoopResult {
@@ -126,6 +131,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
             pending.delete(key!);
             delivered++;
             recordMs(latency, performance.now() - at);
+            opts.onOutcome?.('delivered', key!);
           }
         : () => {
             const at = fifo.get(pair.receiver)?.shift();
@@ -147,6 +153,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     if (workload.match === 'key') pending.set(key, scheduled);
     else fifo.get(pair.receiver)!.push(scheduled);
     sent++;
+    opts.onOutcome?.('sent', key);
     const ack = workload.send(pair, key, ackTimeoutMs);
     if (!ack) return;
     withAck++;
@@ -156,6 +163,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
         recordMs(ackLatency, performance.now() - scheduled);
         if (isOk(reply)) {
           acked++;
+          opts.onOutcome?.('acked', key);
           if (pending.has(key)) ackedKeys.add(key);
         } else {
           const code = (reply as { error?: { code?: string } })?.error?.code ?? 'NO_OK';

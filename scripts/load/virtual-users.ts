@@ -76,3 +76,52 @@ export function connectSocket(
     });
   });
 }
+
+/**
+ * A Socket.IO connection that reconnects as a deployed client does, WebSocket only, trying the
+ * next of `urls` on each attempt (a client configured with every instance's address, or a
+ * load balancer's failover): a dropped instance's clients land on the survivors. The same
+ * Socket object lives on across reconnects, so listeners stay attached.
+ */
+export function connectRotatingSocket(
+  urls: string[],
+  token: string,
+  opts: {
+    first?: number;
+    timeoutMs?: number;
+    /** reconnection backoff, ms: first delay and cap (socket.io-client's defaults: 1,000 / 5,000) */
+    delayMs?: number;
+    maxDelayMs?: number;
+    extraHeaders?: Record<string, string>;
+  } = {},
+): Promise<Socket> {
+  let at = opts.first ?? 0;
+  const socket = io(urls[at % urls.length]!, {
+    transports: ['websocket'],
+    auth: { token },
+    forceNew: true,
+    reconnection: true,
+    reconnectionDelay: opts.delayMs ?? 1000,
+    reconnectionDelayMax: opts.maxDelayMs ?? 5000,
+    timeout: opts.timeoutMs ?? 10000,
+    ...(opts.extraHeaders ? { extraHeaders: opts.extraHeaders } : {}),
+  });
+  socket.io.on('reconnect_attempt', () => {
+    at += 1;
+    // the Manager opens each attempt's engine from its uri
+    (socket.io as unknown as { uri: string }).uri = urls[at % urls.length]!;
+  });
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      socket.off('connect_error', onError);
+      resolve(socket);
+    };
+    const onError = (err: Error) => {
+      socket.off('connect', onConnect);
+      socket.disconnect();
+      reject(new Error(`connect to ${urls[at % urls.length]}: ${err.message}`));
+    };
+    socket.once('connect', onConnect);
+    socket.once('connect_error', onError);
+  });
+}

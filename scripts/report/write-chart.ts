@@ -1,10 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 
 /** A Vega-Lite spec; kept loose here, vega-lite validates it when it compiles. */
 export type ChartSpec = Record<string, unknown>;
 
-const OUT_DIR = resolve(__dirname, '..', '..', '..', 'bench-results');
+/** the checkout's bench-results/, from dist/scripts/report (compiled) or scripts/report (ts, under Jest) */
+export const OUT_DIR = resolve(
+  __dirname,
+  '..',
+  '..',
+  __dirname.includes(`${sep}dist${sep}`) ? '..' : '',
+  'bench-results',
+);
 
 /**
  * Renders a Vega-Lite spec to an SVG file under bench-results/ (git-ignored) and returns its
@@ -23,8 +30,9 @@ export async function writeChart(name: string, spec: ChartSpec): Promise<string>
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  mkdirSync(OUT_DIR, { recursive: true });
+  // a name may carry a folder (chaos/redis-faults)
   const file = join(OUT_DIR, `${name}.svg`);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, svg);
   return file;
 }

@@ -59,6 +59,17 @@ describe('When calls fail through a circuit breaker', () => {
     expect(states).toEqual(['open']);
   });
 
+  it('then failures in a row open it even after a long healthy stretch', async () => {
+    const clock = new Clock();
+    const { b, states } = breaker(clock);
+    for (let i = 0; i < 50; i++) await b.run(ok);
+    for (let i = 0; i < 3; i++) await settle(b.run(boom));
+    expect(b.state).toBe('closed'); // 3 of 53: the ratio alone would wait for 50 failures
+    await settle(b.run(boom));
+    expect(b.state).toBe('open');
+    expect(states).toEqual(['open']);
+  });
+
   it('then errors the filter says are answers never count', async () => {
     const clock = new Clock();
     const { b } = breaker(clock);

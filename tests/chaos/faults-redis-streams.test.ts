@@ -1,0 +1,4 @@
+import { describeFaults } from './support/describe-faults';
+
+// T1 and T2 on one cluster of three instances with the redis-streams adapter
+describeFaults('redis-streams');
