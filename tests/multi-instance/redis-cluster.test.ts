@@ -1,12 +1,13 @@
 import { Cluster } from 'ioredis';
 import { realtimeDeliveryContract } from '../contracts/realtime-delivery.contract';
 import { type Cluster as Instances, startCluster } from '../support/cluster';
+import { crashWhileOnline } from '../support/crash-while-online';
 import { requestJson } from '../support/http-json';
 import { registerOn } from '../support/presence-cluster';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster';
 import { scrapeMetric } from '../support/scrape-metrics';
 import type { ServerProcess } from '../support/server-process';
-import { nextEvent, record, SocketClients } from '../support/socket-clients';
+import { SocketClients } from '../support/socket-clients';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
@@ -117,33 +118,13 @@ describe('When every Redis feature runs on a Redis Cluster', () => {
   });
 
   it('then a SIGKILLed instance’s users are reaped: followers hear "offline" once and its entries are gone from the cluster', async () => {
-    const doomed = await instances.add();
-    const [fan, dan] = await Promise.all([registerOn(a, 'fan'), registerOn(a, 'dan')]);
-    const follow = await requestJson(`${a.url}/api/users/${dan.id}/follow`, {
-      method: 'PUT',
-      token: fan.token,
+    const { doomed, dan, heard, answer } = await crashWhileOnline({
+      survivor: a,
+      add: () => instances.add(),
+      clients,
     });
-    expect(follow.status).toBe(200);
-    const fanOnA = await clients.connect(fan.token, { url: a.url });
-    const heard = record<{ userId: string; online: boolean }>(fanOnA, 'presence:changed');
-    const online = nextEvent<{ userId: string; online: boolean }>(fanOnA, 'presence:changed', {
-      where: (c) => c.userId === dan.id && c.online,
-    });
-    await clients.connect(dan.token, { url: doomed.url, reconnection: false });
-    await online;
-
-    const offline = nextEvent<{ userId: string; online: boolean }>(fanOnA, 'presence:changed', {
-      where: (c) => c.userId === dan.id && !c.online,
-      timeoutMs: 30_000,
-    });
-    doomed.kill('SIGKILL');
-    await doomed.exited;
-    await offline;
-    const answer = await new Promise<{ online: Record<string, boolean> }>((resolve) =>
-      fanOnA.emit('presence:query', { userIds: [dan.id] }, resolve),
-    );
-    expect(answer.online[dan.id]).toBe(false);
-    expect(heard.filter((c) => c.userId === dan.id)).toEqual([
+    expect(answer).toBe(false);
+    expect(heard).toEqual([
       { userId: dan.id, online: true },
       { userId: dan.id, online: false },
     ]);
