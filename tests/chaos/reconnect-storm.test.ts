@@ -9,6 +9,7 @@ import { type Cluster, startCluster } from '../support/cluster';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { scrapeMetric } from '../support/scrape-metrics';
 import { chaosEnv } from './support/chaos-cluster';
+import { renderChart, stormSpec } from './support/chaos-report';
 import { waitConnected } from './support/chaos-run';
 import { log } from './support/chaos-settings';
 import { writeJsonReport } from './support/json-report';
@@ -108,6 +109,14 @@ describe(`When the instance holding ${SOCKETS} sockets is restarted and they all
       replacement: replacement.instanceId,
     };
     writeJsonReport('t3-reconnect-storm', figures, log);
+    const chart = renderChart(
+      'chaos/t3-reconnect-storm',
+      stormSpec(backAt, backAt.length, [
+        { what: 'SIGKILL', atMs: 0 },
+        { what: 'replacement ready', atMs: restartedMs },
+      ]),
+    );
+    log(`t3-reconnect-storm: chart ${chart}`);
 
     expect(serverErrors).toEqual([]);
     expect(refusals).toEqual([]);

@@ -24,7 +24,7 @@ const BUILT_WRITE_CHART = resolve(__dirname, '..', '..', '..', 'dist', 'scripts'
  * writeChart in a child process on the built scripts: vega is ESM and Jest's CommonJS runtime
  * refuses its dynamic import (the global setup has built dist/).
  */
-function renderChart(name: string, spec: ChartSpec): string {
+export function renderChart(name: string, spec: ChartSpec): string {
   const code = `const { writeChart } = require(${JSON.stringify(BUILT_WRITE_CHART)});
 let s = '';
 process.stdin.on('data', (c) => (s += c)).on('end', () =>
@@ -94,4 +94,40 @@ export async function writeChaosReport(
   lines.push(`  report ${json}`, `  chart ${svg}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return { json, svg, lines };
+}
+
+/** The storm's chart: sockets back over time, with the kill and the replacement's start marked. */
+export function stormSpec(backAtMs: number[], total: number, marks: Array<{ what: string; atMs: number }>) {
+  const sorted = [...backAtMs].sort((a, b) => a - b);
+  const rows = [{ second: 0, back: 0 }, ...sorted.map((t, i) => ({ second: t / 1000, back: i + 1 }))];
+  return {
+    title: `Reconnect storm: ${total} sockets back after their instance was SIGKILLed`,
+    width: 640,
+    height: 260,
+    layer: [
+      {
+        data: { values: marks.map((m) => ({ ...m, second: m.atMs / 1000 })) },
+        mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+        encoding: { x: { field: 'second', type: 'quantitative' } },
+      },
+      {
+        data: { values: marks.map((m) => ({ ...m, second: m.atMs / 1000 })) },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 4, fontSize: 10 },
+        encoding: { x: { field: 'second', type: 'quantitative' }, y: { value: 0 }, text: { field: 'what' } },
+      },
+      {
+        data: { values: rows },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'second', type: 'quantitative', title: 'seconds since the SIGKILL' },
+          y: {
+            field: 'back',
+            type: 'quantitative',
+            title: 'sockets reconnected',
+            scale: { domain: [0, total] },
+          },
+        },
+      },
+    ],
+  };
 }
