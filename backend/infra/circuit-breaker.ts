@@ -35,7 +35,8 @@ type StateListener = (state: BreakerState, previous: BreakerState, reason: strin
 
 /**
  * Closed: calls pass and outcomes are counted over a rolling window; when at least
- * minimumVolume calls failed at failureRatio or more, or consecutiveFailures failed in a row, it opens. Open: calls are refused at once.
+ * minimumVolume calls failed at failureRatio or more, or consecutiveFailures failed in a row, it
+ * opens. Open: calls are refused at once.
  * After resetTimeoutMs one trial call (the probe, or the next caller) goes through half-open:
  * success closes, failure opens again. Small on purpose so every transition is testable.
  */
