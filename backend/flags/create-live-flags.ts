@@ -49,9 +49,17 @@ export async function createLiveFlags(deps: {
         instanceId: config.instanceId,
         flags,
         logger,
+        retryForMs: config.flagsPollMs,
       })
     : undefined;
   sync?.start();
   const admin = new FlagAdmin({ store, flags, publisher: sync, refuse });
-  return { flags, admin, stop: () => flags.stop() };
+  return {
+    flags,
+    admin,
+    stop: () => {
+      sync?.stop();
+      flags.stop();
+    },
+  };
 }

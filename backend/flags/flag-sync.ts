@@ -14,8 +14,15 @@ interface ChangeNotice {
  * a notice, every other instance re-reads the store on it. The notice carries no value, so a
  * late or duplicate message can never apply a stale one. Pub/sub drops messages while a
  * subscriber is away, so a reconnect re-reads at once and the poll covers the rest.
+ *
+ * A notice this instance could not publish (Redis away, or its breaker still open) is sent again
+ * with backoff until it goes out, a newer one replaces it, or a poll interval has passed (by
+ * then every peer has polled): a change made during an outage reaches the peers as soon as Redis
+ * is back, not a whole poll later.
  */
 export class FlagSync {
+  private pending: { notice: ChangeNotice; since: number; timer?: NodeJS.Timeout } | undefined;
+
   constructor(
     private readonly deps: {
       subscriber: RedisClient;
@@ -24,6 +31,10 @@ export class FlagSync {
       instanceId: string;
       flags: { refresh(trigger: RefreshTrigger): Promise<void> };
       logger: Logger;
+      /** how long an unpublished notice is retried: the peers' poll interval */
+      retryForMs: number;
+      /** first retry delay, doubled per attempt up to 5 s */
+      retryBaseMs?: number;
     },
   ) {}
 
@@ -49,16 +60,56 @@ export class FlagSync {
     });
   }
 
-  /** Best effort: a lost notice only delays other instances until their next poll. */
+  /** Best effort: false when it did not go out now (it is retried in the background). */
   async publish(flag: string, version: number): Promise<boolean> {
+    this.dropPending(); // any notice means "re-read": the newest one stands for all before it
     const notice: ChangeNotice = { flag, version, instance: this.deps.instanceId };
+    if (await this.send(notice)) return true;
+    this.pending = { notice, since: Date.now() };
+    this.retryLater(0);
+    return false;
+  }
+
+  /** Stops retrying (shutdown). */
+  stop(): void {
+    this.dropPending();
+  }
+
+  private async send(notice: ChangeNotice, retry = false): Promise<boolean> {
     try {
       await this.deps.guard.run((r) => r.publish(this.deps.channel, JSON.stringify(notice)));
       return true;
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message, flag }, 'flag change not published; peers poll');
+      // once per change, not once per retry
+      if (!retry)
+        this.deps.logger.warn(
+          { err: (err as Error).message, flag: notice.flag },
+          'flag change not published yet; retrying, and peers poll',
+        );
       return false;
     }
+  }
+
+  private retryLater(attempt: number): void {
+    const pending = this.pending;
+    if (!pending) return;
+    if (Date.now() - pending.since > this.deps.retryForMs) {
+      this.pending = undefined;
+      return;
+    }
+    const delay = Math.min((this.deps.retryBaseMs ?? 250) * 2 ** attempt, 5000);
+    pending.timer = setTimeout(async () => {
+      if (this.pending !== pending) return;
+      if (await this.send(pending.notice, true)) {
+        if (this.pending === pending) this.pending = undefined;
+      } else if (this.pending === pending) this.retryLater(attempt + 1);
+    }, delay);
+    pending.timer.unref();
+  }
+
+  private dropPending(): void {
+    if (this.pending?.timer) clearTimeout(this.pending.timer);
+    this.pending = undefined;
   }
 
   private refresh(trigger: RefreshTrigger): void {
