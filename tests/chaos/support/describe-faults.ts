@@ -187,7 +187,18 @@ export function describeFaults(mode: AdapterMode): void {
             ],
           (v) => v === 777,
           15_000,
-        );
+        ).catch((err: Error) => {
+          // which side dropped the notice: the writer's publish, or a peer's subscriber
+          const lines = cc.cluster.instances.flatMap((q) =>
+            q
+              .output()
+              .split('\n')
+              .filter((l) => /flag|breaker|subscri/i.test(l))
+              .slice(-15)
+              .map((l) => `${q.instanceId}: ${l.slice(0, 300)}`),
+          );
+          throw new Error(`${err.message}\nflag and Redis lines of each instance:\n${lines.join('\n')}`);
+        });
 
       // the empty restart wiped every key: counting again in Redis means the store is Redis
       const redis = new Redis(cc.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
