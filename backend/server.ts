@@ -61,15 +61,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
       const log = services.logger;
       log.info({ reason }, 'shutdown: readiness off, draining');
       services.readiness.startDraining();
-      // Every response from here on says Connection: close, so a busy keep-alive client learns
-      // to open its next connection elsewhere instead of racing our close of its socket.
-      gate.close();
-      // Load balancers see the 503 on /health/ready; active clients see Connection: close.
+      // New Socket.IO sessions start elsewhere; keep-alive connections stay (drain-gate.ts).
+      gate.drain();
+      // Load balancers that probe see the 503 on /health/ready and stop sending.
       await sleep(config.shutdown.drainMs);
       // Stop accepting first, so the sockets disconnected next reconnect to another instance.
       // net.Server's close, not http.Server's: the latter also cuts connections that are idle
       // at this instant, which includes one just accepted whose first request is on its way.
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
+      // Every response from here on says Connection: close: a busy keep-alive client's next
+      // connection is refused here before it sends anything, so it goes elsewhere, instead of
+      // racing our close of its idle socket.
+      gate.close();
       const realtimeClosed = realtime.close();
       // A connection accepted just before the close gets its request parsed (and answered with
       // Connection: close); only then is an idle socket one that is really idle.

@@ -13,6 +13,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Binds port on every address, as a server listening on PORT does; false if anything holds it. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive free ports, for a program that derives its ports from one
+ * base (ecosystem.config.js: PORT, then PORT+1..PORT+N for the workers). Below Linux's
+ * ephemeral range (32768-60999), because a port in it that is free now can be any process's
+ * outgoing connection a moment later, and then the worker that wants it fails with EADDRINUSE.
+ */
+export async function freePortRun(count: number, range: [number, number] = [20000, 32000]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = range[0] + Math.floor(Math.random() * (range[1] - range[0] - count));
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await bindable(base + i);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports in ${range[0]}-${range[1]}`);
+}
+
 /** Resolves once a TCP connect to host:port succeeds; rejects after timeoutMs. */
 export async function waitForPort(
   port: number,

@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { createConnection } from 'node:net';
 import { requestJson } from '../support/http-json';
 import { type ServerProcess, startServerProcess } from '../support/server-process';
 import { freshMongoUrl, testRedisUrl } from '../support/test-env';
@@ -27,7 +28,7 @@ function startSlowRequest(url: string, body: object) {
   const sent = new Promise<void>((resolve) => {
     sentHalf = resolve;
   });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const response = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     const req = httpRequest(
       `${url}/api/auth/register`,
       {
@@ -43,7 +44,9 @@ function startSlowRequest(url: string, body: object) {
         res.on('data', (c: Buffer) => {
           text += c.toString();
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }),
+        );
       },
     );
     req.on('error', reject);
@@ -107,8 +110,21 @@ function rawGet(url: string): Promise<{ status: number; connection: string | und
   });
 }
 
+/** true once nothing accepts connections on the server's port any more */
+function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: hostname, port: Number(port) });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
 describe('When an instance is draining', () => {
-  it('then every response says Connection: close, a new Socket.IO session is sent elsewhere (503), and a session already here keeps working', async () => {
+  it('then a new Socket.IO session is sent elsewhere (503) while keep-alive stays on, a session already here keeps working, and once it stops listening responses say Connection: close', async () => {
     const draining = await startServerProcess({
       MONGO_URL: freshMongoUrl('drain'),
       REDIS_URL: testRedisUrl(),
@@ -122,6 +138,13 @@ describe('When an instance is draining', () => {
       const handshake = await requestJson(`${draining.url}/socket.io/?EIO=4&transport=polling`);
       expect(handshake.status).toBe(200);
       const sid = JSON.parse(String(handshake.body).slice(1)).sid as string;
+      // a request in flight across the whole shutdown: it ends after the listener has closed
+      const slow = startSlowRequest(draining.url, {
+        username: 'drain_late',
+        email: 'drainlate@example.test',
+        password: 'correct horse battery',
+      });
+      await slow.sent;
 
       draining.kill('SIGTERM');
       await waitFor(
@@ -131,12 +154,20 @@ describe('When an instance is draining', () => {
         1000,
         20,
       );
-      expect(await rawGet(`${draining.url}/health/live`)).toEqual({ status: 200, connection: 'close' });
+      // draining, still listening: a keep-alive client is not told to reconnect (nginx would
+      // reconnect here, and a connection queued when the listener closes is reset)
+      expect(await rawGet(`${draining.url}/health/live`)).toEqual({ status: 200, connection: 'keep-alive' });
       const fresh = await rawGet(`${draining.url}/socket.io/?EIO=4&transport=polling`);
-      expect(fresh).toEqual({ status: 503, connection: 'close' });
+      expect(fresh.status).toBe(503);
       // the session from before still answers (its pending packet: the CONNECT it has not sent)
       const existing = await rawGet(`${draining.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
       expect(existing.status).toBe(200);
+
+      await waitFor('the listener closed', () => refusesConnections(draining.url), Boolean, 5000, 20);
+      slow.finish();
+      const late = await slow.response;
+      expect(late.status).toBe(201);
+      expect(late.connection).toBe('close');
       expect(await draining.exited).toEqual({ code: 0, signal: null });
     } finally {
       await draining.stop();

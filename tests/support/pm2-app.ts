@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, waitForPort } from '../../scripts/databases/free-port';
+import { freePortRun } from '../../scripts/databases/free-port';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -17,25 +17,10 @@ export interface Pm2App {
   pm2(...args: string[]): Promise<string>;
   /** pids of every process pm2 runs for us (workers and the nginx front) */
   pids(): Promise<number[]>;
+  /** nginx's error lines so far, less the connection refusals a restarting worker causes */
+  lbErrors(): string[];
   /** `pm2 kill` (stops the apps and the daemon), then the PM2_HOME folder goes */
   stop(): Promise<void>;
-}
-
-/** base port P with P+1..P+workers also free (the workers' own ports) */
-async function freePortRun(workers: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = await freePort();
-    const taken = await Promise.all(
-      Array.from({ length: workers }, (_, i) =>
-        waitForPort(base + 1 + i, { timeoutMs: 0 }).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (!taken.some(Boolean)) return base;
-  }
-  throw new Error('no free run of ports');
 }
 
 /**
@@ -44,7 +29,8 @@ async function freePortRun(workers: number): Promise<number> {
  */
 export async function startPm2App(env: Record<string, string | undefined>, workers = 2): Promise<Pm2App> {
   const home = mkdtempSync(join(tmpdir(), 'pm2-home-'));
-  const port = await freePortRun(workers);
+  // the front on P, the workers on P+1..P+workers
+  const port = await freePortRun(workers + 1);
   const fullEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -65,6 +51,11 @@ export async function startPm2App(env: Record<string, string | undefined>, worke
       const list = JSON.parse(await pm2('jlist')) as Array<{ pid: number }>;
       return list.map((p) => p.pid).filter((pid) => pid > 0);
     },
+    lbErrors: () =>
+      readdirSync(join(home, 'logs'))
+        .filter((f) => f.startsWith('social-scale-lb-error'))
+        .flatMap((f) => readFileSync(join(home, 'logs', f), 'utf8').split('\n'))
+        .filter((line) => line.includes('[error]') && !line.includes('(111: Connection refused)')),
     stop: async () => {
       await pm2('kill').catch(() => {});
       rmSync(home, { recursive: true, force: true });
