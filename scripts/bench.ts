@@ -38,7 +38,7 @@ acknowledged messages lost in a run that was not overloaded; no timing is assert
 
 const RELAY_SWEEP = [500, 1000, 2000, 4000, 8000];
 // steps of 1.5x above 200/s, where the two sides part: a doubling step would halve the resolution of the ratio
-const PERSISTED_SWEEP = [25, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400];
+const PERSISTED_SWEEP = [25, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3600, 5400];
 
 const median = (xs: number[]) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
