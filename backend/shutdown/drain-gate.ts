@@ -25,7 +25,7 @@ function startsSession(req: IncomingMessage, path: string): boolean {
  * does with it: its next request to this instance opens a new connection. While we still
  * listen that connection is accepted, and one that sits in the kernel's accept queue at the
  * instant the listener closes is reset with its request already sent: a POST (which nginx never
- * retries) became a 502 in about one pm2 reload in three. With keep-alive kept during the drain,
+ * retries) became a 502 in 2 of 9 pm2 reloads under load. With keep-alive kept during the drain,
  * nginx reuses its pooled connections and seldom connects; once the listener is closed, a new
  * connection is refused before anything is sent, and nginx retries any request elsewhere.
  * Install after Socket.IO has attached, since it wraps the listeners present at that time.
