@@ -6,7 +6,6 @@ export interface DrainGate {
   drain(): void;
   /** from now on every response also says Connection: close (call once the listener is closed) */
   close(): void;
-  readonly closed: boolean;
 }
 
 /** A Socket.IO request that would start a session here (a handshake: no sid yet). */
@@ -74,9 +73,6 @@ export function installDrainGate(http: Server, socketPath = '/socket.io'): Drain
       closed = true;
       for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
       pending.clear();
-    },
-    get closed() {
-      return closed;
     },
   };
 }

@@ -39,6 +39,18 @@ export async function freePortRun(count: number, range: [number, number] = [2000
   throw new Error(`no ${count} consecutive free ports in ${range[0]}-${range[1]}`);
 }
 
+/** Whether a TCP connect to host:port succeeds now (something accepts connections there). */
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const sock = createConnection({ host, port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
 /** Resolves once a TCP connect to host:port succeeds; rejects after timeoutMs. */
 export async function waitForPort(
   port: number,
@@ -47,15 +59,7 @@ export async function waitForPort(
   const host = opts.host ?? '127.0.0.1';
   const deadline = Date.now() + (opts.timeoutMs ?? 20000);
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = createConnection({ host, port });
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await canConnect(port, host)) return;
     if (opts.isAlive && !opts.isAlive())
       throw new Error(`process serving ${host}:${port} exited before it listened`);
     if (Date.now() > deadline)

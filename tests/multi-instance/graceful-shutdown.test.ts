@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { createConnection } from 'node:net';
+import { canConnect } from '../../scripts/databases/free-port';
 import { requestJson } from '../support/http-json';
 import { type ServerProcess, startServerProcess } from '../support/server-process';
 import { freshMongoUrl, testRedisUrl } from '../support/test-env';
@@ -110,19 +110,6 @@ function rawGet(url: string): Promise<{ status: number; connection: string | und
   });
 }
 
-/** true once nothing accepts connections on the server's port any more */
-function refusesConnections(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: hostname, port: Number(port) });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(false);
-    });
-    sock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
-
 describe('When an instance is draining', () => {
   it('then a new Socket.IO session is sent elsewhere (503) while keep-alive stays on, a session already here keeps working, and once it stops listening responses say Connection: close', async () => {
     const draining = await startServerProcess({
@@ -163,7 +150,14 @@ describe('When an instance is draining', () => {
       const existing = await rawGet(`${draining.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
       expect(existing.status).toBe(200);
 
-      await waitFor('the listener closed', () => refusesConnections(draining.url), Boolean, 5000, 20);
+      const port = Number(new URL(draining.url).port);
+      await waitFor(
+        'the listener closed',
+        () => canConnect(port),
+        (open) => !open,
+        5000,
+        20,
+      );
       slow.finish();
       const late = await slow.response;
       expect(late.status).toBe(201);
