@@ -1,0 +1,54 @@
+/**
+ * One message whose conversation update is owed: everything applying it needs, so a peer that
+ * takes over a dead instance's journal applies it without reading the message.
+ */
+export interface LaneEntry {
+  conversation: string;
+  id: string;
+  sender: string;
+  recipient: string;
+  /** ms since the epoch: the message's createdAt */
+  createdAt: number;
+  /** the start of the text, what lastMessage and the notification show */
+  preview: string;
+}
+
+/**
+ * Where an instance writes the conversation updates it owes before it acks their messages
+ * (the deferred conversation writes, docs/realtime.md): if the instance dies with updates
+ * pending, a peer adopts its entries and applies them. Entries are values: adding one twice is
+ * one entry, and applying one twice changes nothing (the conversation's ledger).
+ */
+export interface LaneJournal {
+  /** the instance whose entries `add` writes */
+  readonly owner: string;
+  /** Resolves once the entries survive this process; rejects if they may not. */
+  add(entries: readonly LaneEntry[]): Promise<void>;
+  /** Applied: forget them. */
+  remove(entries: readonly LaneEntry[]): Promise<void>;
+  /**
+   * Moves the entries of every owner that is neither `live` nor this one into this owner's,
+   * each dead owner's in one atomic step (two peers adopting at once split nothing and
+   * duplicate nothing), and returns what was moved.
+   */
+  adopt(live: ReadonlySet<string>): Promise<LaneEntry[]>;
+  /** This owner's entries (a restart under the same instance id finds what it left). */
+  own(): Promise<LaneEntry[]>;
+}
+
+// A fixed field order, so an entry encodes to the same member every time (remove finds it).
+export function encodeEntry(e: LaneEntry): string {
+  return JSON.stringify([e.conversation, e.id, e.sender, e.recipient, e.createdAt, e.preview]);
+}
+
+export function decodeEntry(member: string): LaneEntry {
+  const [conversation, id, sender, recipient, createdAt, preview] = JSON.parse(member) as [
+    string,
+    string,
+    string,
+    string,
+    number,
+    string,
+  ];
+  return { conversation, id, sender, recipient, createdAt, preview };
+}

@@ -1,0 +1,72 @@
+import type { RedisGuard } from '../../infra/redis-guard';
+import { decodeEntry, encodeEntry, type LaneEntry, type LaneJournal } from './lane-journal';
+
+// One hash tag for every journal: adopt's transaction moves one owner's entries into
+// another's, which a Redis Cluster allows only within one slot.
+const ownersKey = (prefix: string) => `${prefix}{lane}`;
+const entriesKey = (prefix: string, owner: string) => `${prefix}{lane}:${owner}`;
+
+/**
+ * The journal in Redis: per owner a sorted set of encoded entries (scored by the message's
+ * createdAt, oldest first), and a set of owners so peers find them without a SCAN. Commands go
+ * through the fail-fast guard: while Redis is away `add` rejects at once and the writer
+ * applies the batch's conversation updates before the ack instead.
+ */
+export class RedisLaneJournal implements LaneJournal {
+  constructor(private readonly deps: { guard: RedisGuard; prefix: string; owner: string }) {}
+
+  get owner(): string {
+    return this.deps.owner;
+  }
+
+  async add(entries: readonly LaneEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { prefix, owner } = this.deps;
+    const scored = entries.flatMap((e) => [e.createdAt, encodeEntry(e)]);
+    const replies = await this.deps.guard.run((r) =>
+      r
+        .multi()
+        .zadd(entriesKey(prefix, owner), ...scored)
+        .sadd(ownersKey(prefix), owner)
+        .exec(),
+    );
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('lane journal: transaction discarded');
+  }
+
+  async remove(entries: readonly LaneEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { prefix, owner } = this.deps;
+    await this.deps.guard.run((r) => r.zrem(entriesKey(prefix, owner), ...entries.map(encodeEntry)));
+  }
+
+  async adopt(live: ReadonlySet<string>): Promise<LaneEntry[]> {
+    const { prefix, owner } = this.deps;
+    const owners = await this.deps.guard.run((r) => r.smembers(ownersKey(prefix)));
+    const moved: LaneEntry[] = [];
+    for (const dead of owners.filter((o) => o !== owner && !live.has(o))) {
+      const mine = entriesKey(prefix, owner);
+      const theirs = entriesKey(prefix, dead);
+      const replies = await this.deps.guard.run((r) =>
+        r
+          .multi()
+          .zrange(theirs, 0, -1)
+          .zunionstore(mine, 2, mine, theirs, 'AGGREGATE', 'MIN')
+          .del(theirs)
+          .srem(ownersKey(prefix), dead)
+          .sadd(ownersKey(prefix), owner)
+          .exec(),
+      );
+      const [err, members] = replies?.[0] ?? [new Error('lane journal: transaction discarded'), []];
+      if (err) throw err;
+      moved.push(...(members as string[]).map(decodeEntry));
+    }
+    return moved;
+  }
+
+  async own(): Promise<LaneEntry[]> {
+    const { prefix, owner } = this.deps;
+    const members = await this.deps.guard.run((r) => r.zrange(entriesKey(prefix, owner), 0, -1));
+    return members.map(decodeEntry);
+  }
+}
