@@ -24,6 +24,7 @@ import { GameService } from './modules/games/game-service';
 import { getConversationModel } from './modules/messages/conversation-model';
 import { getMessageModel } from './modules/messages/message-model';
 import { MessageService } from './modules/messages/message-service';
+import { RedisLaneJournal } from './modules/messages/redis-lane-journal';
 import { ActorProfiles } from './modules/notifications/actor-profiles';
 import { getNotificationModel } from './modules/notifications/notification-model';
 import { NotificationService } from './modules/notifications/notification-service';
@@ -56,6 +57,9 @@ import { SessionVersions } from './sessions/session-versions';
  * Everything below receives what it uses; nothing else constructs clients. Each capability's
  * create-* factory (flags, presence, rate limits) does its own wiring from the clients handed in.
  */
+
+/** how long shutdown waits for the conversation lane before leaving its journal to a peer */
+const LANE_DRAIN_MS = 5000;
 export interface Services {
   config: Config;
   logger: Logger;
@@ -210,10 +214,25 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     actors,
     metrics,
     settings: config.messages,
+    lane: redisGuard && {
+      journal: new RedisLaneJournal({
+        guard: redisGuard,
+        prefix: config.redisKeyPrefix,
+        owner: config.instanceId,
+      }),
+      enabled: () => flags.get('messages.conversationWrites') === 'deferred',
+      chunk: config.messages.laneChunk,
+      maxPending: config.messages.laneMax,
+      logger,
+    },
   });
+  messages.lane?.startRecovery(() => presence.liveInstanceIds(), config.presence.reapIntervalMs);
+  closers.push(async () => messages.lane?.stop());
   const games = new GameService({ games: models.games, users: models.users, notifier, activity });
   // runs before the Mongo close (closers run in reverse): accepted sends are written and answered
-  closers.push(() => messages.drained());
+  // ... and the lane applies what it owes, for a few seconds at most: the rest stays in its
+  // journal, which a peer adopts once this instance's heartbeat is gone
+  closers.push(() => messages.drained(LANE_DRAIN_MS));
   const sync = new SyncService({ messages, notifications, games, actors, settleMs: config.sync.settleMs });
   const health = new HealthService({
     mongo,

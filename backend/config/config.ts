@@ -88,6 +88,10 @@ const envSchema = z.object({
   MESSAGE_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   MESSAGE_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MESSAGE_RETRY_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  // Deferred conversation writes (flag messages.conversationWrites): conversations per lane
+  // bulkWrite, and acked messages whose update an instance may owe before it applies inline.
+  MESSAGE_LANE_CHUNK: z.coerce.number().int().min(1).max(1000).default(10),
+  MESSAGE_LANE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   // sync's `until` stays this far behind now, so a message committed late (a batch in flight,
   // another instance's clock behind) is still after it: above batch write time + clock skew.
   SYNC_SETTLE_MS: z.coerce.number().int().min(0).max(300_000).default(5000),
@@ -130,7 +134,14 @@ export interface Config {
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
   console: { statusIntervalMs: number };
-  messages: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
+  messages: {
+    batchMax: number;
+    queueMax: number;
+    cacheMax: number;
+    retryWindowMs: number;
+    laneChunk: number;
+    laneMax: number;
+  };
   sync: { settleMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
   flags: FlagValues;
@@ -245,6 +256,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       queueMax: e.MESSAGE_QUEUE_MAX,
       cacheMax: e.MESSAGE_CACHE_MAX,
       retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
+      laneChunk: e.MESSAGE_LANE_CHUNK,
+      laneMax: e.MESSAGE_LANE_MAX,
     },
     sync: { settleMs: e.SYNC_SETTLE_MS },
     flags: flags.values,

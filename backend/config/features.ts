@@ -91,6 +91,14 @@ export const features = {
     restartRequired: false,
     description: 'Counters per process, or in Redis so a limit holds across instances',
   }),
+  'messages.conversationWrites': define({
+    schema: z.enum(['inline', 'deferred']),
+    default: 'inline',
+    env: 'MESSAGE_CONVERSATION_WRITES',
+    restartRequired: false,
+    description:
+      'Conversation updates of a message before its ack, or after it from a journaled lane (needs Redis)',
+  }),
   'metrics.enabled': define({
     schema: bool,
     default: true,

@@ -29,6 +29,8 @@ export interface Presence {
   onReaped(listener: (userIds: string[]) => void): () => void;
   /** live instances (from heartbeats; just this one without Redis) */
   instances(): Promise<InstanceInfo[]>;
+  /** ids of the instances whose heartbeat is fresh: what the reaper takes for alive */
+  liveInstanceIds(): Promise<Set<string>>;
   /** stops the heartbeat and reaper and removes this instance's entries from Redis */
   stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export function createPresence(deps: {
       heartbeat: undefined,
       onReaped: () => () => {},
       instances: async () => self(),
+      liveInstanceIds: async () => new Set([config.instanceId]),
       stop: () => store.stop(),
     };
 
@@ -113,12 +116,13 @@ export function createPresence(deps: {
     intervalMs: beats.heartbeatIntervalMs,
     ttlSeconds: beats.heartbeatTtlSeconds,
   });
+  const liveInstanceIds = freshInstanceIds(
+    () => listInstances(redis, prefix),
+    Math.min(beats.heartbeatTtlSeconds * 1000, beats.heartbeatIntervalMs * 2.5),
+  );
   const reaper = new PresenceReaper({
     store: redisStore,
-    liveInstanceIds: freshInstanceIds(
-      () => listInstances(redis, prefix),
-      Math.min(beats.heartbeatTtlSeconds * 1000, beats.heartbeatIntervalMs * 2.5),
-    ),
+    liveInstanceIds,
     intervalMs: config.presence.reapIntervalMs,
     logger,
     afterSweep: () => store.checkDrift(),
@@ -145,6 +149,7 @@ export function createPresence(deps: {
     heartbeat,
     onReaped: (listener) => reaper.onReaped(listener),
     instances: () => guard.run((r) => listInstances(r, prefix)),
+    liveInstanceIds,
     stop: async () => {
       redis.off('ready', onReady);
       reaper.stop();

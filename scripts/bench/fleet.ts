@@ -29,6 +29,9 @@ export async function startOurs(env: Record<string, string>, count: number): Pro
         SOCKET_MAX_PER_USER: '1000',
         SOCKET_ADAPTER: 'redis',
         PRESENCE_MODE: 'redis',
+        // a multi-instance deployment's message path: conversation updates after the ack, from
+        // the journaled lane (docs/realtime.md "Deferred conversation writes")
+        MESSAGE_CONVERSATION_WRITES: 'deferred',
         REDIS_KEY_PREFIX: 'bench:',
         ...env,
         INSTANCE_ID: `ours-${String.fromCharCode(97 + i)}`,

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { flagNames } from '../../backend/config/features';
 import { type CliIo, main } from '../../scripts/flags';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -42,7 +43,7 @@ describe('When an operator uses the flags CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^FLAG\s+VALUE\s+SOURCE/);
     expect(r.out).toMatch(/metrics\.enabled\s+true\s+default/);
-    expect(r.out.trim().split('\n')).toHaveLength(1 + 9);
+    expect(r.out.trim().split('\n')).toHaveLength(1 + flagNames.length);
   });
 
   it('then set types the value like env does, applies it, and audits the CLI user', async () => {

@@ -89,6 +89,8 @@ describe('When flags are read from env', () => {
       [
         'cache.enabled',
         'cache.ttlSeconds',
+        // beyond the contract's list: docs/realtime.md "Deferred conversation writes"
+        'messages.conversationWrites',
         'metrics.enabled',
         'presence.mode',
         'presence.redisReadPercent',

@@ -190,6 +190,10 @@ describe('When flags are live', () => {
     const { flags, admin, store } = setup({}, { withoutRedis: true });
     await flags.start();
     await expect(admin.set('rateLimit.store', 'redis', 'x')).rejects.toMatchObject({ status: 400 });
+    // the lane journals in Redis: without it there is nothing a peer could finish from
+    await expect(admin.set('messages.conversationWrites', 'deferred', 'x')).rejects.toMatchObject({
+      status: 400,
+    });
     await expect(admin.set('rateLimit.store', 'memory', 'x')).resolves.toMatchObject({ value: 'memory' });
     expect((await store.list()).map((r) => r.name)).toEqual(['rateLimit.store']);
     flags.stop();

@@ -37,21 +37,42 @@ export type LedgerOp = mongo.AnyBulkWriteOperation<mongo.Document> & {
  * the shared update matches nothing and the caller re-applies them one by one.
  */
 export function applyToConversation(conversation: Types.ObjectId, messages: LedgerMessage[]): LedgerOp {
+  const unread: Record<string, number> = {};
+  for (const m of messages) {
+    const r = m.recipient.toHexString();
+    unread[r] = (unread[r] ?? 0) + 1;
+  }
+  return ledgerUpdate(conversation, messages, unread);
+}
+
+/**
+ * applyToConversation with the unread increments given per recipient (a recipient who has
+ * seen some of the messages already is owed fewer); `extra` joins the filter.
+ */
+export function ledgerUpdate(
+  conversation: Types.ObjectId,
+  messages: LedgerMessage[],
+  unreadByRecipient: Record<string, number>,
+  extra: mongo.Document[] = [],
+): LedgerOp {
   const ids = messages.map((m) => m._id);
   const newest = messages.reduce((a, b) => (isAfter(b, a) ? b : a));
   const unread: Record<string, number> = {};
-  for (const m of messages) {
-    const path = `unread.${m.recipient.toHexString()}`;
-    unread[path] = (unread[path] ?? 0) + 1;
-  }
+  for (const [r, n] of Object.entries(unreadByRecipient)) if (n > 0) unread[`unread.${r}`] = n;
   const notIn = ids.length === 1 ? { $ne: ids[0] } : { $nin: ids };
   // the driver's update types cannot see dotted and computed paths: this is plain BSON
   const push: mongo.Document = { applied: ids.length === 1 ? ids[0] : { $each: ids } };
   return {
     updateOne: {
-      filter: { _id: conversation, applied: notIn, appliedPrev: notIn },
+      filter: {
+        _id: conversation,
+        applied: notIn,
+        appliedPrev: notIn,
+        ...(extra.length > 0 ? { $and: extra } : {}),
+      },
       update: {
-        $inc: unread,
+        // an empty $inc is an error on MongoDB: left out when nobody is owed a count
+        ...(Object.keys(unread).length > 0 ? { $inc: unread } : {}),
         $push: push,
         $max: {
           lastMessage: {
@@ -84,4 +105,30 @@ export function rotateLedger(conversation: Types.ObjectId): LedgerOp {
 function isAfter(a: LedgerMessage, b: LedgerMessage): boolean {
   const d = a.createdAt.getTime() - b.createdAt.getTime();
   return d !== 0 ? d > 0 : a._id.toHexString() > b._id.toHexString();
+}
+
+/**
+ * Counts, per conversation, the ledger pushes this instance made since it last asked for a
+ * rotation, so a write can carry the rotation in its own bulkWrite when one is due. A guess
+ * (other instances push too): a rotation that is not due matches nothing.
+ */
+export class LedgerRotations {
+  private readonly pushes = new Map<string, number>();
+
+  constructor(private readonly max = 10_000) {}
+
+  due(pushed: Iterable<[conversation: Types.ObjectId, count: number]>): LedgerOp[] {
+    const due: LedgerOp[] = [];
+    for (const [conversation, n] of pushed) {
+      const key = conversation.toHexString();
+      const count = (this.pushes.get(key) ?? 0) + n;
+      // Map order is insertion order: deleting and re-setting keeps recent keys last, so the
+      // oldest are dropped first when the map outgrows its bound.
+      this.pushes.delete(key);
+      if (count >= LEDGER_SIZE) due.push(rotateLedger(conversation));
+      else this.pushes.set(key, count);
+    }
+    while (this.pushes.size > this.max) this.pushes.delete(this.pushes.keys().next().value!);
+    return due;
+  }
 }

@@ -29,6 +29,12 @@ export interface ConversationDoc {
    */
   applied?: Types.ObjectId[];
   appliedPrev?: Types.ObjectId[];
+  /**
+   * Per participant, the place of the newest message when they last marked the conversation
+   * seen (seenMark): a deferred conversation update counts only messages after it
+   * (conversation-lane.ts).
+   */
+  seenUpTo?: Map<string, string>;
   createdAt: Date;
 }
 
@@ -55,6 +61,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastReadAt: { type: Map, of: Date, default: () => new Map() },
     applied: { type: [Schema.Types.ObjectId], default: undefined },
     appliedPrev: { type: [Schema.Types.ObjectId], default: undefined },
+    seenUpTo: { type: Map, of: String, default: undefined },
     createdAt: { type: Date, default: () => new Date() },
   },
   { strict: 'throw', versionKey: false },

@@ -4,8 +4,9 @@ import { isDuplicateKey } from '../../infra/mongo';
 import type { Notifier } from '../../ports/notifier';
 import type { Actor } from '../notifications/actor-profiles';
 import { messageNotification } from '../notifications/message-notification';
-import { applyToConversation, LEDGER_SIZE, rotateLedger } from './conversation-ledger';
+import { applyToConversation, LedgerRotations, PREVIEW_CHARS } from './conversation-ledger';
 import type { Settled } from './group-commit';
+import type { LaneEntry } from './lane-journal';
 import type { MessageDoc } from './message-model';
 import type { SendResult } from './message-service';
 import { type PublicMessage, toPublicMessage } from './message-view';
@@ -31,10 +32,20 @@ export interface BatchFaults {
   afterInsert?(): Promise<void> | void;
 }
 
+/** Where a batch's conversation updates go when they are deferred (ConversationLane). */
+export interface DeferredWrites {
+  /** read per batch: the flag messages.conversationWrites */
+  enabled(): boolean;
+  /** journals the entries and owes their updates; rejects to have them applied before the ack */
+  accept(entries: LaneEntry[]): Promise<void>;
+  onFallback(error: unknown): void;
+}
+
 export interface MessageBatchWriterDeps {
   messages: mongo.Collection;
   conversations: mongo.Collection;
   notifier: Notifier;
+  deferred?: DeferredWrites | undefined;
   /** a retry later than this after its first attempt is answered without completing anything */
   retryWindowMs: number;
   faults?: BatchFaults | undefined;
@@ -53,8 +64,7 @@ type Outcome = Settled<SendResult>;
  */
 export class MessageBatchWriter {
   private lastTime = 0;
-  /** ledger pushes per conversation since this instance last asked for a rotation */
-  private readonly pushes = new Map<string, number>();
+  private readonly rotations = new LedgerRotations();
 
   constructor(private readonly deps: MessageBatchWriterDeps) {}
 
@@ -94,9 +104,12 @@ export class MessageBatchWriter {
       else out[i] = { ok: false, error: failure };
     });
 
+    let deferred = false;
     try {
       await this.deps.faults?.afterInsert?.();
-      await this.applyFresh(fresh.map((k) => docs[k]!));
+      const freshDocs = fresh.map((k) => docs[k]!);
+      deferred = await this.defer(freshDocs);
+      if (!deferred) await this.applyFresh(freshDocs);
       for (const k of fresh)
         out[leaders[k]!] = { ok: true, value: { message: toPublicMessage(docs[k]!), created: true } };
       await this.completeDuplicates(
@@ -111,8 +124,23 @@ export class MessageBatchWriter {
     }
 
     for (const [i, leader] of followers) out[i] = followerOutcome(items[i]!, out[leader]!);
-    this.emit(items, out as Outcome[]);
+    // deferred: the lane tells the recipient (notification:new) once the unread count has it
+    const notifiedLater = new Set(deferred ? fresh.map((k) => leaders[k]!) : []);
+    this.emit(items, out as Outcome[], notifiedLater);
     return out as Outcome[];
+  }
+
+  /** Hands the conversation updates to the lane when the flag says so and its journal takes them. */
+  private async defer(docs: MessageDoc[]): Promise<boolean> {
+    const lane = this.deps.deferred;
+    if (!lane || docs.length === 0 || !lane.enabled()) return false;
+    try {
+      await lane.accept(docs.map(toLaneEntry));
+      return true;
+    } catch (error) {
+      lane.onFallback(error);
+      return false;
+    }
   }
 
   private tick(): number {
@@ -156,7 +184,9 @@ export class MessageBatchWriter {
       else byConversation.set(key, [d]);
     }
     const ops = [...byConversation.values()].map((ms) => applyToConversation(ms[0]!.conversation, ms));
-    const rotations = this.dueRotations(byConversation);
+    const rotations = this.rotations.due(
+      [...byConversation.values()].map((ms) => [ms[0]!.conversation, ms.length]),
+    );
     const result = await this.deps.conversations.bulkWrite([...ops, ...rotations], { ordered: false });
     const surelyAll = result.matchedCount >= ops.length + rotations.length;
     const coalesced = [...byConversation.values()].filter((ms) => ms.length > 1);
@@ -165,20 +195,6 @@ export class MessageBatchWriter {
         coalesced.flat().map((m) => applyToConversation(m.conversation, [m])),
         { ordered: false },
       );
-  }
-
-  private dueRotations(byConversation: Map<string, MessageDoc[]>) {
-    const due = [];
-    for (const [key, ms] of byConversation) {
-      const count = (this.pushes.get(key) ?? 0) + ms.length;
-      // Map order is insertion order: deleting and re-setting keeps recent keys last, so the
-      // oldest are dropped first when the map outgrows its bound.
-      this.pushes.delete(key);
-      if (count >= LEDGER_SIZE) due.push(rotateLedger(ms[0]!.conversation));
-      else this.pushes.set(key, count);
-    }
-    while (this.pushes.size > 10_000) this.pushes.delete(this.pushes.keys().next().value!);
-    return due;
   }
 
   /**
@@ -223,16 +239,17 @@ export class MessageBatchWriter {
     }
   }
 
-  private emit(items: PendingMessage[], out: Outcome[]): void {
+  private emit(items: PendingMessage[], out: Outcome[], notifiedLater: ReadonlySet<number>): void {
     out.forEach((o, i) => {
       if (!o.ok || !o.value.created) return;
       const it = items[i]!;
       const { message } = o.value;
       this.deps.notifier.toUsers([it.recipientId], 'message:new', { message });
       this.deps.notifier.toUserExceptSocket(it.senderId, it.socketId, 'message:new', { message });
-      this.deps.notifier.toUsers([it.recipientId], 'notification:new', {
-        notification: messageNotification(message, it.actor),
-      });
+      if (!notifiedLater.has(i))
+        this.deps.notifier.toUsers([it.recipientId], 'notification:new', {
+          notification: messageNotification(message, it.actor),
+        });
     });
   }
 }
@@ -258,6 +275,17 @@ function followerOutcome(it: PendingMessage, leader: Outcome): Outcome {
   const m: PublicMessage = leader.value.message;
   if (m.recipientId !== it.recipientId || m.text !== it.text) return { ok: false, error: reusedClientId() };
   return { ok: true, value: { message: m, created: false } };
+}
+
+function toLaneEntry(d: MessageDoc): LaneEntry {
+  return {
+    conversation: d.conversation.toHexString(),
+    id: d._id.toHexString(),
+    sender: d.sender.toHexString(),
+    recipient: d.recipient.toHexString(),
+    createdAt: d.createdAt.getTime(),
+    preview: d.text.slice(0, PREVIEW_CHARS),
+  };
 }
 
 function reusedClientId(): ConflictError {

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import type { RelationshipChanges } from '../../contacts/relationship-changes';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
+import type { Logger } from '../../infra/logger';
 import type { Metrics } from '../../infra/metrics';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Notifier } from '../../ports/notifier';
 import type { ActorProfiles } from '../notifications/actor-profiles';
+import { messageNotification } from '../notifications/message-notification';
 import type { UserModel } from '../users/user-model';
+import { ConversationLane, seenMark } from './conversation-lane';
 import type { ConversationDoc, ConversationModel } from './conversation-model';
 import { GroupCommit } from './group-commit';
+import type { LaneEntry, LaneJournal } from './lane-journal';
 import { type BatchFaults, MessageBatchWriter, type PendingMessage } from './message-batch-writer';
 import type { MessageDoc, MessageModel } from './message-model';
 import { conversationsQuery, createdAfterQuery, messagesQuery } from './message-queries';
@@ -47,12 +51,29 @@ export interface MessageServiceDeps {
   notifier: Notifier;
   /** the sender's public name for the recipient's derived notification */
   actors: ActorProfiles;
-  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'>;
+  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'> &
+    Partial<Pick<Metrics, 'messageLanePending' | 'messageLaneFallbacks'>>;
   settings: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
   /** test-only fault injection between the writes of a batch */
   faults?: BatchFaults | undefined;
   /** told when a pair may have its first conversation (typing and presence privacy) */
   relationships?: RelationshipChanges | undefined;
+  /**
+   * Deferred conversation writes (flag messages.conversationWrites): absent without Redis,
+   * where every batch applies its conversation updates before the ack.
+   */
+  lane?: LaneSettings | undefined;
+}
+
+export interface LaneSettings {
+  journal: LaneJournal;
+  enabled(): boolean;
+  /** conversations per bulkWrite */
+  chunk: number;
+  maxPending: number;
+  logger: Logger;
+  /** test-only: runs before each lane write; a throw fails it */
+  beforeApply?(): Promise<void> | void;
 }
 
 /**
@@ -65,6 +86,8 @@ export interface MessageServiceDeps {
 export class MessageService {
   private readonly pairs: PairDirectory;
   private readonly pipeline: GroupCommit<PendingMessage, SendResult>;
+  /** owes the conversation updates of acked messages when writes are deferred */
+  readonly lane: ConversationLane | undefined;
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.pairs = new PairDirectory({
@@ -72,10 +95,36 @@ export class MessageService {
       conversations: deps.conversations,
       max: deps.settings.cacheMax,
     });
+    const settings = deps.lane;
+    if (settings) {
+      this.lane = new ConversationLane({
+        conversations: deps.conversations.collection,
+        journal: settings.journal,
+        chunk: settings.chunk,
+        maxPending: settings.maxPending,
+        logger: settings.logger,
+        beforeApply: settings.beforeApply,
+        onPending: (n) => deps.metrics.messageLanePending?.set(n),
+        onCounted: (entries) => this.notifyCounted(entries),
+      });
+    }
+    const lane = this.lane;
+    const logger = settings?.logger;
     const writer = new MessageBatchWriter({
       messages: deps.messages.collection,
       conversations: deps.conversations.collection,
       notifier: deps.notifier,
+      deferred: lane && {
+        enabled: () => settings!.enabled(),
+        accept: (entries) => lane.accept(entries),
+        onFallback: (err) => {
+          deps.metrics.messageLaneFallbacks?.inc();
+          logger?.warn(
+            { err: (err as Error).message },
+            'conversation lane refused a batch: applied before the ack',
+          );
+        },
+      },
       retryWindowMs: deps.settings.retryWindowMs,
       faults: deps.faults,
     });
@@ -110,9 +159,30 @@ export class MessageService {
     });
   }
 
-  /** Resolves once every accepted send is written and answered (shutdown). */
-  drained(): Promise<void> {
-    return this.pipeline.drained();
+  /**
+   * Resolves once every accepted send is written and answered (shutdown), and the lane has
+   * applied what it owes or `laneTimeoutMs` passed (the rest stays journaled for a peer).
+   */
+  async drained(laneTimeoutMs?: number): Promise<void> {
+    await this.pipeline.drained();
+    await this.lane?.drained(laneTimeoutMs);
+  }
+
+  /** The lane's notification:new: the recipient's unread count includes these messages now. */
+  private async notifyCounted(entries: LaneEntry[]): Promise<void> {
+    for (const e of entries) {
+      const actor = await Promise.resolve(this.deps.actors.get(e.sender)).catch(() => undefined);
+      if (!actor) continue;
+      const message = {
+        id: e.id,
+        conversationId: e.conversation,
+        text: e.preview,
+        createdAt: new Date(e.createdAt).toISOString(),
+      };
+      this.deps.notifier.toUsers([e.recipient], 'notification:new', {
+        notification: messageNotification(message, actor),
+      });
+    }
   }
 
   async listConversations(userId: string, page: PageRequest): Promise<Page<PublicConversation>> {
@@ -156,11 +226,26 @@ export class MessageService {
     origin: SendOrigin = {},
   ): Promise<{ conversationId: string; seenAt: string }> {
     const at = new Date();
+    // How far the user saw: a deferred conversation update of an older message must not count
+    // it unread after this (conversation-lane.ts). The newest stored message, not the clock:
+    // createdAt is the sending instance's clock.
+    const [newest] = await messagesQuery(this.deps.messages, oid(conversationId), { limit: 1 })
+      .select({ createdAt: 1, _id: 1 })
+      .lean();
     // Not a participant and no such conversation answer alike, so ids cannot be probed.
     const conversation = await this.deps.conversations
       .findOneAndUpdate(
         { _id: oid(conversationId), participants: oid(userId) },
-        { $set: { [`unread.${userId}`]: 0, [`lastReadAt.${userId}`]: at } },
+        {
+          $set: { [`unread.${userId}`]: 0, [`lastReadAt.${userId}`]: at },
+          ...(newest
+            ? {
+                $max: {
+                  [`seenUpTo.${userId}`]: seenMark(newest.createdAt.getTime(), newest._id.toHexString()),
+                },
+              }
+            : {}),
+        },
         { returnDocument: 'after' },
       )
       .lean();

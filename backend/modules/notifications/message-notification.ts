@@ -10,7 +10,10 @@ const PREVIEW_CHARS = 120;
  * `message:seen`), so it is always pushed and synced unread. This saves a notification insert,
  * a counter upsert and a user read per message.
  */
-export function messageNotification(message: PublicMessage, actor: Actor): PublicNotification {
+export function messageNotification(
+  message: Pick<PublicMessage, 'id' | 'conversationId' | 'text' | 'createdAt'>,
+  actor: Actor,
+): PublicNotification {
   return {
     id: message.id,
     kind: 'message',

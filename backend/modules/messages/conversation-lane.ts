@@ -1,0 +1,337 @@
+import { type mongo, Types } from 'mongoose';
+import { UnavailableError } from '../../errors/app-error';
+import type { Logger } from '../../infra/logger';
+import { type LedgerMessage, type LedgerOp, LedgerRotations, ledgerUpdate } from './conversation-ledger';
+import type { LaneEntry, LaneJournal } from './lane-journal';
+
+export interface ConversationLaneDeps {
+  conversations: mongo.Collection;
+  journal: LaneJournal;
+  /**
+   * entries applied whose recipient had not seen them: their unread counts include them now
+   * (awaited, so drained() means told too)
+   */
+  onCounted(entries: LaneEntry[]): Promise<void>;
+  /** conversations per bulkWrite */
+  chunk: number;
+  /** entries owed at most; past it accept refuses and the writer applies before the ack */
+  maxPending: number;
+  logger: Logger;
+  onPending?(n: number): void;
+  /** test-only: runs before each chunk's write; a throw fails the chunk */
+  beforeApply?(): Promise<void> | void;
+}
+
+const oid = (id: string) => new Types.ObjectId(id);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The deferred half of a message's two writes (flag `messages.conversationWrites=deferred`,
+ * docs/realtime.md "Deferred conversation writes"): the batch writer acks a message once it
+ * is inserted and journaled here, and this lane applies the conversation updates after, off
+ * the ack path, coalesced per conversation across batches.
+ *
+ * It writes a few conversations per bulkWrite and then pauses as long as that write took: on
+ * a store with one writer (FerretDB on SQLite) one bulkWrite of a hundred conversations holds
+ * every insert behind it for a few hundred ms, which is what held the sustained rate down; in
+ * small slices the inserts go between them. Nothing waits when one conversation is owed.
+ *
+ * Each update counts a message unread only if its recipient has not seen it: `seen` records
+ * how far the user saw (`seenUpTo.<user>`, the newest message's createdAt) and the update's
+ * filter requires the mark to be older than its messages, so a `seen` that lands between the
+ * emit and this update makes the update take the exact path (read the marks, count, write
+ * guarded by the marks read). The ledger makes every apply idempotent, so a chunk that fails
+ * is tried again whole, and a peer that adopts a dead instance's journal applies its entries
+ * without knowing which of them had landed.
+ */
+export class ConversationLane {
+  private pending = new Map<string, LaneEntry[]>();
+  private size = 0;
+  private running = false;
+  private stopped = false;
+  private failures = 0;
+  private idle: Array<() => void> = [];
+  private readonly rotations = new LedgerRotations();
+  private recovery: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ConversationLaneDeps) {}
+
+  /** entries owed (accepted, not yet applied) */
+  get depth(): number {
+    return this.size;
+  }
+
+  /**
+   * Journals the entries, then owes them: resolves once a peer could finish them if this
+   * process died. Rejects, with nothing owed, when the journal refuses them or the lane is full.
+   */
+  async accept(entries: LaneEntry[]): Promise<void> {
+    if (this.stopped) throw new UnavailableError('conversation lane stopped');
+    if (this.size + entries.length > this.deps.maxPending)
+      throw new UnavailableError('conversation lane full');
+    await this.deps.journal.add(entries);
+    this.enqueue(entries);
+  }
+
+  /** Entries journaled already (adopted from a dead peer, or this owner's own after a restart). */
+  resume(entries: LaneEntry[]): void {
+    // what is owed already (accepted in this run and not yet applied) is not owed twice
+    const fresh = entries.filter((e) => !this.pending.get(e.conversation)?.some((p) => p.id === e.id));
+    if (fresh.length > 0) this.enqueue(fresh);
+  }
+
+  /**
+   * Takes over the journals of instances not in `live` (dead: their heartbeat is gone) and
+   * applies their entries; returns how many. Run by every instance on the presence reaper's
+   * interval (startRecovery); two at once split nothing, the journal's move is atomic.
+   */
+  async recover(live: ReadonlySet<string>): Promise<number> {
+    const entries = await this.deps.journal.adopt(live);
+    if (entries.length > 0) {
+      this.deps.logger.info(
+        { entries: entries.length },
+        "conversation lane: adopted a dead instance's journal",
+      );
+      this.resume(entries);
+    }
+    return entries.length;
+  }
+
+  startRecovery(liveInstanceIds: () => Promise<ReadonlySet<string>>, intervalMs: number): void {
+    if (this.recovery) return;
+    let busy = false;
+    // a restart under the same instance id finds what its previous run left in its own journal
+    let ownResumed = false;
+    const pass = async () => {
+      if (!ownResumed) {
+        this.resume(await this.deps.journal.own());
+        ownResumed = true;
+      }
+      return this.recover(await liveInstanceIds());
+    };
+    this.recovery = setInterval(() => {
+      if (busy || this.stopped) return;
+      busy = true;
+      void pass()
+        .catch((err: Error) =>
+          this.deps.logger.debug({ err: err.message }, 'conversation lane: recovery pass failed'),
+        )
+        .finally(() => {
+          busy = false;
+        });
+    }, intervalMs);
+    this.recovery.unref();
+  }
+
+  /** Resolves once nothing is owed, or after `timeoutMs` (what is left stays journaled for a peer). */
+  drained(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.size === 0 && !this.running) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer =
+        Number.isFinite(timeoutMs) && setTimeout(() => resolve(this.size === 0), timeoutMs).unref();
+      this.idle.push(() => {
+        if (timer) clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops applying after the chunk in flight; what is owed stays journaled for a peer. */
+  stop(): void {
+    this.stopped = true;
+    if (this.recovery) clearInterval(this.recovery);
+    this.recovery = undefined;
+  }
+
+  private enqueue(entries: LaneEntry[]): void {
+    for (const e of entries) {
+      const list = this.pending.get(e.conversation);
+      if (list) list.push(e);
+      else this.pending.set(e.conversation, [e]);
+    }
+    this.size += entries.length;
+    this.deps.onPending?.(this.size);
+    if (!this.running) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.size > 0 && !this.stopped) {
+        const chunk: Array<[string, LaneEntry[]]> = [];
+        for (const [c, es] of this.pending) {
+          if (chunk.length >= this.deps.chunk) break;
+          chunk.push([c, es]);
+        }
+        for (const [c] of chunk) this.pending.delete(c);
+        const started = performance.now();
+        try {
+          await this.deps.beforeApply?.();
+          const counted = await this.apply(chunk);
+          this.failures = 0;
+          const done = chunk.flatMap(([, es]) => es);
+          this.size -= done.length;
+          this.deps.onPending?.(this.size);
+          await this.deps
+            .onCounted(counted)
+            .catch((err: Error) =>
+              this.deps.logger.warn({ err: err.message }, 'conversation lane: notifying failed'),
+            );
+          await this.deps.journal
+            .remove(done)
+            .catch((err: Error) =>
+              this.deps.logger.warn({ err: err.message }, 'conversation lane: journal remove failed'),
+            );
+        } catch (err) {
+          // Back in front, in order, with whatever arrived for them meanwhile after them.
+          const rest = this.pending;
+          this.pending = new Map(chunk);
+          for (const [c, es] of rest) {
+            const list = this.pending.get(c);
+            if (list) list.push(...es);
+            else this.pending.set(c, es);
+          }
+          this.failures += 1;
+          const delay = Math.min(100 * 2 ** (this.failures - 1), 5000);
+          this.deps.logger.warn(
+            { err: (err as Error).message, owed: this.size, retryInMs: delay },
+            'conversation lane: apply failed, retrying',
+          );
+          await sleep(delay);
+          continue;
+        }
+        // Give the store's writer back to the inserts for as long as this chunk held it.
+        if (this.pending.size > 0) await sleep(performance.now() - started);
+      }
+    } finally {
+      this.running = false;
+      if (this.size === 0) for (const done of this.idle.splice(0)) done();
+    }
+  }
+
+  /** Applies one chunk; returns the entries counted unread. */
+  private async apply(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
+    const ops = chunk.map(([c, es]) => fastOp(c, es));
+    const rotations = this.rotations.due(chunk.map(([c, es]) => [oid(c), es.length]));
+    const r = await this.deps.conversations.bulkWrite([...ops, ...rotations], { ordered: false });
+    if (r.matchedCount >= ops.length + rotations.length) return chunk.flatMap(([, es]) => es);
+    // Some update matched nothing, and a bulkWrite does not say which: a seen mark or a racing
+    // retry. Settle each conversation from what it holds now.
+    return this.settle(chunk);
+  }
+
+  private async settle(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
+    const counted: LaneEntry[] = [];
+    let left = chunk;
+    for (let round = 0; round < 5 && left.length > 0; round++) {
+      const docs = await this.deps.conversations
+        .find<Holding>(
+          { _id: { $in: left.map(([c]) => oid(c)) } },
+          { projection: { applied: 1, appliedPrev: 1, seenUpTo: 1 } },
+        )
+        .toArray();
+      const byId = new Map(docs.map((d) => [d._id.toHexString(), d]));
+      const ops: LedgerOp[] = [];
+      const tried: Array<[string, LaneEntry[], Holding]> = [];
+      for (const [c, es] of left) {
+        const doc = byId.get(c);
+        if (!doc) continue; // no such conversation: nothing to count
+        const ledger = new Set(
+          [...(doc.applied ?? []), ...(doc.appliedPrev ?? [])].map((i) => i.toHexString()),
+        );
+        const unseen = unseenBy(doc);
+        counted.push(...es.filter((e) => ledger.has(e.id) && unseen(e)));
+        const rest = es.filter((e) => !ledger.has(e.id));
+        if (rest.length === 0) continue;
+        ops.push(exactOp(c, rest, doc));
+        tried.push([c, rest, doc]);
+      }
+      if (ops.length === 0) return counted;
+      const r = await this.deps.conversations.bulkWrite(ops, { ordered: false });
+      if (r.matchedCount === ops.length) {
+        for (const [, rest, doc] of tried) counted.push(...rest.filter(unseenBy(doc)));
+        return counted;
+      }
+      // Those that matched are in their ledger now; the next round reads them back as applied.
+      left = tried.map(([c, rest]) => [c, rest]);
+    }
+    throw new Error(`conversation updates kept racing (${left.length} conversations)`);
+  }
+}
+
+/**
+ * A message's place in its conversation's order (createdAt, then id, as every listing sorts)
+ * as one string that compares the same way: the seen mark is the newest message's, and a
+ * message counts unread only if its own is greater. Ids break ties: batches of one instance
+ * can share a millisecond, and its ids grow with them.
+ */
+export function seenMark(createdAtMs: number, id: string): string {
+  return `${createdAtMs.toString().padStart(15, '0')}:${id}`;
+}
+
+const markOfEntry = (e: LaneEntry) => seenMark(e.createdAt, e.id);
+
+interface Holding {
+  _id: Types.ObjectId;
+  applied?: Types.ObjectId[];
+  appliedPrev?: Types.ObjectId[];
+  seenUpTo?: Record<string, string>;
+}
+
+const markPath = (recipient: string) => `seenUpTo.${recipient}`;
+
+function markOf(doc: Holding, recipient: string): string | undefined {
+  return doc.seenUpTo?.[recipient];
+}
+
+/** after the recipient's mark, or no mark at all: owed an unread count */
+function unseenBy(doc: Holding) {
+  return (e: LaneEntry) => {
+    const mark = markOf(doc, e.recipient);
+    return mark === undefined || markOfEntry(e) > mark;
+  };
+}
+
+function toLedger(e: LaneEntry): LedgerMessage {
+  return {
+    _id: oid(e.id),
+    sender: oid(e.sender),
+    recipient: oid(e.recipient),
+    text: e.preview,
+    createdAt: new Date(e.createdAt),
+  };
+}
+
+function byRecipient(entries: LaneEntry[]): Map<string, LaneEntry[]> {
+  const out = new Map<string, LaneEntry[]>();
+  for (const e of entries) {
+    const list = out.get(e.recipient);
+    if (list) list.push(e);
+    else out.set(e.recipient, [e]);
+  }
+  return out;
+}
+
+/** Counts every entry, on condition that no recipient has seen up to any of theirs. */
+function fastOp(conversation: string, entries: LaneEntry[]): LedgerOp {
+  const unread: Record<string, number> = {};
+  const guards: mongo.Document[] = [];
+  for (const [r, es] of byRecipient(entries)) {
+    unread[r] = es.length;
+    const oldest = es.map(markOfEntry).reduce((a, b) => (b < a ? b : a));
+    guards.push({ $or: [{ [markPath(r)]: { $exists: false } }, { [markPath(r)]: { $lt: oldest } }] });
+  }
+  return ledgerUpdate(oid(conversation), entries.map(toLedger), unread, guards);
+}
+
+/** Counts the entries after each recipient's mark as read, on condition the marks are still those. */
+function exactOp(conversation: string, entries: LaneEntry[], doc: Holding): LedgerOp {
+  const unread: Record<string, number> = {};
+  const guards: mongo.Document[] = [];
+  for (const [r, es] of byRecipient(entries)) {
+    const mark = markOf(doc, r);
+    unread[r] = es.filter(unseenBy(doc)).length;
+    guards.push({ [markPath(r)]: mark === undefined ? { $exists: false } : mark });
+  }
+  return ledgerUpdate(oid(conversation), entries.map(toLedger), unread, guards);
+}
