@@ -223,6 +223,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
       enabled: () => flags.get('messages.conversationWrites') === 'deferred',
       chunk: config.messages.laneChunk,
       maxPending: config.messages.laneMax,
+      minBatch: config.messages.laneMinBatch,
       logger,
     },
   });

@@ -92,6 +92,7 @@ const envSchema = z.object({
   // bulkWrite, and acked messages whose update an instance may owe before it applies inline.
   MESSAGE_LANE_CHUNK: z.coerce.number().int().min(1).max(1000).default(10),
   MESSAGE_LANE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  MESSAGE_LANE_MIN_BATCH: z.coerce.number().int().min(1).max(10_000).default(2),
   // sync's `until` stays this far behind now, so a message committed late (a batch in flight,
   // another instance's clock behind) is still after it: above batch write time + clock skew.
   SYNC_SETTLE_MS: z.coerce.number().int().min(0).max(300_000).default(5000),
@@ -141,6 +142,7 @@ export interface Config {
     retryWindowMs: number;
     laneChunk: number;
     laneMax: number;
+    laneMinBatch: number;
   };
   sync: { settleMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
@@ -258,6 +260,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
       laneChunk: e.MESSAGE_LANE_CHUNK,
       laneMax: e.MESSAGE_LANE_MAX,
+      laneMinBatch: e.MESSAGE_LANE_MIN_BATCH,
     },
     sync: { settleMs: e.SYNC_SETTLE_MS },
     flags: flags.values,

@@ -79,6 +79,18 @@ export function laneJournalContract(
       expect(ids([...(await p.own()), ...(await q.own())])).toEqual(ids(theirs));
     });
 
+    it('then an owner wrongly taken for dead lists itself again on its next pass, so what it adds later can still be adopted', async () => {
+      const [stalled, peer] = [journal('stalled'), journal('peer')];
+      const early = entry();
+      await stalled.add([early]);
+      expect(ids(await peer.adopt(new Set(['peer'])))).toEqual([early.id]);
+      const late = entry();
+      await stalled.add([late]);
+      await stalled.adopt(new Set(['stalled', 'peer']));
+      // now it really dies
+      expect(ids(await peer.adopt(new Set(['peer'])))).toEqual([late.id]);
+    });
+
     it('then an owner that comes back after its entries were adopted starts with an empty journal', async () => {
       const dead = journal('x');
       await dead.add([entry()]);

@@ -87,6 +87,8 @@ function instance(
       enabled: () => mode.value === 'deferred',
       chunk: 3,
       maxPending: 10_000,
+      // every send through the lane, even one at a time on an idle instance
+      minBatch: 1,
       logger: silentLogger,
       ...opts.lane,
     },
@@ -158,6 +160,36 @@ describe('When conversation writes are deferred and a known pair sends', () => {
       expect(ledger.sort()).toEqual(mine.map((r) => r.message.id).sort());
       expect(notified(a, to).sort()).toEqual(mine.map((r) => r.message.id).sort());
     }
+  });
+});
+
+describe('When writes are deferred but the instance is idle (the default minimum batch of 2)', () => {
+  it('then a lone send applies before its ack, and sends that queue up go through the lane', async () => {
+    let laneWrites = 0;
+    const a = instance('a', freshPrefix(), {
+      lane: {
+        minBatch: 2,
+        beforeApply: () => {
+          laneWrites += 1;
+        },
+      },
+    });
+    const [alice, bob] = await pair();
+    const lone = await a.service.send(alice.id, { recipientId: bob.id, text: 'alone' });
+    // counted and told by the ack, nothing journaled or owed
+    expect(await unreadOf(lone.message.conversationId, bob)).toBe(1);
+    expect(notified(a, bob)).toEqual([lone.message.id]);
+    expect(await a.journal.own()).toEqual([]);
+    expect(laneWrites).toBe(0);
+
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => a.service.send(alice.id, { recipientId: bob.id, text: `b${i}` })),
+    );
+    await a.service.drained();
+    expect(laneWrites).toBeGreaterThan(0);
+    expect(await unreadOf(lone.message.conversationId, bob)).toBe(31);
+    expect(notified(a, bob).sort()).toEqual([lone, ...burst].map((r) => r.message.id).sort());
+    expect(await a.journal.own()).toEqual([]);
   });
 });
 

@@ -24,6 +24,7 @@ export interface ConversationLaneDeps {
 
 const oid = (id: string) => new Types.ObjectId(id);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const REMOVE_EVERY_MS = 100;
 
 /**
  * The deferred half of a message's two writes (flag `messages.conversationWrites=deferred`,
@@ -53,6 +54,9 @@ export class ConversationLane {
   private idle: Array<() => void> = [];
   private readonly rotations = new LedgerRotations();
   private recovery: NodeJS.Timeout | undefined;
+  /** applied, still in the journal until the next removal */
+  private applied: LaneEntry[] = [];
+  private removal: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ConversationLaneDeps) {}
 
@@ -124,16 +128,19 @@ export class ConversationLane {
   }
 
   /** Resolves once nothing is owed, or after `timeoutMs` (what is left stays journaled for a peer). */
-  drained(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
-    if (this.size === 0 && !this.running) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer =
-        Number.isFinite(timeoutMs) && setTimeout(() => resolve(this.size === 0), timeoutMs).unref();
-      this.idle.push(() => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  async drained(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const done =
+      (this.size === 0 && !this.running) ||
+      (await new Promise<boolean>((resolve) => {
+        const timer =
+          Number.isFinite(timeoutMs) && setTimeout(() => resolve(this.size === 0), timeoutMs).unref();
+        this.idle.push(() => {
+          if (timer) clearTimeout(timer);
+          resolve(true);
+        });
+      }));
+    await this.flushRemovals();
+    return done;
   }
 
   /** Stops applying after the chunk in flight; what is owed stays journaled for a peer. */
@@ -141,6 +148,29 @@ export class ConversationLane {
     this.stopped = true;
     if (this.recovery) clearInterval(this.recovery);
     this.recovery = undefined;
+  }
+
+  /**
+   * Applied entries leave the journal in one ZREM per REMOVE_EVERY_MS instead of one per
+   * chunk: at low load a chunk is one message, and its own round trip was a fifth of what the
+   * lane added per message. An entry applied but still journaled when the instance dies is
+   * applied again by the peer, which the ledger makes a no-op (its notification may repeat).
+   */
+  private forget(done: LaneEntry[]): void {
+    this.applied.push(...done);
+    this.removal ??= setTimeout(() => void this.flushRemovals(), REMOVE_EVERY_MS).unref();
+  }
+
+  private async flushRemovals(): Promise<void> {
+    if (this.removal) clearTimeout(this.removal);
+    this.removal = undefined;
+    const done = this.applied.splice(0);
+    if (done.length === 0) return;
+    await this.deps.journal
+      .remove(done)
+      .catch((err: Error) =>
+        this.deps.logger.warn({ err: err.message }, 'conversation lane: journal remove failed'),
+      );
   }
 
   private enqueue(entries: LaneEntry[]): void {
@@ -177,11 +207,7 @@ export class ConversationLane {
             .catch((err: Error) =>
               this.deps.logger.warn({ err: err.message }, 'conversation lane: notifying failed'),
             );
-          await this.deps.journal
-            .remove(done)
-            .catch((err: Error) =>
-              this.deps.logger.warn({ err: err.message }, 'conversation lane: journal remove failed'),
-            );
+          this.forget(done);
         } catch (err) {
           // Back in front, in order, with whatever arrived for them meanwhile after them.
           const rest = this.pending;

@@ -27,7 +27,8 @@ export interface LaneJournal {
   /** Applied: forget them. */
   remove(entries: readonly LaneEntry[]): Promise<void>;
   /**
-   * Moves the entries of every owner that is neither `live` nor this one into this owner's,
+   * Lists this owner where peers look (again: a peer that took it for dead unlisted it), then
+   * moves the entries of every owner that is neither `live` nor this one into this owner's,
    * each dead owner's in one atomic step (two peers adopting at once split nothing and
    * duplicate nothing), and returns what was moved.
    */

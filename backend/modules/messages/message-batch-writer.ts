@@ -34,8 +34,8 @@ export interface BatchFaults {
 
 /** Where a batch's conversation updates go when they are deferred (ConversationLane). */
 export interface DeferredWrites {
-  /** read per batch: the flag messages.conversationWrites */
-  enabled(): boolean;
+  /** asked per batch: the flag, and whether this batch is worth the lane's extra round trips */
+  wanted(batchSize: number): boolean;
   /** journals the entries and owes their updates; rejects to have them applied before the ack */
   accept(entries: LaneEntry[]): Promise<void>;
   onFallback(error: unknown): void;
@@ -133,7 +133,7 @@ export class MessageBatchWriter {
   /** Hands the conversation updates to the lane when the flag says so and its journal takes them. */
   private async defer(docs: MessageDoc[]): Promise<boolean> {
     const lane = this.deps.deferred;
-    if (!lane || docs.length === 0 || !lane.enabled()) return false;
+    if (!lane || docs.length === 0 || !lane.wanted(docs.length)) return false;
     try {
       await lane.accept(docs.map(toLaneEntry));
       return true;

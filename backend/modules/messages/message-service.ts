@@ -67,7 +67,13 @@ export interface MessageServiceDeps {
 
 export interface LaneSettings {
   journal: LaneJournal;
+  /** the flag messages.conversationWrites says deferred */
   enabled(): boolean;
+  /**
+   * A batch smaller than this, with nothing queued behind it and nothing owed, applies its
+   * updates before the ack even when deferred (MESSAGE_LANE_MIN_BATCH).
+   */
+  minBatch: number;
   /** conversations per bulkWrite */
   chunk: number;
   maxPending: number;
@@ -115,7 +121,12 @@ export class MessageService {
       conversations: deps.conversations.collection,
       notifier: deps.notifier,
       deferred: lane && {
-        enabled: () => settings!.enabled(),
+        // At low load the store keeps up with update-before-ack, and the journal's round trip
+        // would cost more CPU than it saves (docs/benchmarks.md, stop 20): the lane engages
+        // when sends queue up, a batch carries several, or it owes updates already.
+        wanted: (batchSize) =>
+          settings!.enabled() &&
+          (batchSize >= settings!.minBatch || this.pipeline.depth > 0 || lane.depth > 0),
         accept: (entries) => lane.accept(entries),
         onFallback: (err) => {
           deps.metrics.messageLaneFallbacks?.inc();

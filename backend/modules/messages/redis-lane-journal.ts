@@ -13,6 +13,9 @@ const entriesKey = (prefix: string, owner: string) => `${prefix}{lane}:${owner}`
  * applies the batch's conversation updates before the ack instead.
  */
 export class RedisLaneJournal implements LaneJournal {
+  /** in the owners set: an add is then one ZADD (each adopt pass lists this owner again) */
+  private listed = false;
+
   constructor(private readonly deps: { guard: RedisGuard; prefix: string; owner: string }) {}
 
   get owner(): string {
@@ -23,6 +26,10 @@ export class RedisLaneJournal implements LaneJournal {
     if (entries.length === 0) return;
     const { prefix, owner } = this.deps;
     const scored = entries.flatMap((e) => [e.createdAt, encodeEntry(e)]);
+    if (this.listed) {
+      await this.deps.guard.run((r) => r.zadd(entriesKey(prefix, owner), ...scored));
+      return;
+    }
     const replies = await this.deps.guard.run((r) =>
       r
         .multi()
@@ -32,6 +39,7 @@ export class RedisLaneJournal implements LaneJournal {
     );
     const failed = replies?.find(([err]) => err);
     if (!replies || failed) throw failed?.[0] ?? new Error('lane journal: transaction discarded');
+    this.listed = true;
   }
 
   async remove(entries: readonly LaneEntry[]): Promise<void> {
@@ -42,7 +50,11 @@ export class RedisLaneJournal implements LaneJournal {
 
   async adopt(live: ReadonlySet<string>): Promise<LaneEntry[]> {
     const { prefix, owner } = this.deps;
-    const owners = await this.deps.guard.run((r) => r.smembers(ownersKey(prefix)));
+    // Listed again on every pass: a peer that took this owner for dead (a stalled heartbeat)
+    // unlisted it, and entries it added since must stay findable should it really die.
+    const [, owners] = await this.deps.guard.run((r) =>
+      Promise.all([r.sadd(ownersKey(prefix), owner), r.smembers(ownersKey(prefix))]),
+    );
     const moved: LaneEntry[] = [];
     for (const dead of owners.filter((o) => o !== owner && !live.has(o))) {
       const mine = entriesKey(prefix, owner);
