@@ -344,7 +344,7 @@ function fastOp(conversation: string, entries: LaneEntry[]): LedgerOp {
   const guards: mongo.Document[] = [];
   for (const [r, es] of byRecipient(entries)) {
     unread[r] = es.length;
-    const oldest = es.map(markOfEntry).reduce((a, b) => (b < a ? b : a));
+    const oldest = es.map(markOfEntry).sort()[0]!;
     guards.push({ $or: [{ [markPath(r)]: { $exists: false } }, { [markPath(r)]: { $lt: oldest } }] });
   }
   return ledgerUpdate(oid(conversation), entries.map(toLedger), unread, guards);
