@@ -106,6 +106,11 @@ export function createMetrics() {
       help: 'Acked messages whose conversation update is still owed by this instance (deferred writes)',
       registers: r,
     }),
+    messageLaneApplied: new Counter({
+      name: 'message_lane_applied_total',
+      help: 'Messages whose conversation update the lane applied after their ack (deferred writes, adopted ones included)',
+      registers: r,
+    }),
     messageLaneFallbacks: new Counter({
       name: 'message_lane_fallbacks_total',
       help: 'Batches whose conversation updates were applied before the ack because the lane journal refused them',

@@ -80,6 +80,20 @@ export function judgeTargets(
   const rb = get('relay', 'baseline');
   const so = sweep('persisted', 'ours');
   const sb = sweep('persisted', 'baseline');
+  // Our servers send a few store commands of their own whatever the traffic (each instance's
+  // flag poll, one find per 10 s). The relay runs store nothing, so their commands per second
+  // are that background; the message path's commands are what is left of a persisted figure.
+  const backgroundPerSecond =
+    ro && Number.isFinite(ro.storeCommandsPerMessage) ? ro.storeCommandsPerMessage * ro.rate : 0;
+  const messagePath = (commands: number, rate: number) => {
+    const background = backgroundPerSecond / rate;
+    const net = commands - background;
+    const detail =
+      background > 0
+        ? `${fmt(net)} at ${rate}/s (${fmt(commands, 3)} measured, ${fmt(background, 3)} of it background, from the relay runs)`
+        : `${fmt(net)} at ${rate}/s`;
+    return { net, detail };
+  };
 
   if (so && sb) {
     const r = so.sustained / Math.max(1, sb.sustained);
@@ -120,12 +134,14 @@ export function judgeTargets(
     verdict: lostOurs === undefined ? 'n/a' : lostOurs === 0 ? 'PASS' : 'MISS',
     detail: `${lostOurs ?? '-'} acknowledged messages lost over every persisted run of ours`,
   });
+  const low =
+    po && Number.isFinite(po.storeCommandsPerMessage) && messagePath(po.storeCommandsPerMessage, po.rate);
   lines.push(
-    po && Number.isFinite(po.storeCommandsPerMessage)
+    low
       ? {
           name: 'store commands per message <= 2 (known pair, low load)',
-          verdict: po.storeCommandsPerMessage <= 2 ? 'PASS' : 'MISS',
-          detail: `${fmt(po.storeCommandsPerMessage)} at ${po.rate}/s`,
+          verdict: low.net <= 2 ? 'PASS' : 'MISS',
+          detail: low.detail,
         }
       : {
           name: 'store commands per message <= 2 (known pair, low load)',
@@ -134,12 +150,16 @@ export function judgeTargets(
         },
   );
   const peak = so?.runs.filter((r) => r.held).sort((a, b) => b.rate - a.rate)[0];
+  const atPeak =
+    peak &&
+    Number.isFinite(peak.storeCommandsPerMessage) &&
+    messagePath(peak.storeCommandsPerMessage, peak.rate);
   lines.push(
-    peak && Number.isFinite(peak.storeCommandsPerMessage)
+    atPeak
       ? {
           name: 'store commands per message <= 0.5 at the sustained peak',
-          verdict: peak.storeCommandsPerMessage <= 0.5 ? 'PASS' : 'MISS',
-          detail: `${fmt(peak.storeCommandsPerMessage)} at ${peak.rate}/s`,
+          verdict: atPeak.net <= 0.5 ? 'PASS' : 'MISS',
+          detail: atPeak.detail,
         }
       : {
           name: 'store commands per message <= 0.5 at the sustained peak',

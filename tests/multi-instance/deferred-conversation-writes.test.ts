@@ -5,6 +5,7 @@ import { encodeEntry, type LaneEntry } from '../../backend/modules/messages/lane
 import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { failFastClient } from '../support/presence-stores';
+import { scrapeMetric } from '../support/scrape-metrics';
 import { nextEvent, request, SocketClients } from '../support/socket-clients';
 import { waitFor } from '../support/wait-for';
 
@@ -19,6 +20,9 @@ beforeAll(async () => {
     SOCKET_ADAPTER: 'redis',
     PRESENCE_MODE: 'redis',
     MESSAGE_CONVERSATION_WRITES: 'deferred',
+    // through the lane even one message at a time (by default a lone send on an idle
+    // instance applies before its ack)
+    MESSAGE_LANE_MIN_BATCH: '1',
     // peers adopt a dead instance's journal on the reaper's beat
     PRESENCE_REAP_INTERVAL_MS: '200',
   });
@@ -62,6 +66,8 @@ describe('When conversation writes are deferred on real instances and a message 
     expect((await told).notification.messageId).toBe(message.id);
     // notification:new means counted: read on the other instance, right after it
     expect(await unreadOn(B, bob, message.conversationId)).toBe(1);
+    // and it was the lane that counted it, after the ack
+    expect(await scrapeMetric(A, 'message_lane_applied_total')).toBeGreaterThanOrEqual(1);
 
     // seen, then nothing owed moves the count back up
     const seen = await request(bobOnB, 'message:seen', { conversationId: message.conversationId });

@@ -71,6 +71,28 @@ describe('When ours misses the ratios', () => {
   });
 });
 
+describe("When the servers' own background commands (the flag poll) push the low-load figure past 2", () => {
+  it('then the relay runs, which store nothing, give the background rate and the message path is judged net of it', () => {
+    const judge = (relayStore: number) =>
+      judgeTargets(
+        [
+          summary({ storeCommandsPerMessage: 2.002 }),
+          summary({ side: 'baseline', storeCommandsPerMessage: 1 }),
+          summary({ scenario: 'relay', rate: 2000, storeCommandsPerMessage: relayStore }),
+          summary({ scenario: 'relay', side: 'baseline', rate: 2000, storeCommandsPerMessage: 0 }),
+        ],
+        [],
+        { relayRate: 2000, persistedRate: 100 },
+      );
+    // 0.00035 per relay event at 2,000/s = 0.7 commands/s = 0.007 per message at 100/s
+    const net = judge(0.00035).find((l) => l.name.startsWith('store commands per message <= 2'));
+    expect(net?.verdict).toBe('PASS');
+    expect(net?.detail).toBe('1.99 at 100/s (2.002 measured, 0.007 of it background, from the relay runs)');
+    // with no background, 2.002 is what the message path costs, and it misses
+    expect(verdict(judge(0), 'store commands per message <= 2')).toBe('MISS');
+  });
+});
+
 describe('When a scenario or the sweep did not run, or ran at another rate', () => {
   it('then its targets are n/a rather than PASS or MISS', () => {
     const lines = judgeTargets([summary({ rate: 20 }), summary({ side: 'baseline', rate: 20 })], [], {

@@ -18,6 +18,7 @@ export interface ConversationLaneDeps {
   maxPending: number;
   logger: Logger;
   onPending?(n: number): void;
+  onApplied?(n: number): void;
   /** test-only: runs before each chunk's write; a throw fails the chunk */
   beforeApply?(): Promise<void> | void;
 }
@@ -202,6 +203,7 @@ export class ConversationLane {
           const done = chunk.flatMap(([, es]) => es);
           this.size -= done.length;
           this.deps.onPending?.(this.size);
+          this.deps.onApplied?.(done.length);
           await this.deps
             .onCounted(counted)
             .catch((err: Error) =>

@@ -52,7 +52,7 @@ export interface MessageServiceDeps {
   /** the sender's public name for the recipient's derived notification */
   actors: ActorProfiles;
   metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'> &
-    Partial<Pick<Metrics, 'messageLanePending' | 'messageLaneFallbacks'>>;
+    Partial<Pick<Metrics, 'messageLanePending' | 'messageLaneApplied' | 'messageLaneFallbacks'>>;
   settings: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
   /** test-only fault injection between the writes of a batch */
   faults?: BatchFaults | undefined;
@@ -111,6 +111,7 @@ export class MessageService {
         logger: settings.logger,
         beforeApply: settings.beforeApply,
         onPending: (n) => deps.metrics.messageLanePending?.set(n),
+        onApplied: (n) => deps.metrics.messageLaneApplied?.inc(n),
         onCounted: (entries) => this.notifyCounted(entries),
       });
     }
