@@ -200,8 +200,8 @@ export async function main(args: string[]): Promise<number> {
 
     // warm-up, not counted: one message per pair makes every pair "known" (its conversation
     // exists, as typing requires); then each scenario at its own rate for up to 3 s, so the
-    // first repeat is not the JIT's. With 1 s of typing and 100 messages only, the baseline's
-    // CPU per message fell from 2,450 to 1,400 ms/1,000 over three repeats of one run.
+    // first repeat does not carry the JIT's work alone (docs/benchmarks.md, stop 20: the
+    // baseline's CPU per message still falls over a run's repeats, for a reason not found).
     log('warm-up…');
     const warmMs = Math.min(3000, durationMs);
     for (const side of sides) {
