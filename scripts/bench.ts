@@ -13,6 +13,7 @@ import { startRedisServer } from './databases/redis-server';
 import { startDatabases } from './databases/start-databases';
 import { createLatencyHistogram, histogramRows } from './load/latency-histogram';
 import type { Workload } from './load/open-loop';
+import { processCpuMs } from './load/process-cpu';
 import { registerUsers } from './load/virtual-users';
 import { messageSendWorkload, typingWorkload } from './load/workloads';
 import { percentileSpec, writeChart } from './report/write-chart';
@@ -20,7 +21,7 @@ import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
        [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted]
-       [--ours-env KEY=VALUE ...]
+       [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...]
 
 Two of our built servers (Redis adapter, presence in Redis) beside two baseline processes
 (bare Socket.IO + the same Redis adapter; the naive MERN message handler on the same store),
@@ -34,7 +35,8 @@ Also: the store's own insert / insertMany / update ceiling, connect latency and 
 connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
 acknowledged messages lost in a run that was not overloaded; no timing is asserted.
---ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false).`;
+--ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false),
+--baseline-env to the baseline's (e.g. a CPU-profile preload, docs/benchmarks.md).`;
 
 const RELAY_SWEEP = [500, 1000, 2000, 4000, 8000];
 // steps of 1.5x above 200/s, where the two sides part: a doubling step would halve the resolution of the ratio
@@ -64,6 +66,7 @@ export async function main(args: string[]): Promise<number> {
       'no-sweep': { type: 'boolean', default: false },
       only: { type: 'string' },
       'ours-env': { type: 'string', multiple: true, default: [] },
+      'baseline-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,13 +86,16 @@ export async function main(args: string[]): Promise<number> {
   const scenarios: ScenarioName[] = values.only ? [values.only as ScenarioName] : ['relay', 'persisted'];
   const sweepMs = Math.min(durationMs, 5000);
   const graceMs = quick ? 5000 : 15000;
-  const oursEnv = Object.fromEntries(
-    (values['ours-env'] as string[]).map((kv) => {
-      const i = kv.indexOf('=');
-      if (i < 1) throw new Error(`--ours-env wants KEY=VALUE, got ${kv}`);
-      return [kv.slice(0, i), kv.slice(i + 1)];
-    }),
-  );
+  const envPairs = (flag: 'ours-env' | 'baseline-env') =>
+    Object.fromEntries(
+      (values[flag] as string[]).map((kv) => {
+        const i = kv.indexOf('=');
+        if (i < 1) throw new Error(`--${flag} wants KEY=VALUE, got ${kv}`);
+        return [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
+  const oursEnv = envPairs('ours-env');
+  const baselineEnv = envPairs('baseline-env');
   const started = Date.now();
   const log = (l: string) =>
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${l}\n`);
@@ -140,7 +146,7 @@ export async function main(args: string[]): Promise<number> {
     );
     servers.push(...ours);
     const base = await startBaseline(
-      { MONGO_URL: dbUrl('bench_base'), REDIS_URL: redisServer.url, JWT_SECRET: secret },
+      { MONGO_URL: dbUrl('bench_base'), REDIS_URL: redisServer.url, JWT_SECRET: secret, ...baselineEnv },
       2,
     );
     servers.push(...base);
@@ -175,6 +181,13 @@ export async function main(args: string[]): Promise<number> {
       connectMs[kind] = c.connectMs;
     }
     await new Promise((r) => setTimeout(r, 500));
+    for (const side of sides) {
+      const cpu = () => side.servers.reduce((n, s) => n + processCpuMs(s.child.pid!), 0);
+      const c0 = cpu();
+      await new Promise((r) => setTimeout(r, 2000));
+      side.idleCpuMsPerSecond = (cpu() - c0) / 2;
+      log(`${side.kind} idle: ${side.idleCpuMsPerSecond.toFixed(0)} ms of CPU per second`);
+    }
     const memoryPerConnectionKiB = {
       ours: (rss(ours) - rssBefore.ours) / (pairsN * 2),
       baseline: (rss(base) - rssBefore.baseline) / (pairsN * 2),
@@ -431,6 +444,7 @@ export async function main(args: string[]): Promise<number> {
         sweep,
         sweepMs,
         oursEnv,
+        baselineEnv,
       },
       machine,
       store: { kind: dbs.mongoKind, ceiling: store },

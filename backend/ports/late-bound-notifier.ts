@@ -21,13 +21,13 @@ export class LateBoundNotifier implements Notifier {
     this.target?.toUsers(userIds, event, payload);
   }
 
-  toUserExceptSocket(
-    userId: string,
+  toUsersExceptSocket(
+    userIds: readonly string[],
     exceptSocketId: string | undefined,
     event: string,
     payload: object,
   ): void {
-    this.target?.toUserExceptSocket(userId, exceptSocketId, event, payload);
+    this.target?.toUsersExceptSocket(userIds, exceptSocketId, event, payload);
   }
 
   toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void {

@@ -7,9 +7,12 @@
 export interface Notifier {
   /** every device of each user, on every instance the adapter reaches */
   toUsers(userIds: readonly string[], event: string, payload: object): void;
-  /** every device of the user except one socket (the sender's own device that already has the ack) */
-  toUserExceptSocket(
-    userId: string,
+  /**
+   * every device of each user except one socket (the sender's own device that already has the
+   * ack): one emit, so one adapter packet for a message's recipient and the sender's other devices
+   */
+  toUsersExceptSocket(
+    userIds: readonly string[],
     exceptSocketId: string | undefined,
     event: string,
     payload: object,

@@ -20,13 +20,13 @@ export class RecordingNotifier implements Notifier {
     for (const userId of userIds) this.emits.push({ userId, event, payload });
   }
 
-  toUserExceptSocket(
-    userId: string,
+  toUsersExceptSocket(
+    userIds: readonly string[],
     exceptSocketId: string | undefined,
     event: string,
     payload: object,
   ): void {
-    this.emits.push({ userId, exceptSocketId, event, payload });
+    for (const userId of userIds) this.emits.push({ userId, exceptSocketId, event, payload });
   }
 
   toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void {

@@ -20,14 +20,15 @@ export class SocketNotifier implements Notifier {
     this.safely(event, () => this.io.to(rooms).emit(event, payload));
   }
 
-  toUserExceptSocket(
-    userId: string,
+  toUsersExceptSocket(
+    userIds: readonly string[],
     exceptSocketId: string | undefined,
     event: string,
     payload: object,
   ): void {
+    if (userIds.length === 0) return;
     this.safely(event, () => {
-      const to = this.io.to(userRoom(userId));
+      const to = this.io.to(userIds.map(userRoom));
       (exceptSocketId ? to.except(exceptSocketId) : to).emit(event, payload);
     });
   }

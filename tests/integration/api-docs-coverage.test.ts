@@ -84,7 +84,7 @@ describe('Socket.IO events vs /asyncapi.json', () => {
   it('When the code emits an event to clients, then /asyncapi.json documents it, and documents nothing else', async () => {
     const emitted = new Set<string>();
     // every emit goes through the notifier (toUsers…) or socket.emit with a literal name
-    const call = /\b(?:toUsers|toUserExceptSocket|toUsersAndRoom|emit)\(((?:[^()]|\([^()]*\))*?)\)/gs;
+    const call = /\b(?:toUsers|toUsersExceptSocket|toUsersAndRoom|emit)\(((?:[^()]|\([^()]*\))*?)\)/gs;
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, entry.name);

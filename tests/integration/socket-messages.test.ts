@@ -38,6 +38,11 @@ let clientIds = 0;
 const cid = () => `c${++clientIds}-${Date.now()}`;
 const countMessages = (filter: object) =>
   t.server.services.mongo.collection('messages').countDocuments(filter);
+/** adapter broadcasts of an event this instance delivered (one per emit, whatever the rooms) */
+const deliveries = async (event: string) =>
+  (await t.server.services.metrics.socketDelivery.get()).values.find(
+    (v) => v.metricName === 'socketio_delivery_seconds_count' && v.labels.event === event,
+  )?.value ?? 0;
 
 describe('When a message is sent on a socket', () => {
   it('then the ack has the stored message and every other device of both users gets message:new, the sending socket does not', async () => {
@@ -46,12 +51,15 @@ describe('When a message is sent on a socket', () => {
     const [toB1, toB2, toA2] = [b1, b2, a2].map((s) =>
       nextEvent<{ message: { id: string } }>(s, 'message:new'),
     );
+    const broadcastsBefore = await deliveries('message:new');
     const ack = await request(a1, 'message:send', { recipientId: bob.id, text: 'hi bob', clientId: cid() });
     expect(ack.ok).toBe(true);
     expect(ack.message).toEqual(
       expect.objectContaining({ senderId: alice.id, recipientId: bob.id, text: 'hi bob' }),
     );
     for (const got of await Promise.all([toB1, toB2, toA2])) expect(got).toEqual({ message: ack.message });
+    // one adapter packet for both users' devices: across instances, one PUBLISH, not one per user
+    expect((await deliveries('message:new')) - broadcastsBefore).toBe(1);
     expect(await countMessages({ _id: new Types.ObjectId(ack.message.id) })).toBe(1);
 
     // A later message that does reach a1 proves the first one never did.

@@ -11,7 +11,7 @@ describe('When services emit before, while and after the socket server is attach
     late.toUsers(['u1'], 'early', {});
     late.attach(target);
     late.toUsers(['u1', 'u2'], 'message:new', { n: 1 });
-    late.toUserExceptSocket('u1', 's1', 'message:new', { n: 2 });
+    late.toUsersExceptSocket(['u1'], 's1', 'message:new', { n: 2 });
     late.detach();
     late.toUsers(['u1'], 'late', {});
     expect(target.emits).toEqual([

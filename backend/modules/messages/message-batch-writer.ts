@@ -244,8 +244,9 @@ export class MessageBatchWriter {
       if (!o.ok || !o.value.created) return;
       const it = items[i]!;
       const { message } = o.value;
-      this.deps.notifier.toUsers([it.recipientId], 'message:new', { message });
-      this.deps.notifier.toUserExceptSocket(it.senderId, it.socketId, 'message:new', { message });
+      this.deps.notifier.toUsersExceptSocket([it.recipientId, it.senderId], it.socketId, 'message:new', {
+        message,
+      });
       if (!notifiedLater.has(i))
         this.deps.notifier.toUsers([it.recipientId], 'notification:new', {
           notification: messageNotification(message, it.actor),

@@ -264,8 +264,7 @@ export class MessageService {
     if (!conversation) throw new NotFoundError('Conversation');
     const other = otherParticipant(conversation, userId).toHexString();
     const payload = { conversationId, by: userId, at: at.toISOString() };
-    this.deps.notifier.toUsers([other], 'message:seen', payload);
-    this.deps.notifier.toUserExceptSocket(userId, origin.socketId, 'message:seen', payload);
+    this.deps.notifier.toUsersExceptSocket([other, userId], origin.socketId, 'message:seen', payload);
     return { conversationId, seenAt: at.toISOString() };
   }
 
