@@ -89,6 +89,8 @@ export interface Services {
   sync: SyncService;
   /** who may see whose presence and typing (follows, conversations), cached */
   contacts: ContactBook;
+  /** the senders' public names behind message notifications, per instance */
+  actors: ActorProfiles;
   /** per-user event budget, sockets per user, handshakes per address */
   abuseLimits: AbuseLimits;
   /** where services emit; server.ts attaches the Socket.IO server once it is up */
@@ -196,15 +198,18 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   });
   const abuseLimits = createAbuseLimits({ config, flags, logger, redisGuard });
   closers.push(async () => abuseLimits.stop());
+  // Renames are pushed to every instance (realtime's cluster notice); the expiry only bounds a
+  // notice lost while Redis was away.
+  const actors = new ActorProfiles({ users: models.users, max: config.messages.cacheMax, ttlMs: 600_000 });
   const users = new UserService({
     users: models.users,
     follows: models.follows,
     activity,
     cache,
     relationships: contacts,
+    profiles: actors,
   });
   const posts = new PostService({ ...models, userService: users, activity, cache, logger });
-  const actors = new ActorProfiles({ users: models.users, max: config.messages.cacheMax, ttlMs: 60_000 });
   const messages = new MessageService({
     messages: models.messages,
     conversations: models.conversations,
@@ -284,6 +289,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     games,
     sync,
     contacts,
+    actors,
     abuseLimits,
     notifier,
     announcedPresence: presence.announced,

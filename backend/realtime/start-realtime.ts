@@ -28,6 +28,7 @@ export type RealtimeServices = Pick<
   | 'authenticate'
   | 'sessions'
   | 'contacts'
+  | 'actors'
   | 'abuseLimits'
   | 'metrics'
   | 'presence'
@@ -153,12 +154,18 @@ export function startRealtime(
   const stopContactNotices = services.contacts.onChanged((userIds) =>
     tellOtherInstances('contacts:changed', userIds),
   );
+  const stopRenameNotices = services.actors.onRenamed((userId) =>
+    tellOtherInstances('actors:renamed', userId),
+  );
   if (adapter.name !== 'memory') {
     serverSide.on('session:revoked', (userId) => {
       if (typeof userId === 'string') revokeHere(userId);
     });
     serverSide.on('contacts:changed', (userIds) => {
       if (Array.isArray(userIds)) services.contacts.forget(userIds.filter((id) => typeof id === 'string'));
+    });
+    serverSide.on('actors:renamed', (userId) => {
+      if (typeof userId === 'string') services.actors.forget(userId);
     });
   }
 
@@ -227,6 +234,7 @@ export function startRealtime(
         stopReapedFollowUp();
         stopRevocations();
         stopContactNotices();
+        stopRenameNotices();
         while (inFlight.size > 0) await Promise.all(inFlight);
         await announcer.close();
         services.notifier.detach();

@@ -107,6 +107,30 @@ export function realtimeDeliveryContract(
     expect((await toAliceA).message).toEqual(rest.body.message);
   });
 
+  it('then a rename on A shows on B: the next message notification B pushes carries the new name', async () => {
+    const [alice, bob] = await users(2);
+    const aliceOnB = await clients.connect(alice.token, { url: B });
+    const bobOnB = await clients.connect(bob.token, { url: B });
+    // B keeps senders' names per instance (no read per message): only A's notice can update it
+    const nameBobSees = async () => {
+      const pushed = nextEvent<{ notification: { actor: { name: string } } }>(bobOnB, 'notification:new');
+      const ack = await request(aliceOnB, 'message:send', {
+        recipientId: bob.id,
+        text: 'me?',
+        clientId: cid(),
+      });
+      expect(ack.ok).toBe(true);
+      return (await pushed).notification.actor.name;
+    };
+    const before = await nameBobSees();
+    await api().patch('/api/users/me').set(alice.auth).send({ name: 'Renamed on A' }).expect(200);
+    expect(before).not.toBe('Renamed on A');
+    // the notice crosses the adapter after the PATCH answers: wait for it, by sending again
+    expect(await waitFor('B to learn the rename', nameBobSees, (name) => name === 'Renamed on A')).toBe(
+      'Renamed on A',
+    );
+  });
+
   it('then seen on B reaches the sender on A', async () => {
     const [alice, bob] = await users(2);
     const aliceOnA = await clients.connect(alice.token, { url: A });

@@ -7,6 +7,7 @@ import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
+import type { ProfileChanges } from '../../ports/profile-changes';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
 import type { UserModel } from './user-model';
@@ -27,6 +28,8 @@ export class UserService {
       cache: Pick<CacheAside, 'getOrLoad' | 'invalidate'>;
       /** told on follow and unfollow (presence privacy follows the edges) */
       relationships?: RelationshipChanges;
+      /** told on a name change (message notifications carry the sender's name from a cache) */
+      profiles?: ProfileChanges;
     },
   ) {}
 
@@ -68,7 +71,10 @@ export class UserService {
     // updateOne then read: FerretDB v1 rejects findAndModify with a projection, which
     // mongoose adds for the select:false password hash.
     const { matchedCount } = await this.deps.users.updateOne({ _id: userId }, { $set: set });
-    if (matchedCount === 1) await this.deps.cache.invalidate([profileCacheKey(userId)]);
+    if (matchedCount === 1) {
+      if (patch.name !== undefined) this.deps.profiles?.renamed(userId);
+      await this.deps.cache.invalidate([profileCacheKey(userId)]);
+    }
     const doc = matchedCount === 1 ? await this.deps.users.findById(userId).lean() : null;
     if (!doc) throw new NotFoundError('User');
     return toPublicUser(doc, { withEmail: true });
