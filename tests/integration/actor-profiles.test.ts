@@ -19,7 +19,12 @@ function freshProfiles() {
   const users = getUserModel(t.services.mongo);
   let reads = 0;
   const counted = Object.create(users, {
-    findById: { value: (...args: Parameters<typeof users.findById>) => (reads++, users.findById(...args)) },
+    findById: {
+      value: (...args: Parameters<typeof users.findById>) => {
+        reads++;
+        return users.findById(...args);
+      },
+    },
   }) as typeof users;
   return { actors: new ActorProfiles({ users: counted, max: 100, ttlMs: 600_000 }), reads: () => reads };
 }
