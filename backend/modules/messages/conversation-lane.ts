@@ -1,7 +1,7 @@
-import { type mongo, Types } from 'mongoose';
+import type { mongo } from 'mongoose';
 import { UnavailableError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
-import { type LedgerMessage, type LedgerOp, LedgerRotations, ledgerUpdate } from './conversation-ledger';
+import { CountedUpdates } from './counted-updates';
 import type { LaneEntry, LaneJournal } from './lane-journal';
 
 export interface ConversationLaneDeps {
@@ -23,7 +23,6 @@ export interface ConversationLaneDeps {
   beforeApply?(): Promise<void> | void;
 }
 
-const oid = (id: string) => new Types.ObjectId(id);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const REMOVE_EVERY_MS = 100;
 
@@ -38,13 +37,10 @@ const REMOVE_EVERY_MS = 100;
  * every insert behind it for a few hundred ms, which is what held the sustained rate down; in
  * small slices the inserts go between them. Nothing waits when one conversation is owed.
  *
- * Each update counts a message unread only if its recipient has not seen it: `seen` records
- * how far the user saw (`seenUpTo.<user>`, the newest message's createdAt) and the update's
- * filter requires the mark to be older than its messages, so a `seen` that lands between the
- * emit and this update makes the update take the exact path (read the marks, count, write
- * guarded by the marks read). The ledger makes every apply idempotent, so a chunk that fails
- * is tried again whole, and a peer that adopts a dead instance's journal applies its entries
- * without knowing which of them had landed.
+ * Each update counts a message unread only if its recipient has not seen it (CountedUpdates).
+ * The ledger makes every apply idempotent, so a chunk that fails is tried again whole, and a
+ * peer that adopts a dead instance's journal applies its entries without knowing which of them
+ * had landed.
  */
 export class ConversationLane {
   private pending = new Map<string, LaneEntry[]>();
@@ -53,13 +49,15 @@ export class ConversationLane {
   private stopped = false;
   private failures = 0;
   private idle: Array<() => void> = [];
-  private readonly rotations = new LedgerRotations();
+  private readonly updates: CountedUpdates;
   private recovery: NodeJS.Timeout | undefined;
   /** applied, still in the journal until the next removal */
   private applied: LaneEntry[] = [];
   private removal: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: ConversationLaneDeps) {}
+  constructor(private readonly deps: ConversationLaneDeps) {
+    this.updates = new CountedUpdates(deps.conversations);
+  }
 
   /** entries owed (accepted, not yet applied) */
   get depth(): number {
@@ -198,7 +196,7 @@ export class ConversationLane {
         const started = performance.now();
         try {
           await this.deps.beforeApply?.();
-          const counted = await this.apply(chunk);
+          const counted = await this.updates.apply(chunk);
           this.failures = 0;
           const done = chunk.flatMap(([, es]) => es);
           this.size -= done.length;
@@ -236,130 +234,4 @@ export class ConversationLane {
       if (this.size === 0) for (const done of this.idle.splice(0)) done();
     }
   }
-
-  /** Applies one chunk; returns the entries counted unread. */
-  private async apply(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
-    const ops = chunk.map(([c, es]) => fastOp(c, es));
-    const rotations = this.rotations.due(chunk.map(([c, es]) => [oid(c), es.length]));
-    const r = await this.deps.conversations.bulkWrite([...ops, ...rotations], { ordered: false });
-    if (r.matchedCount >= ops.length + rotations.length) return chunk.flatMap(([, es]) => es);
-    // Some update matched nothing, and a bulkWrite does not say which: a seen mark or a racing
-    // retry. Settle each conversation from what it holds now.
-    return this.settle(chunk);
-  }
-
-  private async settle(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
-    const counted: LaneEntry[] = [];
-    let left = chunk;
-    for (let round = 0; round < 5 && left.length > 0; round++) {
-      const docs = await this.deps.conversations
-        .find<Holding>(
-          { _id: { $in: left.map(([c]) => oid(c)) } },
-          { projection: { applied: 1, appliedPrev: 1, seenUpTo: 1 } },
-        )
-        .toArray();
-      const byId = new Map(docs.map((d) => [d._id.toHexString(), d]));
-      const ops: LedgerOp[] = [];
-      const tried: Array<[string, LaneEntry[], Holding]> = [];
-      for (const [c, es] of left) {
-        const doc = byId.get(c);
-        if (!doc) continue; // no such conversation: nothing to count
-        const ledger = new Set(
-          [...(doc.applied ?? []), ...(doc.appliedPrev ?? [])].map((i) => i.toHexString()),
-        );
-        const unseen = unseenBy(doc);
-        counted.push(...es.filter((e) => ledger.has(e.id) && unseen(e)));
-        const rest = es.filter((e) => !ledger.has(e.id));
-        if (rest.length === 0) continue;
-        ops.push(exactOp(c, rest, doc));
-        tried.push([c, rest, doc]);
-      }
-      if (ops.length === 0) return counted;
-      const r = await this.deps.conversations.bulkWrite(ops, { ordered: false });
-      if (r.matchedCount === ops.length) {
-        for (const [, rest, doc] of tried) counted.push(...rest.filter(unseenBy(doc)));
-        return counted;
-      }
-      // Those that matched are in their ledger now; the next round reads them back as applied.
-      left = tried.map(([c, rest]) => [c, rest]);
-    }
-    throw new Error(`conversation updates kept racing (${left.length} conversations)`);
-  }
-}
-
-/**
- * A message's place in its conversation's order (createdAt, then id, as every listing sorts)
- * as one string that compares the same way: the seen mark is the newest message's, and a
- * message counts unread only if its own is greater. Ids break ties: batches of one instance
- * can share a millisecond, and its ids grow with them.
- */
-export function seenMark(createdAtMs: number, id: string): string {
-  return `${createdAtMs.toString().padStart(15, '0')}:${id}`;
-}
-
-const markOfEntry = (e: LaneEntry) => seenMark(e.createdAt, e.id);
-
-interface Holding {
-  _id: Types.ObjectId;
-  applied?: Types.ObjectId[];
-  appliedPrev?: Types.ObjectId[];
-  seenUpTo?: Record<string, string>;
-}
-
-const markPath = (recipient: string) => `seenUpTo.${recipient}`;
-
-function markOf(doc: Holding, recipient: string): string | undefined {
-  return doc.seenUpTo?.[recipient];
-}
-
-/** after the recipient's mark, or no mark at all: owed an unread count */
-function unseenBy(doc: Holding) {
-  return (e: LaneEntry) => {
-    const mark = markOf(doc, e.recipient);
-    return mark === undefined || markOfEntry(e) > mark;
-  };
-}
-
-function toLedger(e: LaneEntry): LedgerMessage {
-  return {
-    _id: oid(e.id),
-    sender: oid(e.sender),
-    recipient: oid(e.recipient),
-    text: e.preview,
-    createdAt: new Date(e.createdAt),
-  };
-}
-
-function byRecipient(entries: LaneEntry[]): Map<string, LaneEntry[]> {
-  const out = new Map<string, LaneEntry[]>();
-  for (const e of entries) {
-    const list = out.get(e.recipient);
-    if (list) list.push(e);
-    else out.set(e.recipient, [e]);
-  }
-  return out;
-}
-
-/** Counts every entry, on condition that no recipient has seen up to any of theirs. */
-function fastOp(conversation: string, entries: LaneEntry[]): LedgerOp {
-  const unread: Record<string, number> = {};
-  const guards: mongo.Document[] = [];
-  for (const [r, es] of byRecipient(entries)) {
-    unread[r] = es.length;
-    const oldest = es.map(markOfEntry).sort()[0]!;
-    guards.push({ $or: [{ [markPath(r)]: { $exists: false } }, { [markPath(r)]: { $lt: oldest } }] });
-  }
-  return ledgerUpdate(oid(conversation), entries.map(toLedger), unread, guards);
-}
-
-/** Counts the entries after each recipient's mark as read, on condition the marks are still those. */
-function exactOp(conversation: string, entries: LaneEntry[], doc: Holding): LedgerOp {
-  const unread: Record<string, number> = {};
-  const guards: mongo.Document[] = [];
-  for (const [r, es] of byRecipient(entries)) {
-    const mark = markOf(doc, r);
-    unread[r] = es.filter(unseenBy(doc)).length;
-    guards.push({ [markPath(r)]: mark === undefined ? { $exists: false } : mark });
-  }
-  return ledgerUpdate(oid(conversation), entries.map(toLedger), unread, guards);
 }
