@@ -295,6 +295,42 @@ describe('When a send fails between the message insert and the conversation upda
   });
 });
 
+describe('When the recipient marks the conversation seen between message:new and the conversation update', () => {
+  it('then the late update does not count the seen message, and no notification:new is pushed for it', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const warm = await send(alice, bob, 'warm');
+    const conversationId = warm.message.conversationId;
+    const instanceSent = new RecordingNotifier();
+    let pushedFirst: unknown[] = [];
+    let races = 1;
+    const racing = otherInstance({
+      notifier: instanceSent,
+      faults: {
+        // bob's device got message:new and answers message:seen before the update lands
+        beforeUpdate: async () => {
+          if (races-- <= 0) return;
+          pushedFirst = instanceSent.to(bob.id, 'message:new').map((e) => e.payload);
+          await t.services.messages.markSeen(bob.id, conversationId);
+        },
+      },
+    });
+    const sentNow = await racing.send(alice.id, {
+      recipientId: bob.id,
+      text: 'seen at once',
+      clientId: 'seen-1',
+    });
+    expect(pushedFirst).toEqual([{ message: sentNow.message }]);
+    expect(await unreadOf(conversationId, bob)).toBe(0);
+    expect((await conversation(conversationId))?.lastMessage.text).toBe('seen at once');
+    expect(instanceSent.to(bob.id, 'notification:new')).toEqual([]);
+
+    // the next message is counted as usual, and notified
+    await racing.send(alice.id, { recipientId: bob.id, text: 'after', clientId: 'seen-2' });
+    expect(await unreadOf(conversationId, bob)).toBe(1);
+    expect(instanceSent.to(bob.id, 'notification:new')).toHaveLength(1);
+  });
+});
+
 describe('When a message commits after a sync read that returned a later one', () => {
   it('then the next sync from `until` returns it, where a cursor at the newest row would have skipped it', async () => {
     const [alice, bob, carol] = await Promise.all([

@@ -196,7 +196,7 @@ export class ConversationLane {
         const started = performance.now();
         try {
           await this.deps.beforeApply?.();
-          const counted = await this.updates.apply(chunk);
+          const { counted } = await this.updates.apply(chunk);
           this.failures = 0;
           const done = chunk.flatMap(([, es]) => es);
           this.size -= done.length;

@@ -13,6 +13,11 @@ const oid = (id: string) => new Types.ObjectId(id);
  * apply idempotent: applying again, or after a racing retry applied some of the messages,
  * counts nothing twice. Used before the ack (the batch writer) and after it (ConversationLane).
  */
+export interface Applied {
+  counted: LaneEntry[];
+  applied: LaneEntry[];
+}
+
 export class CountedUpdates {
   private readonly rotations = new LedgerRotations();
 
@@ -20,10 +25,11 @@ export class CountedUpdates {
 
   /**
    * Applies messages grouped by conversation (each conversation once); resolves to those
-   * counted unread: their recipient had not seen them.
+   * counted unread (their recipient had not seen them) and those this call applied (the
+   * others were in their conversation's ledger already: an earlier attempt applied them).
    */
-  async apply(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
-    if (chunk.length === 0) return [];
+  async apply(chunk: Array<[string, LaneEntry[]]>): Promise<Applied> {
+    if (chunk.length === 0) return { counted: [], applied: [] };
     const all = [
       ...chunk.map(([c, es]) => fastOp(c, es)),
       ...this.rotations.due(chunk.map(([c, es]) => [oid(c), es.length])),
@@ -33,14 +39,20 @@ export class CountedUpdates {
     const { matchedCount } = only
       ? await this.conversations.updateOne(only.filter, only.update)
       : await this.conversations.bulkWrite(all, { ordered: false });
-    if (matchedCount >= all.length) return chunk.flatMap(([, es]) => es);
+    if (matchedCount >= all.length) {
+      const every = chunk.flatMap(([, es]) => es);
+      return { counted: every, applied: every };
+    }
     // Some update matched nothing, and a bulkWrite does not say which: a seen mark or a racing
     // retry. Settle each conversation from what it holds now.
     return this.settle(chunk);
   }
 
-  private async settle(chunk: Array<[string, LaneEntry[]]>): Promise<LaneEntry[]> {
+  private async settle(chunk: Array<[string, LaneEntry[]]>): Promise<Applied> {
     const counted: LaneEntry[] = [];
+    // not in the ledger when first read: this call writes them (a racing retry that gets there
+    // first makes both say so, and the message is emitted twice, same id)
+    const applied: LaneEntry[] = [];
     let left = chunk;
     for (let round = 0; round < 5 && left.length > 0; round++) {
       const docs = await this.conversations
@@ -61,15 +73,16 @@ export class CountedUpdates {
         const unseen = unseenBy(doc);
         counted.push(...es.filter((e) => ledger.has(e.id) && unseen(e)));
         const rest = es.filter((e) => !ledger.has(e.id));
+        if (round === 0) applied.push(...rest);
         if (rest.length === 0) continue;
         ops.push(exactOp(c, rest, doc));
         tried.push([c, rest, doc]);
       }
-      if (ops.length === 0) return counted;
+      if (ops.length === 0) return { counted, applied };
       const r = await this.conversations.bulkWrite(ops, { ordered: false });
       if (r.matchedCount === ops.length) {
         for (const [, rest, doc] of tried) counted.push(...rest.filter(unseenBy(doc)));
-        return counted;
+        return { counted, applied };
       }
       // Those that matched are in their ledger now; the next round reads them back as applied.
       left = tried.map(([c, rest]) => [c, rest]);

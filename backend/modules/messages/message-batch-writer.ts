@@ -3,8 +3,9 @@ import { ConflictError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../infra/mongo';
 import type { Notifier } from '../../ports/notifier';
 import type { Actor } from '../notifications/actor-profiles';
-import { messageNotification } from '../notifications/message-notification';
-import { applyToConversation, LedgerRotations, PREVIEW_CHARS } from './conversation-ledger';
+import { entryNotification } from '../notifications/message-notification';
+import { PREVIEW_CHARS } from './conversation-ledger';
+import { CountedUpdates } from './counted-updates';
 import type { Settled } from './group-commit';
 import type { LaneEntry } from './lane-journal';
 import type { MessageDoc } from './message-model';
@@ -30,6 +31,8 @@ export interface BatchFaults {
   beforeInsert?(): Promise<void> | void;
   /** runs after the messages are inserted, before the conversations are updated */
   afterInsert?(): Promise<void> | void;
+  /** runs once message:new went out, before the conversation update applied before the ack */
+  beforeUpdate?(): Promise<void> | void;
 }
 
 /** Where a batch's conversation updates go when they are deferred (ConversationLane). */
@@ -64,9 +67,11 @@ type Outcome = Settled<SendResult>;
  */
 export class MessageBatchWriter {
   private lastTime = 0;
-  private readonly rotations = new LedgerRotations();
+  private readonly updates: CountedUpdates;
 
-  constructor(private readonly deps: MessageBatchWriterDeps) {}
+  constructor(private readonly deps: MessageBatchWriterDeps) {
+    this.updates = new CountedUpdates(deps.conversations);
+  }
 
   async write(items: PendingMessage[]): Promise<Outcome[]> {
     const out: Array<Outcome | undefined> = new Array(items.length);
@@ -104,14 +109,25 @@ export class MessageBatchWriter {
       else out[i] = { ok: false, error: failure };
     });
 
-    let deferred = false;
     try {
       await this.deps.faults?.afterInsert?.();
       const freshDocs = fresh.map((k) => docs[k]!);
-      deferred = await this.defer(freshDocs);
-      if (!deferred) await this.applyFresh(freshDocs);
-      for (const k of fresh)
-        out[leaders[k]!] = { ok: true, value: { message: toPublicMessage(docs[k]!), created: true } };
+      const deferred = await this.defer(freshDocs);
+      // Stored (and journaled when deferred): the recipient hears of it now, without waiting
+      // for the conversation update, which a `seen` it triggers cannot overtake (CountedUpdates).
+      const messages = freshDocs.map(toPublicMessage);
+      fresh.forEach((k, n) => {
+        this.emitNew(items[leaders[k]!]!, messages[n]!);
+      });
+      // deferred: the lane tells the recipient (notification:new) once the unread count has it
+      if (!deferred) {
+        await this.deps.faults?.beforeUpdate?.();
+        const { counted } = await this.updates.apply(byConversation(freshDocs));
+        this.notifyCounted(items, counted);
+      }
+      fresh.forEach((k, n) => {
+        out[leaders[k]!] = { ok: true, value: { message: messages[n]!, created: true } };
+      });
       await this.completeDuplicates(
         dupes.map((k) => leaders[k]!),
         items,
@@ -124,9 +140,6 @@ export class MessageBatchWriter {
     }
 
     for (const [i, leader] of followers) out[i] = followerOutcome(items[i]!, out[leader]!);
-    // deferred: the lane tells the recipient (notification:new) once the unread count has it
-    const notifiedLater = new Set(deferred ? fresh.map((k) => leaders[k]!) : []);
-    this.emit(items, out as Outcome[], notifiedLater);
     return out as Outcome[];
   }
 
@@ -178,40 +191,6 @@ export class MessageBatchWriter {
   }
 
   /**
-   * One bulkWrite: one update per conversation (its messages coalesced), plus a ledger
-   * rotation where this instance has pushed a ledger's worth since it last asked. An update
-   * that matched nothing means one of its messages was applied meanwhile (a racing retry on
-   * another instance completed it); the messages of coalesced updates are then applied one
-   * by one, which is idempotent through the ledger.
-   */
-  private async applyFresh(docs: MessageDoc[]): Promise<void> {
-    if (docs.length === 0) return;
-    const byConversation = new Map<string, MessageDoc[]>();
-    for (const d of docs) {
-      const key = d.conversation.toHexString();
-      const list = byConversation.get(key);
-      if (list) list.push(d);
-      else byConversation.set(key, [d]);
-    }
-    const ops = [...byConversation.values()].map((ms) => applyToConversation(ms[0]!.conversation, ms));
-    const rotations = this.rotations.due(
-      [...byConversation.values()].map((ms) => [ms[0]!.conversation, ms.length]),
-    );
-    const all = [...ops, ...rotations];
-    const only = all.length === 1 ? all[0]!.updateOne : undefined;
-    const { matchedCount } = only
-      ? await this.deps.conversations.updateOne(only.filter, only.update)
-      : await this.deps.conversations.bulkWrite(all, { ordered: false });
-    const surelyAll = matchedCount >= all.length;
-    const coalesced = [...byConversation.values()].filter((ms) => ms.length > 1);
-    if (!surelyAll && coalesced.length > 0)
-      await this.deps.conversations.bulkWrite(
-        coalesced.flat().map((m) => applyToConversation(m.conversation, [m])),
-        { ordered: false },
-      );
-  }
-
-  /**
    * Items whose (sender, clientId) was already stored: a retry, or the same send on another
    * device or instance. Same message: answered with the stored one, after applying it to its
    * conversation if that never happened (then it is emitted now, as the first attempt never
@@ -243,29 +222,40 @@ export class MessageBatchWriter {
         out[i] = { ok: false, error: reusedClientId() };
         continue;
       }
+      const message = toPublicMessage(m);
       let created = false;
       if (this.tick() - m.createdAt.getTime() <= this.deps.retryWindowMs) {
-        const op = applyToConversation(m.conversation, [m]);
-        const r = await this.deps.conversations.updateOne(op.updateOne.filter, op.updateOne.update);
-        created = r.modifiedCount > 0;
+        const { applied, counted } = await this.updates.apply(byConversation([m]));
+        // its first attempt never completed: emitted now (again, if that attempt got as far as
+        // message:new before its conversation update failed: same id, clients keep one)
+        created = applied.length > 0;
+        if (created) {
+          this.emitNew(it, message);
+          this.notifyCounted([it], counted);
+        }
       }
-      out[i] = { ok: true, value: { message: toPublicMessage(m), created } };
+      out[i] = { ok: true, value: { message, created } };
     }
   }
 
-  private emit(items: PendingMessage[], out: Outcome[], notifiedLater: ReadonlySet<number>): void {
-    out.forEach((o, i) => {
-      if (!o.ok || !o.value.created) return;
-      const it = items[i]!;
-      const { message } = o.value;
-      this.deps.notifier.toUsersExceptSocket([it.recipientId, it.senderId], it.socketId, 'message:new', {
-        message,
-      });
-      if (!notifiedLater.has(i))
-        this.deps.notifier.toUsers([it.recipientId], 'notification:new', {
-          notification: messageNotification(message, it.actor),
-        });
+  /** message:new to the recipient's devices and the sender's others, in one emit */
+  private emitNew(it: PendingMessage, message: PublicMessage): void {
+    this.deps.notifier.toUsersExceptSocket([it.recipientId, it.senderId], it.socketId, 'message:new', {
+      message,
     });
+  }
+
+  /** notification:new for the messages whose recipient's unread count now includes them */
+  private notifyCounted(items: PendingMessage[], counted: LaneEntry[]): void {
+    if (counted.length === 0) return;
+    const actors = new Map(items.map((it) => [it.senderId, it.actor]));
+    for (const e of counted) {
+      const actor = actors.get(e.sender);
+      if (!actor) continue;
+      this.deps.notifier.toUsers([e.recipient], 'notification:new', {
+        notification: entryNotification(e, actor),
+      });
+    }
   }
 }
 
@@ -290,6 +280,18 @@ function followerOutcome(it: PendingMessage, leader: Outcome): Outcome {
   const m: PublicMessage = leader.value.message;
   if (m.recipientId !== it.recipientId || m.text !== it.text) return { ok: false, error: reusedClientId() };
   return { ok: true, value: { message: m, created: false } };
+}
+
+/** A batch's messages as CountedUpdates takes them: each conversation once, its messages in order. */
+function byConversation(docs: MessageDoc[]): Array<[string, LaneEntry[]]> {
+  const out = new Map<string, LaneEntry[]>();
+  for (const d of docs) {
+    const e = toLaneEntry(d);
+    const list = out.get(e.conversation);
+    if (list) list.push(e);
+    else out.set(e.conversation, [e]);
+  }
+  return [...out];
 }
 
 function toLaneEntry(d: MessageDoc): LaneEntry {

@@ -8,7 +8,7 @@ import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Notifier } from '../../ports/notifier';
 import type { ActorProfiles } from '../notifications/actor-profiles';
-import { messageNotification } from '../notifications/message-notification';
+import { entryNotification } from '../notifications/message-notification';
 import type { UserModel } from '../users/user-model';
 import { ConversationLane } from './conversation-lane';
 import type { ConversationDoc, ConversationModel } from './conversation-model';
@@ -186,14 +186,8 @@ export class MessageService {
     for (const e of entries) {
       const actor = await Promise.resolve(this.deps.actors.get(e.sender)).catch(() => undefined);
       if (!actor) continue;
-      const message = {
-        id: e.id,
-        conversationId: e.conversation,
-        text: e.preview,
-        createdAt: new Date(e.createdAt).toISOString(),
-      };
       this.deps.notifier.toUsers([e.recipient], 'notification:new', {
-        notification: messageNotification(message, actor),
+        notification: entryNotification(e, actor),
       });
     }
   }

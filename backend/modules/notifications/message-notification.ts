@@ -1,3 +1,4 @@
+import type { LaneEntry } from '../messages/lane-journal';
 import type { PublicMessage } from '../messages/message-view';
 import type { Actor } from './actor-profiles';
 import type { PublicNotification } from './notification-view';
@@ -24,4 +25,17 @@ export function messageNotification(
     read: false,
     createdAt: message.createdAt,
   };
+}
+
+/** The same, from a message as the conversation updates carry it (its text a preview). */
+export function entryNotification(e: LaneEntry, actor: Actor): PublicNotification {
+  return messageNotification(
+    {
+      id: e.id,
+      conversationId: e.conversation,
+      text: e.preview,
+      createdAt: new Date(e.createdAt).toISOString(),
+    },
+    actor,
+  );
 }
