@@ -24,9 +24,11 @@ export type LedgerOp = mongo.AnyBulkWriteOperation<mongo.Document> & {
 /**
  * The conversation update of messages, keyed by their ids so that applying it twice changes
  * nothing: it matches only while none of the ids is in the ledger, and it adds them to the
- * ledger in the same atomic update that moves the unread counts and the last message. A send
- * whose insert landed but whose conversation update did not is completed by running this again
- * (a retry with the same clientId); a retry whose first attempt finished matches nothing.
+ * ledger in the same atomic update that moves the unread counts (by `unreadByRecipient`: a
+ * recipient who has seen some of the messages already is owed fewer) and the last message;
+ * `extra` joins the filter (CountedUpdates' seen guards). A send whose insert landed but whose
+ * conversation update did not is completed by running this again (a retry with the same
+ * clientId); a retry whose first attempt finished matches nothing.
  *
  * lastMessage moves with `$max`, never backwards: its first field is createdAt, so BSON order
  * compares by time, then by id (a later id wins a tie); null and documents of the older shape
@@ -34,20 +36,7 @@ export type LedgerOp = mongo.AnyBulkWriteOperation<mongo.Document> & {
  *
  * Several messages of one conversation in one batch share one update (`$nin`, `$inc` by n,
  * `$push $each`). If one of them was applied meanwhile (a racing retry on another instance),
- * the shared update matches nothing and the caller re-applies them one by one.
- */
-export function applyToConversation(conversation: Types.ObjectId, messages: LedgerMessage[]): LedgerOp {
-  const unread: Record<string, number> = {};
-  for (const m of messages) {
-    const r = m.recipient.toHexString();
-    unread[r] = (unread[r] ?? 0) + 1;
-  }
-  return ledgerUpdate(conversation, messages, unread);
-}
-
-/**
- * applyToConversation with the unread increments given per recipient (a recipient who has
- * seen some of the messages already is owed fewer); `extra` joins the filter.
+ * the shared update matches nothing and CountedUpdates settles the conversation from its ledger.
  */
 export function ledgerUpdate(
   conversation: Types.ObjectId,

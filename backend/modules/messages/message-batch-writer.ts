@@ -58,9 +58,10 @@ export interface MessageBatchWriterDeps {
 type Outcome = Settled<SendResult>;
 
 /**
- * Writes one batch of the message pipeline: one `insertMany` of every new message and one
- * `bulkWrite` of their conversations, then acks and emits in batch order. Nothing is acked
- * before it is durable, and each item fails alone: a duplicate clientId resolves to the stored
+ * Writes one batch of the message pipeline: one `insertMany` of every new message, their
+ * `message:new` in batch order, then one `bulkWrite` of their conversations (or the lane's
+ * journal), then the acks and `notification:new`. Nothing is emitted or acked before it is
+ * durable, and each item fails alone: a duplicate clientId resolves to the stored
  * message (completing its conversation update if its first attempt never did), a clientId
  * reused for another message is a CONFLICT, and a failed command fails only the items it
  * carried, which a retry with the same clientId then completes.
