@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { type Connected, connectPairs, rssKiB, startBaseline, startOurs } from './bench/fleet';
-import { type RunFigures, runScenario, type ScenarioName, type Side } from './bench/scenario-run';
+import { type RunFigures, runScenario, type ScenarioName, type Side, sideCpuMs } from './bench/scenario-run';
 import { measureStoreCeiling, type StoreCeiling } from './bench/store-ceiling';
 import { type SweepRow, sweepSpec } from './bench/sweep-chart';
 import { judgeTargets, type Summary, type SweepResult } from './bench/targets';
@@ -13,7 +13,6 @@ import { startRedisServer } from './databases/redis-server';
 import { startDatabases } from './databases/start-databases';
 import { createLatencyHistogram, histogramRows } from './load/latency-histogram';
 import type { Workload } from './load/open-loop';
-import { processCpuMs } from './load/process-cpu';
 import { registerUsers } from './load/virtual-users';
 import { messageSendWorkload, typingWorkload } from './load/workloads';
 import { percentileSpec, writeChart } from './report/write-chart';
@@ -182,10 +181,9 @@ export async function main(args: string[]): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 500));
     for (const side of sides) {
-      const cpu = () => side.servers.reduce((n, s) => n + processCpuMs(s.child.pid!), 0);
-      const c0 = cpu();
+      const c0 = sideCpuMs(side);
       await new Promise((r) => setTimeout(r, 2000));
-      side.idleCpuMsPerSecond = (cpu() - c0) / 2;
+      side.idleCpuMsPerSecond = (sideCpuMs(side) - c0) / 2;
       log(`${side.kind} idle: ${side.idleCpuMsPerSecond.toFixed(0)} ms of CPU per second`);
     }
     const memoryPerConnectionKiB = {

@@ -151,13 +151,18 @@ export async function runScenario(opts: {
   };
 }
 
+/** CPU used so far by the side's server processes, in ms. */
+export function sideCpuMs(side: Pick<Side, 'servers'>): number {
+  return side.servers.reduce((n, s) => n + processCpuMs(s.child.pid!), 0);
+}
+
 /**
  * Polls the side's server CPU each second until a second passes under 5 % of a core, or under
  * 1.5x the side's idle CPU when that is more (at most 2 min).
  */
 async function settle(side: Side, progress: (line: string) => void): Promise<number> {
   const started = performance.now();
-  const cpu = () => side.servers.reduce((n, s) => n + processCpuMs(s.child.pid!), 0);
+  const cpu = () => sideCpuMs(side);
   let last = cpu();
   let logged = 0;
   while (performance.now() - started < 120_000) {
