@@ -5,28 +5,68 @@ import express, { type Express, Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin-routes';
+import type { ApiSurface } from './api-docs/api-surface';
 import { createApiDocs } from './api-docs/create-api-docs';
-import { createDemo } from './demo/create-demo';
+import type { Config } from './config/config';
+import type { RouteMount } from './features/feature';
+import type { FlagAdmin } from './flags/flag-admin';
+import type { FlagReader } from './flags/flag-reader';
 import { healthRoutes } from './health/health-routes';
+import type { HealthService } from './health/health-service';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { httpMetrics } from './http/http-metrics';
 import { metricsRoute } from './http/metrics-route';
 import { requireAdmin, tokenMatcher } from './http/require-admin';
 import { bearerToken, requireAuth } from './http/require-auth';
-import { gamesRoutes } from './modules/games/games-routes';
+import type { Logger } from './infra/logger';
+import type { Metrics } from './infra/metrics';
+import type { InstanceInfo } from './instances/instance-heartbeat';
+import type { MessageService } from './modules/messages/message-service';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
+import type { NotificationService } from './modules/notifications/notification-service';
 import { notificationsRoutes } from './modules/notifications/notifications-routes';
+import { authorPostsRoutes } from './modules/posts/author-posts-routes';
 import { feedRoutes } from './modules/posts/feed-routes';
+import type { PostService } from './modules/posts/post-service';
 import { postsRoutes } from './modules/posts/posts-routes';
 import { authRoutes } from './modules/users/auth-routes';
+import type { AuthService } from './modules/users/auth-service';
+import type { UserService } from './modules/users/user-service';
 import { usersRoutes } from './modules/users/users-routes';
 import { presenceAdminRoutes } from './presence/presence-admin-routes';
-import type { Services } from './services';
+import type { ShadowTally } from './presence/shadow-tally';
+import type { RateLimits } from './rate-limits/create-rate-limits';
+import type { Authenticate } from './sessions/authenticator';
+
+/** What the HTTP app uses of the core, and the routers installed features mount. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  flags: FlagReader;
+  flagAdmin: FlagAdmin;
+  instances(): Promise<InstanceInfo[]>;
+  presenceTally: ShadowTally;
+  health: HealthService;
+  /** current flag values, as /health/features reports them */
+  flagValues(): Record<string, unknown>;
+  rateLimits: RateLimits;
+  authenticate: Authenticate;
+  auth: AuthService;
+  users: UserService;
+  posts: PostService;
+  messages: MessageService;
+  notifications: NotificationService;
+  /** what /openapi.json and /asyncapi.json describe: the core's and the features' */
+  surface: ApiSurface;
+  /** each installed feature's routers, mounted after the core's */
+  featureRoutes: readonly RouteMount[];
+}
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
 /** Builds the Express app from services; does no I/O, so tests can build many. */
-export function createApp(services: Services): Express {
+export function createApp(services: AppDeps): Express {
   const { config, logger } = services;
   const app = express();
   app.disable('x-powered-by');
@@ -66,7 +106,7 @@ export function createApp(services: Services): Express {
   );
   app.use(express.json({ limit: '100kb', strict: true }));
 
-  app.use(createApiDocs({ version: config.version }));
+  app.use(createApiDocs({ version: config.version, surface: services.surface }));
 
   const adminOnly = requireAdmin(config.adminTokens);
   const adminName = tokenMatcher(config.adminTokens);
@@ -74,7 +114,7 @@ export function createApp(services: Services): Express {
     '/health',
     healthRoutes({
       health: services.health,
-      features: services.features,
+      features: services.flagValues,
       instanceId: config.instanceId,
       isAdmin: (req) => adminName(bearerToken(req.headers.authorization)) !== undefined,
       requireAdmin: adminOnly,
@@ -100,22 +140,21 @@ export function createApp(services: Services): Express {
     '/presence',
     presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
   );
-  admin.use('/console', services.console.api);
   app.use('/admin', admin);
-  app.use('/console', services.console.page);
 
   app.use('/api', services.rateLimits.api);
   app.use('/api/auth', services.rateLimits.auth);
   const auth = requireAuth(services.authenticate);
   app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
-  app.use('/api/users', auth, usersRoutes({ users: services.users, posts: services.posts }));
+  app.use('/api/users', auth, usersRoutes({ users: services.users }));
+  app.use('/api/users', auth, authorPostsRoutes({ posts: services.posts }));
   app.use('/api/posts', auth, postsRoutes({ posts: services.posts }));
   app.use('/api/feed', auth, feedRoutes({ posts: services.posts }));
   app.use('/api/messages', auth, messagesRoutes({ messages: services.messages }));
   app.use('/api/conversations', auth, conversationsRoutes({ messages: services.messages }));
   app.use('/api/notifications', auth, notificationsRoutes({ notifications: services.notifications }));
-  app.use('/api/games', auth, gamesRoutes({ games: services.games }));
-  app.use('/demo', createDemo());
+  const guards = { public: [], user: [auth], admin: [adminOnly] };
+  for (const { path, access, router } of services.featureRoutes) app.use(path, ...guards[access], router);
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

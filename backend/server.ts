@@ -1,6 +1,7 @@
-// First, and for its effect: the instrumentations must be in place before express, mongodb,
-// ioredis and socket.io load (a side-effect import also keeps the import sorter from moving it).
-import './tracing/register';
+// First, and for its effect: a feature may patch modules as they load (tracing's
+// instrumentations must be in place before express, mongodb, ioredis and socket.io load). A
+// side-effect import also keeps the import sorter from moving it.
+import './features/installed-features';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, Server as NetServer } from 'node:net';
 import { OpenFeature } from '@openfeature/server-sdk';
@@ -10,7 +11,6 @@ import { LiveFlagsProvider } from './flags/live-flags-provider';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 import { installDrainGate } from './shutdown/drain-gate';
-import { tracing } from './tracing/register';
 
 export interface RunningServer {
   port: number;
@@ -39,7 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
   // needs a restart, so it is read once, here.
   const adapter = services.socketAdapter();
-  const realtime = startRealtime(http, services, adapter, { trace: tracing?.delivery });
+  const realtime = startRealtime(http, services, adapter, { trace: services.deliveryTrace });
   services.health.setProbe('socket', () => ({
     status: adapter.connected() ? 'ok' : 'fail',
     connections: realtime.connections(),
@@ -89,8 +89,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await services.close();
       if (OpenFeature.getProvider() === flagsProvider) await OpenFeature.clearProviders();
       else await flagsProvider.onClose();
-      // the spans of the shutdown itself included
-      await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'trace export at shutdown failed'));
       log.info('shutdown: done');
       log.flush?.();
     })();

@@ -211,8 +211,8 @@ export async function main(args: string[]): Promise<number> {
 
     // warm-up, not counted: one message per pair makes every pair "known" (its conversation
     // exists, as typing requires); then each scenario at its own rate for up to 3 s, so the
-    // first repeat does not carry the JIT's work alone (docs/benchmarks.md, stop 20: the
-    // baseline's CPU per message still falls over a run's repeats, for a reason not found).
+    // first repeat does not carry the JIT's work alone (the baseline's CPU per message still
+    // falls over a run's repeats: V8's compiler and GC threads, docs/benchmarks.md).
     log('warm-up…');
     const warmMs = Math.min(3000, durationMs);
     for (const side of sides) {
@@ -385,7 +385,7 @@ export async function main(args: string[]): Promise<number> {
           `bottleneck: ${f.scenario} ${f.side} at ${f.rate}/s: ${f.bottlenecks.join('; ')} (figures there measure the bench, not the server)`,
         );
     else out.push('bottleneck: neither the load generator nor Redis was saturated in any run');
-    out.push('', 'targets (issue 10):');
+    out.push('', 'targets (ours against the baseline, this run):');
     for (const t of targets) out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
 
     // the CI gate: a crash throws above; a lost acknowledged message in a run that kept up fails

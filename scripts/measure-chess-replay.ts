@@ -1,5 +1,5 @@
-import { FROM_THE_START, playMove, type ReplayStart } from '../backend/modules/games/chess-rules';
-import { longGame } from '../tests/support/long-game';
+import { FROM_THE_START, playMove, type ReplayStart } from '../backend/features/chess/chess-rules';
+import { longGame } from '../tests/support/chess-long-game';
 import { writeChart } from './report/write-chart';
 
 /**

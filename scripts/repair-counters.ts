@@ -1,7 +1,7 @@
 import { loadConfig } from '../backend/config/config';
 import { createLogger } from '../backend/infra/logger';
 import { closeMongo, connectMongo } from '../backend/infra/mongo';
-import { repairCounters } from '../backend/integrity/repair-counters';
+import { repairCounters } from './integrity/repair-counters';
 
 /**
  * `npm run repair:counters`: recomputes every denormalised counter from its edges against

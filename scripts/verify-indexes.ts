@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { loadConfig } from '../backend/config/config';
-import { getGameModel } from '../backend/modules/games/game-model';
-import { changedAfterQuery, myGamesQuery } from '../backend/modules/games/game-queries';
+import type { IndexCheck } from '../backend/features/feature';
 import { getConversationModel } from '../backend/modules/messages/conversation-model';
 import { getMessageModel } from '../backend/modules/messages/message-model';
 import {
@@ -25,14 +24,8 @@ import { startDatabases } from './databases/start-databases';
 import { type IndexKey, indexServes, queryShapes } from './indexes/index-coverage';
 import { planVerdict } from './indexes/plan-verdict';
 
-interface CheckedQuery {
-  name: string;
-  // biome-ignore lint/suspicious/noExplicitAny: mongoose Query types differ per model; we only explain them
-  query: any;
-}
-
-/** The exact queries the services run, from the query builders they run them through. */
-function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
+/** The exact queries the core's services run, from the query builders they run them through. */
+function checkedQueries(s: Services, ids: Seeded): IndexCheck[] {
   const m = {
     users: getUserModel(s.mongo),
     follows: getFollowModel(s.mongo),
@@ -47,7 +40,6 @@ function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
     'base64url',
   );
   const authors = [ids.a, ids.b, ids.c].map((id) => new Types.ObjectId(id));
-  const games = getGameModel(s.mongo);
   return [
     { name: 'feed (first page)', query: feedQuery(m.posts, authors, page) },
     { name: 'feed (next page)', query: feedQuery(m.posts, authors, { ...page, cursor }) },
@@ -67,13 +59,6 @@ function checkedQueries(s: Services, ids: Seeded): CheckedQuery[] {
     { name: 'notifications', query: listQuery(m.notifications, ids.b, page) },
     { name: 'unread notifications', query: listQuery(m.notifications, ids.b, { ...page, unread: true }) },
     { name: 'sync notifications', query: notificationSyncQuery(m.notifications, ids.b, new Date(0), 200) },
-    { name: 'my games', query: myGamesQuery(games, ids.a, page) },
-    { name: 'my games by status', query: myGamesQuery(games, ids.a, { ...page, status: 'active' }) },
-    {
-      name: 'my games (next page)',
-      query: myGamesQuery(games, ids.a, { ...page, status: 'active', cursor }),
-    },
-    { name: 'sync games', query: changedAfterQuery(games, ids.a, new Date(0), 200) },
   ];
 }
 
@@ -108,8 +93,6 @@ async function seed(s: Services): Promise<Seeded> {
     clientId: 'verify-indexes',
   });
   ids.conversation = sent.message.conversationId;
-  const game = await s.games.create(ids.a, { opponentId: ids.b });
-  await s.games.accept(ids.b, game.id);
   return ids;
 }
 
@@ -135,7 +118,11 @@ export async function main(args: string[]): Promise<number> {
       );
     const ids = inPlace ? await existingIds(services) : await seed(services);
     const indexCache = new Map<string, IndexKey[]>();
-    for (const { name, query } of checkedQueries(services, ids)) {
+    const checks = checkedQueries(services, ids);
+    // each installed feature seeds what its own queries need, through its own services
+    for (const parts of services.features.values())
+      if (parts.indexChecks) checks.push(...(await parts.indexChecks(ids)));
+    for (const { name, query } of checks) {
       const explain = (await query.clone().explain('queryPlanner')) as Record<string, unknown>;
       let ok: boolean;
       let detail: string;

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
-import { clientEvents } from '../realtime/client-events';
-import { serverEvents } from '../realtime/server-events';
 import { routerFor } from '../routing/router-for';
-import { apiGroups } from './api-groups';
+import type { ApiSurface } from './api-surface';
 import { type AsyncApiDocument, asyncApiDocument } from './asyncapi-document';
 import { docsApi } from './docs-api';
 import { type OpenApiDocument, openApiDocument } from './openapi-document';
@@ -18,17 +16,26 @@ export const pageDir = [
   join(__dirname, '..', '..', '..', 'backend', 'api-docs', 'public'),
 ].find((dir) => existsSync(join(dir, 'index.html')));
 
-let cached: { version: string; openapi: OpenApiDocument; asyncapi: AsyncApiDocument } | undefined;
+export interface ApiDocuments {
+  openapi: OpenApiDocument;
+  asyncapi: AsyncApiDocument;
+}
 
-/** Both documents; generated once per process (they depend on the code only). */
-export function apiDocuments(version: string): { openapi: OpenApiDocument; asyncapi: AsyncApiDocument } {
-  if (cached?.version !== version)
-    cached = {
-      version,
-      openapi: openApiDocument(apiGroups, version),
-      asyncapi: asyncApiDocument(Object.values(clientEvents), serverEvents, version),
+const cached = new WeakMap<ApiSurface, Map<string, ApiDocuments>>();
+
+/** Both documents; generated once per surface and version (they depend on the code only). */
+export function apiDocuments(surface: ApiSurface, version: string): ApiDocuments {
+  const byVersion = cached.get(surface) ?? new Map<string, ApiDocuments>();
+  cached.set(surface, byVersion);
+  let docs = byVersion.get(version);
+  if (!docs) {
+    docs = {
+      openapi: openApiDocument(surface.groups, version),
+      asyncapi: asyncApiDocument(surface.clientEvents, surface.serverEvents, version),
     };
-  return cached;
+    byVersion.set(version, docs);
+  }
+  return docs;
 }
 
 /**
@@ -36,13 +43,13 @@ export function apiDocuments(version: string): { openapi: OpenApiDocument; async
  * the package: nothing is loaded from outside the app, and helmet's CSP holds since the page
  * has no inline script).
  */
-export function createApiDocs(deps: { version: string }): Router {
+export function createApiDocs(deps: { version: string; surface: ApiSurface }): Router {
   const r = routerFor(docsApi, {
     openapi: (_req, res) => {
-      res.json(apiDocuments(deps.version).openapi);
+      res.json(apiDocuments(deps.surface, deps.version).openapi);
     },
     asyncapi: (_req, res) => {
-      res.json(apiDocuments(deps.version).asyncapi);
+      res.json(apiDocuments(deps.surface, deps.version).asyncapi);
     },
     page: (_req, res) => {
       if (!pageDir) throw new Error('the docs page files are missing from this install');

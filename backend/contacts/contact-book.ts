@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import type { ConversationModel } from '../modules/messages/conversation-model';
 import type { FollowModel } from '../modules/users/follow-model';
-import type { RelationshipChanges } from './relationship-changes';
+import type { RelationshipChanges } from '../ports/relationship-changes';
 
 /** Which side of the presence relation a user is looked up from. */
 export type Side = 'viewer' | 'target';

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
-import { isDuplicateKey } from '../infra/mongo';
 import { AppError, ConflictError, UnavailableError, ValidationError } from './app-error';
+import { isDuplicateKey } from './is-duplicate-key';
 
 interface HttpishError {
   type?: string;

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { isDuplicateKey } from '../infra/mongo';
+import { isDuplicateKey } from '../errors/is-duplicate-key';
 import type { FlagAuditModel } from './flag-audit-model';
 import type { FlagOverrideModel } from './flag-override-model';
 import type {

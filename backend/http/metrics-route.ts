@@ -1,32 +1,14 @@
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors/app-error';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Metrics } from '../infra/metrics';
-import { defineApi } from '../routing/route-spec';
 import { bearerToken } from './require-auth';
-
-/** createApp mounts metricsRoute at this path (app.get); the spec documents it. */
-export const metricsApi = defineApi({
-  prefix: '',
-  tag: 'operations',
-  access: 'metrics',
-  routes: {
-    metrics: {
-      method: 'get',
-      path: '/metrics',
-      summary: 'Prometheus metrics (404 while metrics.enabled is off)',
-      responses: {
-        200: { description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
-      },
-    },
-  },
-});
 
 /**
  * GET /metrics: Prometheus text for a bearer METRICS_TOKEN or an admin token (401 without,
  * 403 with another), while metrics.enabled is on; a 404 as if absent when off. A token and
  * not a separate loopback port, so one scrape config works behind any proxy; docs/operations.md.
+ * Its spec, metricsApi, is in health/metrics-api.ts, where the API docs read it without Express.
  */
 export function metricsRoute(deps: {
   metrics: Pick<Metrics, 'registry'>;

@@ -101,21 +101,6 @@ export function createMetrics() {
       help: 'Sends waiting for the next write batch on this instance',
       registers: r,
     }),
-    messageLanePending: new Gauge({
-      name: 'message_lane_pending',
-      help: 'Acked messages whose conversation update is still owed by this instance (deferred writes)',
-      registers: r,
-    }),
-    messageLaneApplied: new Counter({
-      name: 'message_lane_applied_total',
-      help: 'Messages whose conversation update the lane applied after their ack (deferred writes, adopted ones included)',
-      registers: r,
-    }),
-    messageLaneFallbacks: new Counter({
-      name: 'message_lane_fallbacks_total',
-      help: 'Batches whose conversation updates were applied before the ack because the lane journal refused them',
-      registers: r,
-    }),
     messageRejections: new Counter({
       name: 'message_pipeline_rejections_total',
       help: 'Sends refused UNAVAILABLE because the pipeline queue was full',

@@ -41,8 +41,3 @@ export async function pingMongo(conn: Connection): Promise<number> {
   await conn.db.admin().ping();
   return performance.now() - started;
 }
-
-/** E11000: a unique index refused the write. Idempotency and races are decided by it. */
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number } | undefined)?.code === 11000;
-}

@@ -6,16 +6,33 @@ export type Activity =
   | { kind: 'follow'; actorId: string; userId: string }
   | { kind: 'like'; actorId: string; userId: string; postId: string }
   | { kind: 'reply'; actorId: string; userId: string; postId: string; replyId: string }
-  | {
-      kind: 'game_invite' | 'game_move' | 'game_over';
-      actorId: string;
-      userId: string;
-      gameId: string;
-      /** the move in SAN (game_move) or how the game ended (game_over) */
-      text?: string;
-    };
+  | FeatureActivity;
 // Messages report no activity: their notification is derived from the message
-// (notifications/message-notification.ts), so a message costs no notification write.
+// (modules/messages/message-notification.ts), so a message costs no notification write.
+
+/**
+ * Activity of a kind an installed feature registered (NotificationKindSpec): what it is about
+ * is one id, shown to clients under the field the kind names.
+ */
+export interface FeatureActivity {
+  kind: string;
+  actorId: string;
+  userId: string;
+  /** the id of what it is about (stored as `subject`, answered under the kind's subjectField) */
+  subjectId?: string;
+  /** a short text for the notification (previews are cut to 120 characters) */
+  text?: string;
+}
+
+/** A notification kind a feature records, and the id field its public notification carries. */
+export interface NotificationKindSpec {
+  /** lower-case words joined by `_`, e.g. `game_move`; not one of the core's kinds */
+  kind: string;
+  /** one line: when it is recorded (for the API docs) */
+  summary: string;
+  /** the field of the public notification that names the thing it is about, e.g. `gameId` */
+  subjectField?: string;
+}
 
 export interface ActivitySink {
   record(activity: Activity): Promise<void>;

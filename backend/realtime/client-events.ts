@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { gameIdInput, moveEventInput } from '../modules/games/game-inputs';
-import { publicGameSchema } from '../modules/games/game-view';
 import { conversationIdInput, sendMessageEventInput } from '../modules/messages/message-inputs';
 import { publicMessageSchema } from '../modules/messages/message-view';
 import { publicNotificationSchema } from '../modules/notifications/notification-view';
@@ -24,7 +22,9 @@ export interface ClientEvent<P extends z.ZodType = z.ZodType, R extends z.ZodObj
   acked?: boolean;
 }
 
-function clientEvent<P extends z.ZodType, R extends z.ZodObject>(e: ClientEvent<P, R>): ClientEvent<P, R> {
+export function clientEvent<P extends z.ZodType, R extends z.ZodObject>(
+  e: ClientEvent<P, R>,
+): ClientEvent<P, R> {
   return e;
 }
 
@@ -56,32 +56,14 @@ export const clientEvents = {
     payload: z.object({ userIds: z.array(objectId).min(1).max(PRESENCE_QUERY_MAX) }),
     reply: z.object({ online: z.record(z.string(), z.boolean()) }),
   }),
-  gameJoin: clientEvent({
-    name: 'game:join',
-    summary: "Subscribe to a game's room; answers the game as it is now",
-    payload: gameIdInput,
-    reply: z.object({ game: publicGameSchema }),
-  }),
-  gameLeave: clientEvent({
-    name: 'game:leave',
-    summary: "Leave a game's room (game is null when the caller may no longer see it)",
-    payload: gameIdInput,
-    reply: z.object({ game: publicGameSchema.nullable() }),
-  }),
-  gameMove: clientEvent({
-    name: 'game:move',
-    summary: 'Play a move (as POST /api/games/:id/moves)',
-    payload: moveEventInput,
-    reply: z.object({ game: publicGameSchema }),
-  }),
   sync: clientEvent({
     name: 'sync',
-    summary: 'Everything for this user after `since`; call again from `until` while hasMore',
+    summary:
+      "Everything for this user after `since` (and each installed feature's rows); call again from `until` while hasMore",
     payload: z.object({ since: z.iso.datetime({ offset: true }) }),
     reply: z.object({
       messages: z.array(publicMessageSchema),
       notifications: z.array(publicNotificationSchema),
-      games: z.array(publicGameSchema),
       hasMore: z.boolean(),
       until: z.string(),
     }),

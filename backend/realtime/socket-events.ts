@@ -24,6 +24,19 @@ export type OnEvent = <S extends z.ZodType, R extends z.ZodObject>(
   handler: EventHandler<S, R>,
 ) => void;
 
+/** What a connected socket offers the handlers a capability registers on it. */
+export interface SocketContext {
+  userId: string;
+  socketId: string;
+  join(room: string): void | Promise<void>;
+  leave(room: string): void | Promise<void>;
+  /** resolves once joined rooms receive broadcasts from other instances (the sharded adapter subscribes per room) */
+  joined(): Promise<void>;
+}
+
+/** Registers one capability's event handlers on each new socket. */
+export type SocketHandlers = (on: OnEvent, socket: SocketContext) => void;
+
 export interface EventDeps {
   logger: Logger;
   metrics: Pick<Metrics, 'socketEvents' | 'rateLimited'>;

@@ -1,9 +1,20 @@
 import type { Server as HttpServer } from 'node:http';
 import { Gauge } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
-import type { Services } from '../services';
+import type { Config } from '../config/config';
+import type { ContactBook } from '../contacts/contact-book';
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
+import type { MessageService } from '../modules/messages/message-service';
+import type { ActorProfiles } from '../modules/notifications/actor-profiles';
+import type { SyncService } from '../modules/sync/sync-service';
+import type { LateBoundNotifier } from '../ports/late-bound-notifier';
+import type { AnnouncedPresence } from '../presence/announced-presence';
+import type { PresenceStore } from '../presence/presence-store';
+import type { Authenticate } from '../sessions/authenticator';
+import type { SessionVersions } from '../sessions/session-versions';
 import { clientAddress } from './client-address';
-import { registerGameHandlers } from './game-handlers';
+import type { AbuseLimits } from './create-abuse-limits';
 import { type AdapterHooks, type DeliveryTrace, instrumentAdapter } from './instrument-adapter';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
@@ -12,7 +23,7 @@ import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
 import type { SocketAdapter } from './socket-adapter';
 import { refused, type SocketData, socketAuth, userRoom } from './socket-auth';
-import { eventGate, eventRegistrar } from './socket-events';
+import { eventGate, eventRegistrar, type SocketHandlers } from './socket-events';
 import { SocketNotifier } from './socket-notifier';
 import { registerSyncHandler } from './sync-handler';
 
@@ -21,25 +32,25 @@ export const MAX_PACKET_BYTES = 64 * 1024;
 /** How long a dropped client may come back and recover its session (streams adapter only). */
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
-export type RealtimeServices = Pick<
-  Services,
-  | 'config'
-  | 'logger'
-  | 'authenticate'
-  | 'sessions'
-  | 'contacts'
-  | 'actors'
-  | 'abuseLimits'
-  | 'metrics'
-  | 'presence'
-  | 'users'
-  | 'messages'
-  | 'games'
-  | 'sync'
-  | 'notifier'
-  | 'announcedPresence'
-  | 'onPresenceReaped'
->;
+/** What the Socket.IO server uses of the core, and the handlers installed features add. */
+export interface RealtimeServices {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  authenticate: Authenticate;
+  sessions: SessionVersions;
+  contacts: ContactBook;
+  actors: ActorProfiles;
+  abuseLimits: AbuseLimits;
+  presence: PresenceStore;
+  announcedPresence: AnnouncedPresence;
+  onPresenceReaped(listener: (userIds: string[]) => void): () => void;
+  messages: MessageService;
+  sync: SyncService;
+  notifier: LateBoundNotifier;
+  /** each installed feature's per-socket handlers */
+  socketHandlers: readonly SocketHandlers[];
+}
 
 export interface Realtime {
   io: Server;
@@ -203,8 +214,15 @@ export function startRealtime(
       contacts: services.contacts,
     });
     registerPresenceHandlers(on, { userId, presence: services.presence, contacts: services.contacts });
-    registerGameHandlers(on, { userId, socket, games: services.games, joined: () => adapter.joined() });
     registerSyncHandler(on, { userId, sync: services.sync });
+    const context = {
+      userId,
+      socketId: socket.id,
+      join: (room: string) => socket.join(room),
+      leave: (room: string) => socket.leave(room),
+      joined: () => adapter.joined(),
+    };
+    for (const handlers of services.socketHandlers) handlers(on, context);
     track(announcer.connected(userId, socket.id), 'presence add');
     socket.on('disconnect', () => {
       connections -= 1;

@@ -1,4 +1,5 @@
 import type { UserModel } from '../modules/users/user-model';
+import type { SessionRevocation } from '../ports/session-revocation';
 
 /**
  * Each user's session version, the `ver` every token carries: a token whose version is not
@@ -6,7 +7,7 @@ import type { UserModel } from '../modules/users/user-model';
  * cached per instance for `cacheMs`; a bump drops this instance's entry at once and the
  * listeners (realtime) tell the other instances to drop theirs and close the user's sockets.
  */
-export class SessionVersions {
+export class SessionVersions implements SessionRevocation {
   private readonly cache = new Map<string, { version: number | null; until: number }>();
   private readonly listeners = new Set<(userId: string) => void>();
 

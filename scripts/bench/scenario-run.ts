@@ -20,7 +20,7 @@ export interface Side {
   idleCpuMsPerSecond?: number;
 }
 
-/** p99 above this, or any loss, and a rate is not "held" (the definition). */
+/** p99 above this, or any loss, and a rate is not "held" (the sweep's definition). */
 export const HELD_P99_MS = 250;
 
 export interface RunFigures {

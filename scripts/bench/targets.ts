@@ -39,7 +39,10 @@ export interface TargetLine {
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
-/** The targets, each judged on this run's figures (same run, same store, two instances each). */
+/**
+ * The bench's targets (how far ours may trail the naive baseline), each judged on this run's
+ * figures: same run, same store, two instances each. docs/benchmarks.md lists them.
+ */
 export function judgeTargets(
   summaries: Summary[],
   sweeps: SweepResult[],

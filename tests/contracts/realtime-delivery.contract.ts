@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import supertest from 'supertest';
 import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
@@ -21,6 +23,28 @@ interface Pushed {
 
 let uniq = 0;
 const cid = () => `m${++uniq}-${Date.now()}`;
+
+/** What an installed feature's delivery cases get: the two instances, socket clients, fresh users. */
+export interface DeliveryKit {
+  /** the instances' URLs, once the cluster has started */
+  urls(): { A: string; B: string };
+  clients: SocketClients;
+  users<N extends 2 | 3>(n: N): Promise<N extends 2 ? [TestUser, TestUser] : [TestUser, TestUser, TestUser]>;
+}
+
+/**
+ * Installed features' cases run on the same instances: each `<feature>-delivery.cases.ts`
+ * beside this file exports `deliveryCases(kit)`, which registers its `it`s. Removing a feature
+ * removes its file, so the contract names no feature.
+ */
+function featureCases(kit: DeliveryKit): void {
+  for (const file of readdirSync(__dirname)
+    .filter((f) => f.endsWith('-delivery.cases.ts'))
+    .sort()) {
+    const cases = require(join(__dirname, file)) as { deliveryCases(kit: DeliveryKit): void };
+    cases.deliveryCases(kit);
+  }
+}
 
 /**
  * One suite, run against every Redis adapter (the socket.io-redis-adapter test-runner
@@ -179,33 +203,6 @@ export function realtimeDeliveryContract(
     );
   });
 
-  it('then a game move on A reaches the opponent and a spectator on B as game:updated, and game:join on B answers it', async () => {
-    const [white, black, watcher] = await users(3);
-    const created = await requestJson(`${A}/api/games`, {
-      token: white.token,
-      body: { opponentId: black.id, color: 'white' },
-    });
-    const accepted = await requestJson(`${B}/api/games/${created.body.game.id}/accept`, {
-      token: black.token,
-      body: {},
-    });
-    const game = accepted.body.game;
-    const whiteOnA = await clients.connect(white.token, { url: A });
-    const blackOnB = await clients.connect(black.token, { url: B });
-    const watcherOnB = await clients.connect(watcher.token, { url: B });
-    expect(await request(watcherOnB, 'game:join', { gameId: game.id })).toEqual({ ok: true, game });
-    const moved = (s: typeof blackOnB) =>
-      nextEvent<{ game: { version: number } }>(s, 'game:updated', {
-        where: (p) => p.game.version === game.version + 1,
-      });
-    const [toBlack, toWatcher] = [moved(blackOnB), moved(watcherOnB)];
-    const ack = await request(whiteOnA, 'game:move', { gameId: game.id, move: 'e4', version: game.version });
-    expect(ack.ok).toBe(true);
-    expect(await toBlack).toEqual({ game: ack.game });
-    expect(await toWatcher).toEqual({ game: ack.game });
-    expect(await request(blackOnB, 'game:join', { gameId: game.id })).toEqual({ ok: true, game: ack.game });
-  });
-
   it('then presence changes cross instances: online at the first device anywhere, offline after the last', async () => {
     const { star, marker, fanOnA, heard } = await fanWatchingOnA();
 
@@ -269,6 +266,12 @@ export function realtimeDeliveryContract(
       { userId: marker.id, online: true },
       { userId: marker.id, online: false },
     ]);
+  });
+
+  featureCases({
+    urls: () => ({ A, B }),
+    clients,
+    users,
   });
 }
 

@@ -69,10 +69,22 @@ describe('The /demo page', () => {
   test('When the page loads its modules, then every import, including the Socket.IO client the server serves itself, answers JavaScript', async () => {
     const graph = await moduleGraph('/demo/app.mjs');
     expect([...graph.keys()]).toEqual(
-      expect.arrayContaining(['/demo/app.mjs', '/demo/chess-board.mjs', '/socket.io/socket.io.esm.min.js']),
+      expect.arrayContaining(['/demo/app.mjs', '/demo/chat-view.mjs', '/socket.io/socket.io.esm.min.js']),
     );
     const css = await get('/demo/demo.css');
     expect([css.status, css.type]).toEqual([200, expect.stringMatching(/text\/css/)]);
+  });
+
+  test("When the page asks which panels installed features add, then each listed entry loads with its imports under the demo's CSP", async () => {
+    const res = await fetch(`${srv.url}/demo/panels.json`);
+    expect(res.status).toBe(200);
+    expect(String(res.headers.get('content-security-policy'))).toContain("script-src 'self'");
+    const panels = (await res.json()) as Array<{ name: string; entry: string }>;
+    for (const { name, entry } of panels) {
+      expect(entry.startsWith(`/demo/panels/${name}/`)).toBe(true);
+      const graph = await moduleGraph(entry);
+      expect(graph.has(entry)).toBe(true);
+    }
   });
 
   test('When a file the demo does not have is requested, then it is the API 404 error', async () => {

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { repairCounters } from '../../backend/integrity/repair-counters';
+import { repairCounters } from '../../scripts/integrity/repair-counters';
 import { registerUser } from '../support/api-users';
 import { createTestApp, type TestApp } from '../support/test-app';
 

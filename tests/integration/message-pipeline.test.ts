@@ -1,15 +1,16 @@
 import { Types } from 'mongoose';
 import { toAppError } from '../../backend/errors/to-app-error';
-import { LEDGER_SIZE } from '../../backend/modules/messages/conversation-ledger';
 import { getConversationModel } from '../../backend/modules/messages/conversation-model';
-import type { BatchFaults } from '../../backend/modules/messages/message-batch-writer';
+import { APPLIED_IDS_MAX } from '../../backend/modules/messages/conversation-update';
 import { getMessageModel } from '../../backend/modules/messages/message-model';
-import { MessageService, type SendResult } from '../../backend/modules/messages/message-service';
+import { MessageService } from '../../backend/modules/messages/message-service';
+import type { SendResult } from '../../backend/modules/messages/message-writer';
 import { ActorProfiles } from '../../backend/modules/notifications/actor-profiles';
 import { SyncService } from '../../backend/modules/sync/sync-service';
 import { getUserModel } from '../../backend/modules/users/user-model';
 import { RecordingNotifier } from '../../backend/ports/recording-notifier';
 import { registerUser, type TestUser } from '../support/api-users';
+import { holdFirst, interceptModelWrites, type WriteHooks } from '../support/intercept-writes';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -45,42 +46,32 @@ function countCommands() {
   };
 }
 
-/** Another instance's message service on the same database, with its own pipeline and faults. */
-function otherInstance(opts: { faults?: BatchFaults; queueMax?: number; notifier?: RecordingNotifier } = {}) {
+/**
+ * Another instance's message service on the same database, with its own write queue; faults
+ * go in through its store: hooks on the write commands of its messages or conversations.
+ */
+function otherInstance(
+  opts: {
+    messageWrites?: WriteHooks;
+    conversationWrites?: WriteHooks;
+    queueMax?: number;
+    notifier?: RecordingNotifier;
+  } = {},
+) {
   const users = getUserModel(t.services.mongo);
+  const messages = getMessageModel(t.services.mongo);
+  const conversations = getConversationModel(t.services.mongo);
   return new MessageService({
-    messages: getMessageModel(t.services.mongo),
-    conversations: getConversationModel(t.services.mongo),
+    messages: opts.messageWrites ? interceptModelWrites(messages, opts.messageWrites) : messages,
+    conversations: opts.conversationWrites
+      ? interceptModelWrites(conversations, opts.conversationWrites)
+      : conversations,
     users,
     notifier: opts.notifier ?? new RecordingNotifier(),
     actors: new ActorProfiles({ users, max: 100, ttlMs: 60_000 }),
     metrics: t.services.metrics,
     settings: { ...t.services.config.messages, queueMax: opts.queueMax ?? 100 },
-    faults: opts.faults,
   });
-}
-
-/** A fault hook that holds the first batch until released, and says when it got there. */
-function holdFirstBatch() {
-  let reached!: () => void;
-  let release!: () => void;
-  const arrived = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let calls = 0;
-  return {
-    arrived,
-    release,
-    hook: async () => {
-      calls += 1;
-      if (calls > 1) return;
-      reached();
-      await released;
-    },
-  };
 }
 
 const conversation = (id: string) =>
@@ -211,19 +202,19 @@ describe('When many sends arrive at once', () => {
   });
 });
 
-describe('When a conversation has more messages than its ledger holds', () => {
-  it('then the ledger rotates and stays bounded, counts stay exact and a recent retry still changes nothing', async () => {
+describe('When a conversation has more messages than its applied ids hold', () => {
+  it('then the applied ids rotate and stay bounded, counts stay exact and a recent retry still changes nothing', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     let last: SendResult | undefined;
-    for (let i = 0; i < LEDGER_SIZE + 8; i++) last = await send(alice, bob, `r${i}`, `rot-${i}`);
+    for (let i = 0; i < APPLIED_IDS_MAX + 8; i++) last = await send(alice, bob, `r${i}`, `rot-${i}`);
     const conversationId = last!.message.conversationId;
     const doc = await conversation(conversationId);
-    expect(doc?.appliedPrev?.length).toBeGreaterThanOrEqual(LEDGER_SIZE);
-    expect(doc?.applied?.length).toBeLessThan(LEDGER_SIZE);
-    expect(await unreadOf(conversationId, bob)).toBe(LEDGER_SIZE + 8);
-    const retry = await send(alice, bob, `r${LEDGER_SIZE + 7}`, `rot-${LEDGER_SIZE + 7}`);
+    expect(doc?.appliedPrev?.length).toBeGreaterThanOrEqual(APPLIED_IDS_MAX);
+    expect(doc?.applied?.length).toBeLessThan(APPLIED_IDS_MAX);
+    expect(await unreadOf(conversationId, bob)).toBe(APPLIED_IDS_MAX + 8);
+    const retry = await send(alice, bob, `r${APPLIED_IDS_MAX + 7}`, `rot-${APPLIED_IDS_MAX + 7}`);
     expect(retry).toEqual({ message: last!.message, created: false });
-    expect(await unreadOf(conversationId, bob)).toBe(LEDGER_SIZE + 8);
+    expect(await unreadOf(conversationId, bob)).toBe(APPLIED_IDS_MAX + 8);
   });
 });
 
@@ -231,8 +222,8 @@ describe('When the pipeline queue is full', () => {
   it('then a further send is refused UNAVAILABLE at once and counted, and the queued ones are written', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     await send(alice, bob, 'warm');
-    const hold = holdFirstBatch();
-    const instance = otherInstance({ queueMax: 2, faults: { beforeInsert: hold.hook } });
+    const hold = holdFirst();
+    const instance = otherInstance({ queueMax: 2, messageWrites: { before: hold.hook } });
     const rejectedBefore = (await t.services.metrics.messageRejections.get()).values[0]?.value ?? 0;
     const inFlight = instance.send(alice.id, { recipientId: bob.id, text: 'q0' });
     await hold.arrived;
@@ -247,21 +238,24 @@ describe('When the pipeline queue is full', () => {
   });
 });
 
-describe('When a send fails between the message insert and the conversation update', () => {
-  it('then the retry with the same clientId completes the conversation update and emits once', async () => {
+/** A hook that throws the first `n` times it runs. */
+function failFirst(n: number, message: string) {
+  let left = n;
+  return () => {
+    if (left-- > 0) throw new Error(message);
+  };
+}
+
+describe('When the insert lands but its reply is lost', () => {
+  it('then the send fails unannounced, and its retry with the same clientId completes the conversation update and emits once', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     const warm = await send(alice, bob, 'warm');
     const conversationId = warm.message.conversationId;
     sent.clear();
-    let failures = 1;
     const instanceSent = new RecordingNotifier();
     const faulty = otherInstance({
       notifier: instanceSent,
-      faults: {
-        afterInsert: () => {
-          if (failures-- > 0) throw new Error('conversation write lost');
-        },
-      },
+      messageWrites: { after: failFirst(1, 'reply lost') },
     });
     const body = { recipientId: bob.id, text: 'half done', clientId: 'fault-1' };
     const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
@@ -295,6 +289,48 @@ describe('When a send fails between the message insert and the conversation upda
   });
 });
 
+describe('When the conversation update fails after message:new went out', () => {
+  it('then the send fails uncounted, and its retry completes the update, pushes the same message again and notifies once', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const warm = await send(alice, bob, 'warm');
+    const conversationId = warm.message.conversationId;
+    sent.clear();
+    const instanceSent = new RecordingNotifier();
+    const faulty = otherInstance({
+      notifier: instanceSent,
+      conversationWrites: { before: failFirst(1, 'conversation write lost') },
+    });
+    const body = { recipientId: bob.id, text: 'pushed, not counted', clientId: 'fault-2' };
+    const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
+    expect(first).toMatchObject({ status: 500, code: 'INTERNAL' });
+    // stored and pushed (message:new goes out once stored), neither counted nor notified
+    const stored = await t.services.mongo
+      .collection('messages')
+      .findOne({ sender: new Types.ObjectId(alice.id), clientId: 'fault-2' });
+    const pushed = instanceSent.to(bob.id, 'message:new').map((e) => e.payload);
+    expect(pushed).toEqual([{ message: expect.objectContaining({ id: stored?._id.toHexString() }) }]);
+    expect(await unreadOf(conversationId, bob)).toBe(1);
+    expect((await conversation(conversationId))?.lastMessage.text).toBe('warm');
+    expect(instanceSent.to(bob.id, 'notification:new')).toEqual([]);
+
+    // the retry on another instance completes it: pushed again with the same id, notified once
+    const retry = await t.http.post('/api/messages').set(alice.auth).send(body);
+    expect(retry.status).toBe(201);
+    expect(retry.body.message.id).toBe(stored?._id.toHexString());
+    expect(await unreadOf(conversationId, bob)).toBe(2);
+    expect((await conversation(conversationId))?.lastMessage.text).toBe('pushed, not counted');
+    expect(sent.to(bob.id, 'message:new').map((e) => e.payload)).toEqual([{ message: retry.body.message }]);
+    expect(sent.to(bob.id, 'notification:new')).toHaveLength(1);
+
+    // once complete, a retry on the faulty instance changes nothing and tells nobody
+    const again = await faulty.send(alice.id, body);
+    expect(again).toEqual({ message: retry.body.message, created: false });
+    expect(await unreadOf(conversationId, bob)).toBe(2);
+    expect(instanceSent.to(bob.id, 'message:new')).toHaveLength(1);
+    expect(instanceSent.to(bob.id, 'notification:new')).toEqual([]);
+  });
+});
+
 describe('When the recipient marks the conversation seen between message:new and the conversation update', () => {
   it('then the late update does not count the seen message, and no notification:new is pushed for it', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
@@ -305,9 +341,9 @@ describe('When the recipient marks the conversation seen between message:new and
     let races = 1;
     const racing = otherInstance({
       notifier: instanceSent,
-      faults: {
+      conversationWrites: {
         // bob's device got message:new and answers message:seen before the update lands
-        beforeUpdate: async () => {
+        before: async () => {
           if (races-- <= 0) return;
           pushedFirst = instanceSent.to(bob.id, 'message:new').map((e) => e.payload);
           await t.services.messages.markSeen(bob.id, conversationId);
@@ -342,8 +378,8 @@ describe('When a message commits after a sync read that returned a later one', (
     await send(carol, bob, 'warm');
     const since = new Date(Date.now() - 1);
     // instance A takes the time of its batch, then stalls before writing it
-    const hold = holdFirstBatch();
-    const slow = otherInstance({ faults: { beforeInsert: hold.hook } });
+    const hold = holdFirst();
+    const slow = otherInstance({ messageWrites: { before: hold.hook } });
     const late = slow.send(alice.id, { recipientId: bob.id, text: 'late' });
     await hold.arrived;
     const batchTime = Date.now();
@@ -356,7 +392,6 @@ describe('When a message commits after a sync read that returned a later one', (
       new SyncService({
         messages: t.services.messages,
         notifications: t.services.notifications,
-        games: t.services.games,
         actors,
         settleMs,
       });

@@ -1,6 +1,5 @@
 import { closeRedis, type RedisClient, type RedisTarget } from '../../backend/infra/redis';
 import { RedisGuard } from '../../backend/infra/redis-guard';
-import { RedisLaneJournal } from '../../backend/modules/messages/redis-lane-journal';
 import { RedisAnnouncedPresence } from '../../backend/presence/redis-announced-presence';
 import { MemoryEventBudget } from '../../backend/realtime/memory-event-budget';
 import { MemorySocketCap } from '../../backend/realtime/memory-socket-cap';
@@ -8,7 +7,6 @@ import { RedisEventBudget } from '../../backend/realtime/redis-event-budget';
 import { RedisSocketCap } from '../../backend/realtime/redis-socket-cap';
 import { announcedPresenceContract } from '../contracts/announced-presence.contract';
 import { cacheContract } from '../contracts/cache.contract';
-import { laneJournalContract } from '../contracts/lane-journal.contract';
 import { presenceReaperContract } from '../contracts/presence-reaper.contract';
 import { presenceStoreContract } from '../contracts/presence-store.contract';
 import { cacheKit } from '../support/cache-kit';
@@ -21,7 +19,6 @@ let cluster: RedisClusterHandle;
 let target: RedisTarget;
 let redis: RedisClient;
 const clients: RedisClient[] = [];
-const guards: RedisGuard[] = [];
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
@@ -29,7 +26,6 @@ beforeAll(async () => {
   redis = await failFastClient(target);
 }, 60_000);
 afterAll(async () => {
-  for (const g of guards) g.stop();
   await Promise.all([redis, ...clients].map((c) => closeRedis(c)));
   await cluster?.stop();
 });
@@ -51,13 +47,6 @@ announcedPresenceContract('Redis Cluster', async () => {
   const client = await failFastClient(target);
   clients.push(client);
   return new RedisAnnouncedPresence({ redis: client, prefix: freshPrefix(), logger: silentLogger });
-});
-
-laneJournalContract('redis, on a Redis Cluster', async () => {
-  const guard = new RedisGuard(redis, { logger: silentLogger });
-  guards.push(guard);
-  const prefix = freshPrefix();
-  return (owner) => new RedisLaneJournal({ guard, prefix, owner });
 });
 
 describe('When a user’s presence keys are written on a Redis Cluster', () => {

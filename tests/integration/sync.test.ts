@@ -20,7 +20,6 @@ const pagingSync = (limit: number) =>
   new SyncService({
     messages: t.services.messages,
     notifications: t.services.notifications,
-    games: t.services.games,
     actors: new ActorProfiles({ users: getUserModel(t.services.mongo), max: 100, ttlMs: 60_000 }),
     settleMs: 0,
     limit,

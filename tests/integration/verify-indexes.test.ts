@@ -16,7 +16,9 @@ describe('When verify-indexes runs against the test database server', () => {
       log.mockRestore();
     }
     const verdicts = lines.filter((l) => /^(PASS|FAIL) /.test(l));
-    expect(verdicts.map((l) => l.slice(6, 28).trim())).toEqual([
+    // the core's queries, in order; installed features' follow (each feature checks its own names)
+    const names = verdicts.map((l) => l.slice(6, 28).trim());
+    expect(names.slice(0, 15)).toEqual([
       'feed (first page)',
       'feed (next page)',
       'profile posts',
@@ -32,10 +34,6 @@ describe('When verify-indexes runs against the test database server', () => {
       'notifications',
       'unread notifications',
       'sync notifications',
-      'my games',
-      'my games by status',
-      'my games (next page)',
-      'sync games',
     ]);
     expect(verdicts.every((l) => l.startsWith('PASS'))).toBe(true);
     expect(lines.at(-1)).toContain('all queries served by indexes');

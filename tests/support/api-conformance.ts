@@ -1,6 +1,7 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiDocuments } from '../../backend/api-docs/create-api-docs';
+import { installedSurface } from './installed-surface';
 
 /** One response as a test client saw it. */
 export interface SeenResponse {
@@ -21,7 +22,7 @@ const DOC_ID = 'openapi.json';
 const ptr = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function build() {
-  const doc = apiDocuments('conformance').openapi as unknown as {
+  const doc = apiDocuments(installedSurface, 'conformance').openapi as unknown as {
     paths: Record<string, Record<string, Operation>>;
   };
   // strict off: the document carries OpenAPI keywords around its JSON Schemas

@@ -2,31 +2,24 @@ import express from 'express';
 import supertest from 'supertest';
 import { conformanceProblems, conforming } from '../support/api-conformance';
 
-const game = {
+const post = {
   id: '65f000000000000000000001',
-  white: '65f000000000000000000002',
-  black: '65f000000000000000000003',
-  challenger: '65f000000000000000000002',
-  status: 'active',
-  fen: 'rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1',
-  moves: ['e4'],
-  turn: 'black',
-  inCheck: false,
-  winner: null,
-  drawReason: null,
-  version: 2,
+  author: { id: '65f000000000000000000002', username: 'ada', name: 'Ada' },
+  text: 'hello',
+  likesCount: 0,
+  repliesCount: 0,
+  likedByMe: false,
   createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:01.000Z',
 };
 
 const json = 'application/json; charset=utf-8';
 const seen = (over: Partial<Parameters<typeof conformanceProblems>[0]>) =>
   conformanceProblems({
     method: 'GET',
-    url: '/api/games/65f000000000000000000001',
+    url: '/api/posts/65f000000000000000000001',
     status: 200,
     contentType: json,
-    body: { game },
+    body: { post },
     ...over,
   });
 
@@ -36,24 +29,36 @@ describe('response conformance against /openapi.json', () => {
   });
 
   it('When a field has the wrong type, then the response is reported with the field', () => {
-    const problems = seen({ body: { game: { ...game, version: 'two' } } });
-    expect(problems.join('\n')).toMatch(/\/game\/version must be integer/);
+    const problems = seen({ body: { post: { ...post, likesCount: 'two' } } });
+    expect(problems.join('\n')).toMatch(/\/post\/likesCount must be integer/);
   });
 
   it('When a required field is missing or an enum value is unknown, then it is reported', () => {
-    const { fen: _fen, ...withoutFen } = game;
-    expect(seen({ body: { game: withoutFen } }).join('\n')).toMatch(/required.*fen/);
-    expect(seen({ body: { game: { ...game, status: 'paused' } } }).join('\n')).toMatch(/\/game\/status/);
+    const { text: _text, ...withoutText } = post;
+    expect(seen({ body: { post: withoutText } }).join('\n')).toMatch(/required.*text/);
+    const notification = {
+      id: '65f000000000000000000003',
+      kind: 'follow',
+      actor: post.author,
+      read: false,
+      createdAt: post.createdAt,
+    };
+    const page = (kind: string) => ({
+      url: '/api/notifications',
+      body: { notifications: [{ ...notification, kind }], unreadCount: 1, nextCursor: null },
+    });
+    expect(seen(page('follow'))).toEqual([]);
+    expect(seen(page('paused')).join('\n')).toMatch(/\/notifications\/0\/kind/);
   });
 
   it('When a status is not documented for the route, then it is reported', () => {
     expect(seen({ status: 201 })).toEqual([
-      'GET /api/games/65f000000000000000000001 → 201: status 201 is not documented for GET /api/games/{id}',
+      'GET /api/posts/65f000000000000000000001 → 201: status 201 is not documented for GET /api/posts/{id}',
     ]);
   });
 
   it('When an error answers, then it must be the error envelope', () => {
-    const envelope = { error: { code: 'NOT_FOUND', message: 'Game not found' } };
+    const envelope = { error: { code: 'NOT_FOUND', message: 'Post not found' } };
     expect(seen({ status: 404, body: envelope })).toEqual([]);
     expect(seen({ status: 404, body: { message: 'nope' } }).length).toBeGreaterThan(0);
   });
@@ -93,17 +98,17 @@ describe('response conformance against /openapi.json', () => {
 
 describe('the test clients check what they receive', () => {
   it('When a route answers a body its schema does not allow, then the test request itself fails', async () => {
-    // a stand-in app whose game answer drifted from the documented view
+    // a stand-in app whose post answer drifted from the documented view
     const drifted = express();
-    drifted.get('/api/games/:id', (_req, res) => {
-      res.json({ game: { ...game, version: 'two' } });
-    });
     drifted.get('/api/posts/:id', (_req, res) => {
+      res.json({ post: { ...post, likesCount: 'two' } });
+    });
+    drifted.get('/api/users/:id', (_req, res) => {
       res.status(202).json({});
     });
     const http = conforming(supertest(drifted));
-    await expect(http.get('/api/games/65f000000000000000000001')).rejects.toThrow(/\/game\/version/);
-    await expect(http.get('/api/posts/65f000000000000000000001')).rejects.toThrow(
+    await expect(http.get('/api/posts/65f000000000000000000001')).rejects.toThrow(/\/post\/likesCount/);
+    await expect(http.get('/api/users/65f000000000000000000001')).rejects.toThrow(
       /status 202 is not documented/,
     );
     drifted.get('/api/feed', (_req, res) => {

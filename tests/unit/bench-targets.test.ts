@@ -33,7 +33,7 @@ const sweep = (over: Partial<SweepResult>, peak?: Partial<RunFigures>): SweepRes
 const verdict = (lines: ReturnType<typeof judgeTargets>, prefix: string) =>
   lines.find((l) => l.name.startsWith(prefix))?.verdict;
 
-describe('When our figures are within the issue targets', () => {
+describe('When our figures are within every target', () => {
   it('then every target is PASS', () => {
     const lines = judgeTargets(
       [

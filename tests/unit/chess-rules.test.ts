@@ -6,10 +6,10 @@ import {
   positionAfter,
   type ReplayStart,
   STARTING_FEN,
-} from '../../backend/modules/games/chess-rules';
-import { IllegalMoveError } from '../../backend/modules/games/game-errors';
+} from '../../backend/features/chess/chess-rules';
+import { IllegalMoveError } from '../../backend/features/chess/illegal-move-error';
 import { FOOLS_MATE, LOYD_STALEMATE, TO_PROMOTION } from '../support/chess-lines';
-import { longGame } from '../support/long-game';
+import { longGame } from '../support/chess-long-game';
 
 /** Plays a list from the start through playMove, as the service does one move at a time. */
 function play(moves: string[]): { sans: string[]; last: ReturnType<typeof playMove> | undefined } {

@@ -1,7 +1,7 @@
 import { features } from '../../backend/config/features';
-import { ConsoleFeed } from '../../backend/console/console-feed';
-import { flagInput } from '../../backend/console/flag-input';
-import type { InstanceStatus } from '../../backend/console/instance-status';
+import { ConsoleFeed } from '../../backend/features/console/console-feed';
+import { flagInput } from '../../backend/features/console/flag-input';
+import type { InstanceStatus } from '../../backend/features/console/instance-status';
 import type { InstanceInfo } from '../../backend/instances/instance-heartbeat';
 
 const at = '2026-01-01T00:00:00.000Z';

@@ -1,6 +1,6 @@
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
-/** createdAt first: the field order is what `$max` compares by (conversation-ledger.ts) */
+/** createdAt first: the field order is what `$max` compares by (conversation-update.ts) */
 export interface LastMessage {
   createdAt: Date;
   id: Types.ObjectId;
@@ -23,16 +23,16 @@ export interface ConversationDoc {
   unread: Map<string, number>;
   lastReadAt: Map<string, Date>;
   /**
-   * Ids of the messages applied to this conversation (unread counted, last message offered),
-   * the most recent ones: what makes a retried send's completion idempotent.
-   * See conversation-ledger.ts; never sent to clients.
+   * Applied ids: the messages applied to this conversation (unread counted, last message
+   * offered), the most recent ones in `applied`, the ones before in `appliedPrev`: what makes
+   * a conversation update idempotent. See conversation-update.ts; never sent to clients.
    */
   applied?: Types.ObjectId[];
   appliedPrev?: Types.ObjectId[];
   /**
-   * Per participant, the place of the newest message when they last marked the conversation
-   * seen (seenMark): a deferred conversation update counts only messages after it
-   * (conversation-lane.ts).
+   * Seen marks: per participant, the place of the newest message when they last marked the
+   * conversation seen (seenMark): a conversation update that lands later counts only messages
+   * after it (conversation-update.ts).
    */
   seenUpTo?: Map<string, string>;
   createdAt: Date;

@@ -24,7 +24,7 @@ export function conversationsQuery(conversations: ConversationModel, userId: str
       })
       .sort({ lastMessageAt: -1, _id: -1 })
       .limit(page.limit + 1)
-      // the ledger of applied message ids and the seen marks are the write path's, never shown
+      // the applied ids and the seen marks are the write path's, never shown
       .select({ applied: 0, appliedPrev: 0, seenUpTo: 0 })
   );
 }

@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import mongoose, { Types } from 'mongoose';
-import type { RelationshipChanges } from '../../contacts/relationship-changes';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../infra/logger';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import type { Metrics } from '../../infra/metrics';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Notifier } from '../../ports/notifier';
+import type { RelationshipChanges } from '../../ports/relationship-changes';
 import type { ActorProfiles } from '../notifications/actor-profiles';
-import { entryNotification } from '../notifications/message-notification';
 import type { UserModel } from '../users/user-model';
-import { ConversationLane } from './conversation-lane';
-import type { ConversationDoc, ConversationModel } from './conversation-model';
-import { seenMark } from './counted-updates';
+import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
+import { seenMark } from './conversation-update';
 import { GroupCommit } from './group-commit';
-import type { LaneEntry, LaneJournal } from './lane-journal';
-import { type BatchFaults, MessageBatchWriter, type PendingMessage } from './message-batch-writer';
 import type { MessageDoc, MessageModel } from './message-model';
 import { conversationsQuery, createdAfterQuery, messagesQuery } from './message-queries';
 import {
@@ -24,18 +21,12 @@ import {
   toPublicConversation,
   toPublicMessage,
 } from './message-view';
-import { PairDirectory } from './pair-directory';
+import { type ConversationOutbox, MessageWriter, type QueuedSend, type SendResult } from './message-writer';
 
 export interface SendInput {
   recipientId: string;
   text: string;
   clientId?: string | undefined;
-}
-
-export interface SendResult {
-  message: PublicMessage;
-  /** false when the clientId was seen before: the stored message is answered again */
-  created: boolean;
 }
 
 /** The sending device, left out of the fan-out because the ack already gave it the message. */
@@ -52,99 +43,71 @@ export interface MessageServiceDeps {
   notifier: Notifier;
   /** the sender's public name for the recipient's derived notification */
   actors: ActorProfiles;
-  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'> &
-    Partial<Pick<Metrics, 'messageLanePending' | 'messageLaneApplied' | 'messageLaneFallbacks'>>;
+  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'>;
   settings: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
-  /** test-only fault injection between the writes of a batch */
-  faults?: BatchFaults | undefined;
   /** told when a pair may have its first conversation (typing and presence privacy) */
   relationships?: RelationshipChanges | undefined;
   /**
-   * Deferred conversation writes (flag messages.conversationWrites): absent without Redis,
-   * where every batch applies its conversation updates before the ack.
+   * Where conversation updates go when they are applied after the ack (the outbox feature);
+   * absent, every batch applies them before its ack.
    */
-  lane?: LaneSettings | undefined;
+  outbox?: ConversationOutbox | undefined;
 }
 
-export interface LaneSettings {
-  journal: LaneJournal;
-  /** the flag messages.conversationWrites says deferred */
-  enabled(): boolean;
-  /**
-   * A batch smaller than this, with nothing queued behind it and nothing owed, applies its
-   * updates before the ack even when deferred (MESSAGE_LANE_MIN_BATCH).
-   */
-  minBatch: number;
-  /** conversations per bulkWrite */
-  chunk: number;
-  maxPending: number;
-  logger: Logger;
-  /** test-only: runs before each lane write; a throw fails it */
-  beforeApply?(): Promise<void> | void;
+interface Pair {
+  sender: string;
+  recipient: string;
 }
 
 /**
  * Direct messages, shared by `POST /api/messages` and the `message:send` event. A send is
- * validated, its pair resolved (cached per instance: no read for a pair seen before), then
- * handed to this instance's write pipeline, which stores it in the next batch (one insertMany
- * and one conversation bulkWrite per batch), acks it once durable, and emits it. An emit can
- * be lost, the message cannot, and `sync` hands it out again.
+ * validated, its conversation resolved (no read for a pair this instance has seen), then
+ * queued; the write queue (group-commit.ts) hands batches to the MessageWriter, which stores
+ * them, pushes them and answers each send once durable. An emit can be lost, the message
+ * cannot, and `sync` hands it out again. docs/realtime.md "The message hot path".
  */
 export class MessageService {
-  private readonly pairs: PairDirectory;
-  private readonly pipeline: GroupCommit<PendingMessage, SendResult>;
-  /** owes the conversation updates of acked messages when writes are deferred */
-  readonly lane: ConversationLane | undefined;
+  private readonly queue: GroupCommit<QueuedSend, SendResult>;
+  private readonly writer: MessageWriter;
+  /**
+   * "This user exists" and "this pair's conversation id" never change once true (users are
+   * not deleted, a pair's conversation is unique by key): each instance keeps them. Lookups
+   * of one key share one flight, which also keeps two sends of a new pair in order.
+   */
+  private readonly knownUsers: LRUCache<string, true>;
+  private readonly knownConversations: LRUCache<string, Types.ObjectId, Pair>;
 
   constructor(private readonly deps: MessageServiceDeps) {
-    this.pairs = new PairDirectory({
-      users: deps.users,
-      conversations: deps.conversations,
+    this.knownUsers = new LRUCache<string, true>({
       max: deps.settings.cacheMax,
+      fetchMethod: async (id) => {
+        const found = await deps.users.exists({ _id: oid(id) });
+        // a miss is not cached: the user may register a moment later
+        if (found === null) throw new NotFoundError('Recipient');
+        return true as const;
+      },
     });
-    const settings = deps.lane;
-    if (settings) {
-      this.lane = new ConversationLane({
-        conversations: deps.conversations.collection,
-        journal: settings.journal,
-        chunk: settings.chunk,
-        maxPending: settings.maxPending,
-        logger: settings.logger,
-        beforeApply: settings.beforeApply,
-        onPending: (n) => deps.metrics.messageLanePending?.set(n),
-        onApplied: (n) => deps.metrics.messageLaneApplied?.inc(n),
-        onCounted: (entries) => this.notifyCounted(entries),
-      });
-    }
-    const lane = this.lane;
-    const logger = settings?.logger;
-    const writer = new MessageBatchWriter({
+    this.knownConversations = new LRUCache<string, Types.ObjectId, Pair>({
+      max: deps.settings.cacheMax,
+      fetchMethod: async (key, _stale, { context }) => {
+        await this.knownUsers.fetch(context.recipient);
+        return this.upsertConversation(key, context);
+      },
+    });
+    this.writer = new MessageWriter({
       messages: deps.messages.collection,
       conversations: deps.conversations.collection,
       notifier: deps.notifier,
-      deferred: lane && {
-        // At low load the store keeps up with update-before-ack, and the journal's round trip
-        // would cost more CPU than it saves (docs/benchmarks.md, stop 20): the lane engages
-        // when sends queue up, a batch carries several, or it owes updates already.
-        wanted: (batchSize) =>
-          settings!.enabled() &&
-          (batchSize >= settings!.minBatch || this.pipeline.depth > 0 || lane.depth > 0),
-        accept: (entries) => lane.accept(entries),
-        onFallback: (err) => {
-          deps.metrics.messageLaneFallbacks?.inc();
-          logger?.warn(
-            { err: (err as Error).message },
-            'conversation lane refused a batch: applied before the ack',
-          );
-        },
-      },
+      actors: deps.actors,
+      outbox: deps.outbox,
+      queued: () => this.queue.depth,
       retryWindowMs: deps.settings.retryWindowMs,
-      faults: deps.faults,
     });
-    this.pipeline = new GroupCommit({
+    deps.outbox?.onCounted((counted) => this.writer.notifyCounted(counted));
+    this.queue = new GroupCommit({
       maxBatch: deps.settings.batchMax,
       maxQueue: deps.settings.queueMax,
-      write: (batch) => writer.write(batch),
+      write: (batch) => this.writer.write(batch),
       onBatch: (n) => deps.metrics.messageBatchSize.observe(n),
       onDepth: (n) => deps.metrics.messageQueueDepth.set(n),
       onReject: () => deps.metrics.messageRejections.inc(),
@@ -156,12 +119,12 @@ export class MessageService {
       throw new ValidationError('You cannot message yourself', [{ path: 'recipientId', message: 'is you' }]);
     // Both are plain values for a known pair and sender; otherwise one shared lookup each,
     // which resolves in arrival order and so keeps a sender's sends in order.
-    const pair = this.pairs.conversationFor(senderId, input.recipientId);
+    const pair = this.conversationFor(senderId, input.recipientId);
     const [conversation, actor] = await Promise.all([pair, this.deps.actors.get(senderId)]);
     // a pair new to this instance may be a new conversation: typing and presence privacy re-read it
     if (pair instanceof Promise) this.deps.relationships?.partnered(senderId, input.recipientId);
     if (!actor) throw new NotFoundError('Sender');
-    return this.pipeline.submit({
+    return this.queue.submit({
       senderId,
       recipientId: input.recipientId,
       conversation,
@@ -172,24 +135,43 @@ export class MessageService {
     });
   }
 
-  /**
-   * Resolves once every accepted send is written and answered (shutdown), and the lane has
-   * applied what it owes or `laneTimeoutMs` passed (the rest stays journaled for a peer).
-   */
-  async drained(laneTimeoutMs?: number): Promise<void> {
-    await this.pipeline.drained();
-    await this.lane?.drained(laneTimeoutMs);
+  /** Resolves once every queued send is written and answered (shutdown). */
+  drained(): Promise<void> {
+    return this.queue.drained();
   }
 
-  /** The lane's notification:new: the recipient's unread count includes these messages now. */
-  private async notifyCounted(entries: LaneEntry[]): Promise<void> {
-    for (const e of entries) {
-      const actor = await Promise.resolve(this.deps.actors.get(e.sender)).catch(() => undefined);
-      if (!actor) continue;
-      this.deps.notifier.toUsers([e.recipient], 'notification:new', {
-        notification: entryNotification(e, actor),
-      });
+  /** The pair's conversation id, created on its first message; NotFoundError for an unknown recipient. */
+  private conversationFor(sender: string, recipient: string): Types.ObjectId | Promise<Types.ObjectId> {
+    const key = conversationKey(sender, recipient);
+    const known = this.knownConversations.get(key);
+    if (known) return known;
+    return this.knownConversations.fetch(key, { context: { sender, recipient } }).then((id) => {
+      if (!id) throw new Error('conversation lookup answered nothing');
+      return id;
+    });
+  }
+
+  private async upsertConversation(key: string, pair: Pair): Promise<Types.ObjectId> {
+    const participants = [oid(pair.sender), oid(pair.recipient)];
+    const upsert = () =>
+      this.deps.conversations
+        .findOneAndUpdate(
+          { key },
+          { $setOnInsert: { key, participants } },
+          { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+        )
+        .lean();
+    try {
+      const doc = await upsert();
+      if (doc) return doc._id;
+    } catch (err) {
+      // Two first messages of a pair at once (two instances): one upsert inserts, the other
+      // hits the unique key and finds the document on the retry.
+      if (!isDuplicateKey(err)) throw err;
     }
+    const doc = await upsert();
+    if (!doc) throw new Error('conversation upsert returned nothing');
+    return doc._id;
   }
 
   async listConversations(userId: string, page: PageRequest): Promise<Page<PublicConversation>> {
@@ -226,15 +208,18 @@ export class MessageService {
     return toPage(rows, page.limit, toPublicMessage);
   }
 
-  /** Marks the conversation read for the user and tells the other participant and the user's other devices. */
+  /**
+   * Marks the conversation read for the user and tells the other participant and the user's
+   * other devices: the only place message:seen is sent.
+   */
   async markSeen(
     userId: string,
     conversationId: string,
     origin: SendOrigin = {},
   ): Promise<{ conversationId: string; seenAt: string }> {
     const at = new Date();
-    // How far the user saw: a deferred conversation update of an older message must not count
-    // it unread after this (conversation-lane.ts). The newest stored message, not the clock:
+    // The seen mark: a conversation update of an older message that lands after this must not
+    // count it unread (conversation-update.ts). The newest stored message, not the clock:
     // createdAt is the sending instance's clock.
     const [newest] = await messagesQuery(this.deps.messages, oid(conversationId), { limit: 1 })
       .select({ createdAt: 1, _id: 1 })

@@ -1,21 +1,15 @@
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
-export const notificationKinds = [
-  'follow',
-  'like',
-  'reply',
-  'message',
-  'game_invite',
-  'game_move',
-  'game_over',
-] as const;
-export type NotificationKind = (typeof notificationKinds)[number];
+/** The core's kinds; installed features register theirs (NotificationKindSpec). */
+export const coreNotificationKinds = ['follow', 'like', 'reply', 'message'] as const;
+export type CoreNotificationKind = (typeof coreNotificationKinds)[number];
 
 export interface NotificationDoc {
   _id: Types.ObjectId;
   /** who receives it */
   user: Types.ObjectId;
-  kind: NotificationKind;
+  /** a core kind, or one an installed feature registered */
+  kind: string;
   actor: Types.ObjectId;
   // Snapshot of the actor at creation: listing then needs no join (FerretDB has no $lookup),
   // at the price of showing a name as it was when the notification was made.
@@ -25,7 +19,8 @@ export interface NotificationDoc {
   reply?: Types.ObjectId | undefined;
   conversation?: Types.ObjectId | undefined;
   message?: Types.ObjectId | undefined;
-  game?: Types.ObjectId | undefined;
+  /** what a feature's notification is about (its kind says which field clients see it under) */
+  subject?: Types.ObjectId | undefined;
   text?: string | undefined;
   read: boolean;
   createdAt: Date;
@@ -36,7 +31,8 @@ export type NotificationModel = Model<NotificationDoc>;
 const notificationSchema = new Schema<NotificationDoc>(
   {
     user: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
-    kind: { type: String, required: true, enum: notificationKinds },
+    // checked by the service against the core's kinds and the installed features'
+    kind: { type: String, required: true },
     actor: { type: Schema.Types.ObjectId, required: true, ref: 'User' },
     actorUsername: { type: String, required: true },
     actorName: { type: String, default: '' },
@@ -44,7 +40,7 @@ const notificationSchema = new Schema<NotificationDoc>(
     reply: { type: Schema.Types.ObjectId, ref: 'Reply' },
     conversation: { type: Schema.Types.ObjectId, ref: 'Conversation' },
     message: { type: Schema.Types.ObjectId, ref: 'Message' },
-    game: { type: Schema.Types.ObjectId, ref: 'Game' },
+    subject: { type: Schema.Types.ObjectId },
     text: { type: String, maxlength: 200 },
     read: { type: Boolean, default: false },
     createdAt: { type: Date, default: () => new Date() },

@@ -1,14 +1,19 @@
 import mongoose, { Types } from 'mongoose';
 import type { Logger } from '../../infra/logger';
-import { isDuplicateKey } from '../../infra/mongo';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import { toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { Activity, ActivitySink } from '../../ports/activity-sink';
+import type { Activity, ActivitySink, NotificationKindSpec } from '../../ports/activity-sink';
 import type { Notifier } from '../../ports/notifier';
 import type { UserModel } from '../users/user-model';
-import type { NotificationDoc, NotificationModel } from './notification-model';
+import { coreNotificationKinds, type NotificationDoc, type NotificationModel } from './notification-model';
 import { createdAfterQuery, listQuery } from './notification-queries';
-import { type NotificationPage, type PublicNotification, toPublicNotification } from './notification-view';
+import {
+  type NotificationPage,
+  type PublicNotification,
+  publicNotificationSchema,
+  toPublicNotification,
+} from './notification-view';
 import type { UnreadCounterModel } from './unread-counter-model';
 
 const PREVIEW_CHARS = 120;
@@ -18,8 +23,13 @@ const oid = (id: string) => new Types.ObjectId(id);
  * Persists a notification for each activity, then pushes `notification:new` to the user's
  * devices. It is the app's ActivitySink: a failure here is logged and swallowed, because the
  * follow, like or reply that caused it is already committed and must not turn into an error.
+ *
+ * Besides the core's kinds it records the kinds installed features register (`kinds`): their
+ * subject is stored as `subject` and answered under the field the kind names (`gameId`).
  */
 export class NotificationService implements ActivitySink {
+  private readonly kinds: ReadonlyMap<string, NotificationKindSpec>;
+
   constructor(
     private readonly deps: {
       notifications: NotificationModel;
@@ -29,8 +39,16 @@ export class NotificationService implements ActivitySink {
       logger: Logger;
       /** one follow or like notification per actor, target and kind within this many ms (0 = off) */
       dedupWindowMs?: number;
+      /** the kinds installed features record, besides the core's */
+      kinds?: readonly NotificationKindSpec[];
     },
-  ) {}
+  ) {
+    this.kinds = featureKinds(deps.kinds ?? []);
+  }
+
+  /** The public form of a stored notification, its subject under its kind's field. */
+  readonly toPublic = (doc: NotificationDoc): PublicNotification =>
+    toPublicNotification(doc, (kind) => this.kinds.get(kind)?.subjectField);
 
   async record(activity: Activity): Promise<void> {
     try {
@@ -42,6 +60,9 @@ export class NotificationService implements ActivitySink {
 
   async create(activity: Activity): Promise<PublicNotification | undefined> {
     if (activity.actorId === activity.userId) return undefined;
+    const feature = isCore(activity.kind) ? undefined : this.kinds.get(activity.kind);
+    if (!isCore(activity.kind) && !feature)
+      throw new Error(`notification kind ${activity.kind} is not registered by an installed feature`);
     if (await this.isRepeat(activity)) return undefined;
     const actor = await this.deps.users.findById(activity.actorId, { username: 1, name: 1 }).lean();
     if (!actor) return undefined;
@@ -53,15 +74,15 @@ export class NotificationService implements ActivitySink {
       actorName: actor.name,
       ...('postId' in activity ? { post: oid(activity.postId) } : {}),
       ...('replyId' in activity ? { reply: oid(activity.replyId) } : {}),
-      ...('gameId' in activity
-        ? {
-            game: oid(activity.gameId),
-            ...(activity.text !== undefined ? { text: activity.text.slice(0, PREVIEW_CHARS) } : {}),
-          }
+      ...(feature && 'subjectId' in activity && activity.subjectId !== undefined
+        ? { subject: oid(activity.subjectId) }
+        : {}),
+      ...(feature && 'text' in activity && activity.text !== undefined
+        ? { text: activity.text.slice(0, PREVIEW_CHARS) }
         : {}),
     });
     await this.incUnread(activity.userId, 1);
-    const notification = toPublicNotification(doc.toObject());
+    const notification = this.toPublic(doc.toObject());
     this.deps.notifier.toUsers([activity.userId], 'notification:new', { notification });
     return notification;
   }
@@ -89,7 +110,7 @@ export class NotificationService implements ActivitySink {
     page: PageRequest & { unread?: boolean | undefined },
   ): Promise<NotificationPage> {
     const rows = await listQuery(this.deps.notifications, userId, page).lean();
-    const result = toPage(rows, page.limit, toPublicNotification);
+    const result = toPage(rows, page.limit, this.toPublic);
     return {
       notifications: result.items,
       unreadCount: await this.unreadCount(userId),
@@ -136,4 +157,23 @@ export class NotificationService implements ActivitySink {
       await update();
     }
   }
+}
+
+const CORE_KINDS: ReadonlySet<string> = new Set(coreNotificationKinds);
+const isCore = (kind: string) => CORE_KINDS.has(kind);
+/** the public notification's own fields: a feature's subject cannot take one of their names */
+const CORE_FIELDS: ReadonlySet<string> = new Set(Object.keys(publicNotificationSchema.shape));
+
+/** The registered kinds by name; a clash with the core or between features is a wiring error. */
+function featureKinds(specs: readonly NotificationKindSpec[]): Map<string, NotificationKindSpec> {
+  const kinds = new Map<string, NotificationKindSpec>();
+  for (const spec of specs) {
+    if (!/^[a-z][a-z0-9_]*$/.test(spec.kind)) throw new Error(`notification kind ${spec.kind}: lower-case and _`);
+    if (isCore(spec.kind) || kinds.has(spec.kind))
+      throw new Error(`notification kind ${spec.kind} is registered twice`);
+    if (spec.subjectField && CORE_FIELDS.has(spec.subjectField))
+      throw new Error(`notification kind ${spec.kind}: ${spec.subjectField} is a field of every notification`);
+    kinds.set(spec.kind, spec);
+  }
+  return kinds;
 }

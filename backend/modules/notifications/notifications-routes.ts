@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import type { NotificationKindSpec } from '../../ports/activity-sink';
 import { pageQuery } from '../../pagination/page-request';
 import { defineApi } from '../../routing/route-spec';
 import { routerFor } from '../../routing/router-for';
 import { objectId } from '../../validation/object-id';
 import { userIdOf } from '../users/user-id-of';
 import type { NotificationService } from './notification-service';
-import { notificationPageSchema } from './notification-view';
+import { notificationPageSchemaOf } from './notification-view';
 
 const listQuery = pageQuery.extend({
   unread: z
@@ -19,32 +20,42 @@ const readBody = z.union([
   z.strictObject({ all: z.literal(true) }),
 ]);
 
-export const notificationsApi = defineApi({
-  prefix: '/api/notifications',
-  tag: 'notifications',
-  access: 'user',
-  routes: {
-    list: {
-      method: 'get',
-      path: '/',
-      summary: "The caller's notifications, newest first, with the unread count",
-      query: listQuery,
-      responses: { 200: { description: 'a page of notifications', schema: notificationPageSchema } },
-    },
-    read: {
-      method: 'post',
-      path: '/read',
-      summary: 'Mark notifications read, by ids or all',
-      body: readBody,
-      responses: {
-        200: {
-          description: 'how many changed, and the unread count after',
-          schema: z.object({ updated: z.number().int(), unreadCount: z.number().int() }),
+/**
+ * /api/notifications, its page documented for the core's kinds plus `kinds` (the installed
+ * features'): what /openapi.json shows.
+ */
+export const notificationsApiOf = (kinds: readonly NotificationKindSpec[]) =>
+  defineApi({
+    prefix: '/api/notifications',
+    tag: 'notifications',
+    access: 'user',
+    routes: {
+      list: {
+        method: 'get',
+        path: '/',
+        summary: "The caller's notifications, newest first, with the unread count",
+        query: listQuery,
+        responses: {
+          200: { description: 'a page of notifications', schema: notificationPageSchemaOf(kinds) },
+        },
+      },
+      read: {
+        method: 'post',
+        path: '/read',
+        summary: 'Mark notifications read, by ids or all',
+        body: readBody,
+        responses: {
+          200: {
+            description: 'how many changed, and the unread count after',
+            schema: z.object({ updated: z.number().int(), unreadCount: z.number().int() }),
+          },
         },
       },
     },
-  },
-});
+  });
+
+/** The routes as mounted (their handlers do not depend on which kinds are installed). */
+export const notificationsApi = notificationsApiOf([]);
 
 export function notificationsRoutes(deps: { notifications: NotificationService }) {
   return routerFor(notificationsApi, {

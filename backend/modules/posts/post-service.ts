@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import type { Logger } from '../../infra/logger';
-import { isDuplicateKey } from '../../infra/mongo';
 import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';

@@ -1,11 +1,10 @@
-import type { GameService } from '../games/game-service';
-import { type PublicGame, toPublicGame } from '../games/game-view';
+import { messageNotification } from '../messages/message-notification';
 import type { MessageService } from '../messages/message-service';
 import { type PublicMessage, toPublicMessage } from '../messages/message-view';
 import type { ActorProfiles } from '../notifications/actor-profiles';
-import { messageNotification } from '../notifications/message-notification';
 import type { NotificationService } from '../notifications/notification-service';
-import { type PublicNotification, toPublicNotification } from '../notifications/notification-view';
+import type { PublicNotification } from '../notifications/notification-view';
+import type { SyncSource } from './sync-source';
 
 /** Per kind and per call; a client with more to catch up calls again from `until`. */
 export const SYNC_LIMIT = 200;
@@ -15,11 +14,6 @@ const TIE_LIMIT = 10_000;
 export interface SyncResult {
   messages: PublicMessage[];
   notifications: PublicNotification[];
-  /**
-   * the user's games that changed in (since, until], each as it is now, oldest change first:
-   * a client that missed `game:updated` pushes redraws from these
-   */
-  games: PublicGame[];
   /** true when more rows exist after `until`: call again with since = until */
   hasMore: boolean;
   /**
@@ -28,6 +22,11 @@ export interface SyncResult {
    * come again on the next call (dedupe by id).
    */
   until: string;
+  /**
+   * each installed feature's rows under its source's key, e.g. `games`: the user's games that
+   * changed in (since, until], each as it is now, oldest change first
+   */
+  [key: string]: unknown;
 }
 
 /** One kind of row: its reader (oldest first after `since`, up to `upTo`, limit + 1 rows) and its time. */
@@ -48,7 +47,7 @@ interface Source<R> {
  * than the change that put it in the window.
  *
  * Message notifications are not stored: each message to the user comes with its derived
- * notification (message-notification.ts).
+ * notification (messages/message-notification.ts).
  *
  * Times are an instance's clock when the write was formed, not commit order: a message can
  * commit after a read that returned later ones (a batch still in flight, another instance's
@@ -59,15 +58,16 @@ export class SyncService {
   private readonly sources: {
     messages: Source<Awaited<ReturnType<MessageService['createdAfter']>>[number]>;
     notifications: Source<Awaited<ReturnType<NotificationService['createdAfter']>>[number]>;
-    games: Source<Awaited<ReturnType<GameService['changedAfter']>>[number]>;
   };
 
   constructor(
     private readonly deps: {
-      messages: MessageService;
-      notifications: NotificationService;
-      games: GameService;
-      actors: ActorProfiles;
+      messages: Pick<MessageService, 'createdAfter'>;
+      notifications: Pick<NotificationService, 'createdAfter' | 'toPublic'>;
+      actors: Pick<ActorProfiles, 'many'>;
+      /** what installed features add (chess: games) */
+      // biome-ignore lint/suspicious/noExplicitAny: each source has its own row type
+      extra?: readonly SyncSource<any>[];
       settleMs: number;
       limit?: number;
       now?: () => number;
@@ -76,57 +76,57 @@ export class SyncService {
     this.sources = {
       messages: { read: (...a) => deps.messages.createdAfter(...a), timeOf: (r) => r.createdAt },
       notifications: { read: (...a) => deps.notifications.createdAfter(...a), timeOf: (r) => r.createdAt },
-      games: { read: (...a) => deps.games.changedAfter(...a), timeOf: (r) => r.updatedAt },
     };
   }
 
   async since(userId: string, since: Date): Promise<SyncResult> {
     const limit = this.deps.limit ?? SYNC_LIMIT;
-    const { messages: m, notifications: n, games: g } = this.sources;
+    const { messages: m, notifications: n } = this.sources;
+    const extra = this.deps.extra ?? [];
+    const all: Source<unknown>[] = [m, n, ...extra] as Source<unknown>[];
     const readAll = (cap: number, upTo?: Date) =>
-      Promise.all([
-        m.read(userId, since, cap, upTo),
-        n.read(userId, since, cap, upTo),
-        g.read(userId, since, cap, upTo),
-      ]);
-    let [messages, notifications, games] = await readAll(limit);
-    const cuts = [cutOf(messages, m, limit), cutOf(notifications, n, limit), cutOf(games, g, limit)].filter(
-      (c): c is Date => c !== undefined,
-    );
+      Promise.all(all.map((s) => s.read(userId, since, cap, upTo)));
+    let rows = await readAll(limit);
+    const cuts = rows.map((r, i) => cutOf(r, all[i]!, limit)).filter((c): c is Date => c !== undefined);
     let cut = cuts.length > 0 ? Math.min(...cuts.map((d) => d.getTime())) : undefined;
     let cap = limit;
     if (cut !== undefined && cut - 1 <= since.getTime()) {
       // More than `limit` rows in the very next millisecond: no cut inside it is safe, so
       // that millisecond is answered whole (bounded by TIE_LIMIT) and the cut moves past it.
-      [messages, notifications, games] = await readAll(TIE_LIMIT, new Date(cut));
+      rows = await readAll(TIE_LIMIT, new Date(cut));
       cut += 1;
       cap = TIE_LIMIT;
     }
-    const upTo = <R>(rows: R[], source: Source<R>) =>
-      rows.slice(0, cap).filter((r) => cut === undefined || source.timeOf(r).getTime() < cut);
-    const kept = {
-      messages: upTo(messages, m),
-      notifications: upTo(notifications, n),
-      games: upTo(games, g),
-    };
-    const latest = <R>(rows: R[], source: Source<R>) =>
-      rows.reduce((max, r) => Math.max(max, source.timeOf(r).getTime()), since.getTime());
-    const newest = Math.max(latest(kept.messages, m), latest(kept.notifications, n), latest(kept.games, g));
-    const keptMessages = kept.messages.map(toPublicMessage);
+    const kept = rows.map((r, i) =>
+      r.slice(0, cap).filter((row) => cut === undefined || all[i]!.timeOf(row).getTime() < cut),
+    );
+    const newest = kept.reduce(
+      (max, r, i) => r.reduce<number>((mx, row) => Math.max(mx, all[i]!.timeOf(row).getTime()), max),
+      since.getTime(),
+    );
+    const [keptMessageRows, keptNotificationRows, ...keptExtra] = kept as [
+      Awaited<ReturnType<MessageService['createdAfter']>>,
+      Awaited<ReturnType<NotificationService['createdAfter']>>,
+      ...unknown[][],
+    ];
+    const keptMessages = keptMessageRows.map(toPublicMessage);
     // stored message notifications (written before they were derived) would come twice
-    const keptNotifications = kept.notifications
+    const keptNotifications = keptNotificationRows
       .filter((row) => row.kind !== 'message')
-      .map(toPublicNotification);
+      .map(this.deps.notifications.toPublic);
     const settled = (this.deps.now?.() ?? Date.now()) - this.deps.settleMs;
-    return {
+    const result: SyncResult = {
       messages: keptMessages,
       notifications: await this.withMessageNotifications(userId, keptMessages, keptNotifications),
-      games: kept.games.map(toPublicGame),
       hasMore: cut !== undefined,
       // With a cut, rows from the cut's millisecond on were held back: page on from just
       // before it. The last page's `until` is the settled one to keep for the next sync.
       until: new Date(cut !== undefined ? cut - 1 : Math.min(newest, settled)).toISOString(),
     };
+    extra.forEach((source, i) => {
+      result[source.key] = keptExtra[i]!.map((row) => source.toPublic(row as never));
+    });
+    return result;
   }
 
   private async withMessageNotifications(

@@ -1,6 +1,6 @@
 import { ConflictError, UnauthorizedError } from '../../errors/app-error';
-import { isDuplicateKey } from '../../infra/mongo';
-import type { SessionVersions } from '../../sessions/session-versions';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
+import type { SessionRevocation } from '../../ports/session-revocation';
 import type { PasswordHasher } from './password-hasher';
 import type { TokenService } from './token-service';
 import type { UserModel } from './user-model';
@@ -25,7 +25,7 @@ export class AuthService {
       users: UserModel;
       hasher: PasswordHasher;
       tokens: TokenService;
-      versions: SessionVersions;
+      versions: SessionRevocation;
     },
   ) {}
 

@@ -1,13 +1,13 @@
 import mongoose, { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
-import type { RelationshipChanges } from '../../contacts/relationship-changes';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
-import { isDuplicateKey } from '../../infra/mongo';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { ProfileChanges } from '../../ports/profile-changes';
+import type { RelationshipChanges } from '../../ports/relationship-changes';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
 import type { UserModel } from './user-model';

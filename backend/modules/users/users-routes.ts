@@ -4,8 +4,6 @@ import { pageQuery } from '../../pagination/page-request';
 import { defineApi } from '../../routing/route-spec';
 import { routerFor } from '../../routing/router-for';
 import { idParams } from '../../validation/object-id';
-import type { PostService } from '../posts/post-service';
-import { publicPostSchema } from '../posts/post-view';
 import { userIdOf } from './user-id-of';
 import type { UserService } from './user-service';
 import { publicUserSchema } from './user-view';
@@ -74,18 +72,10 @@ export const usersApi = defineApi({
       query: pageQuery,
       responses: { 200: userPage },
     },
-    posts: {
-      method: 'get',
-      path: '/:id/posts',
-      summary: "The user's posts, newest first",
-      params: idParams,
-      query: pageQuery,
-      responses: { 200: { description: 'a page of posts', schema: pageOf('posts', publicPostSchema) } },
-    },
   },
 });
 
-export function usersRoutes(deps: { users: UserService; posts: PostService }) {
+export function usersRoutes(deps: { users: UserService }) {
   return routerFor(usersApi, {
     updateMe: async (req, res, { body }) => {
       res.json({ user: await deps.users.updateMe(userIdOf(req), body) });
@@ -106,10 +96,6 @@ export function usersRoutes(deps: { users: UserService; posts: PostService }) {
     following: async (_req, res, { params, query }) => {
       const page = await deps.users.listFollowing(params.id, query);
       res.json({ users: page.items, nextCursor: page.nextCursor });
-    },
-    posts: async (req, res, { params, query }) => {
-      const page = await deps.posts.listByAuthor(params.id, userIdOf(req), query);
-      res.json({ posts: page.items, nextCursor: page.nextCursor });
     },
   });
 }

@@ -1,6 +1,6 @@
 /** CI's figures, or --long's (CHAOS_LONG=1, set by `npm run test:chaos -- --long`). */
 export const CHAOS_LONG = process.env.CHAOS_LONG === '1';
-/** the issue's rate and user count; CHAOS_RATE / CHAOS_USERS lower them on a machine that cannot start them */
+/** the suite's load: 200 messages/s from 200 users; CHAOS_RATE / CHAOS_USERS lower them on a machine that cannot start them */
 export const CHAOS_RATE = Number(process.env.CHAOS_RATE ?? 200);
 export const CHAOS_USERS = Number(process.env.CHAOS_USERS ?? 200);
 export const SOAK_MS = Number(process.env.CHAOS_SOAK_MS ?? (CHAOS_LONG ? 600_000 : 60_000));

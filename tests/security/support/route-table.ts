@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { apiGroups } from '../../../backend/api-docs/api-groups';
+import { installedSurface } from '../../support/installed-surface';
 
 export interface RouteEntry {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -55,7 +55,7 @@ export const routeName = (r: RouteEntry) => `${r.method} ${r.path}`;
 
 /** Who may call each route, from the route specs (backend/routing): "GET /api/posts/:id" → access. */
 const accessByRoute = new Map(
-  apiGroups.flatMap((g) =>
+  installedSurface.groups.flatMap((g) =>
     Object.values(g.routes).map((r) => [
       `${r.method.toUpperCase()} ${join(g.prefix, r.path)}`,
       r.access ?? g.access,

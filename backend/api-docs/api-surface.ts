@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { ClientEvent } from '../realtime/client-events';
+import { clientEvents } from '../realtime/client-events';
+import type { ServerEvent } from '../realtime/server-events';
+import { serverEvents } from '../realtime/server-events';
+import type { ApiGroup } from '../routing/route-spec';
+import { apiGroups } from './api-groups';
+
+/** Everything a client can call or receive: what /openapi.json and /asyncapi.json describe. */
+export interface ApiSurface {
+  groups: readonly ApiGroup[];
+  clientEvents: readonly ClientEvent[];
+  serverEvents: readonly ServerEvent[];
+}
+
+/** What an installed feature adds to the surface (the matching fields of its descriptor). */
+export interface SurfacePart {
+  api?: readonly ApiGroup[];
+  clientEvents?: readonly ClientEvent[];
+  serverEvents?: readonly ServerEvent[];
+  syncRows?: readonly { key: string; schema: z.ZodType }[];
+}
+
+/**
+ * The core's surface plus each part's, in order. The `sync` reply gains a list per sync row a
+ * part declares, so the documented reply is the one the server answers.
+ */
+export function apiSurface(parts: readonly SurfacePart[]): ApiSurface {
+  const rows = parts.flatMap((p) => p.syncRows ?? []);
+  const sync: ClientEvent = {
+    ...clientEvents.sync,
+    reply: clientEvents.sync.reply.extend(Object.fromEntries(rows.map((r) => [r.key, z.array(r.schema)]))),
+  };
+  return {
+    groups: [...apiGroups, ...parts.flatMap((p) => p.api ?? [])],
+    clientEvents: [
+      ...Object.values(clientEvents).map((e) => (e === clientEvents.sync ? sync : e)),
+      ...parts.flatMap((p) => p.clientEvents ?? []),
+    ],
+    serverEvents: [...serverEvents, ...parts.flatMap((p) => p.serverEvents ?? [])],
+  };
+}

@@ -1,0 +1,100 @@
+import type { Connection } from 'mongoose';
+import type { CacheAside } from '../cache/cache-aside';
+import type { Config } from '../config/config';
+import { ContactBook } from '../contacts/contact-book';
+import type { FlagReader } from '../flags/flag-reader';
+import type { Logger } from '../infra/logger';
+import type { Metrics } from '../infra/metrics';
+import { getConversationModel } from '../modules/messages/conversation-model';
+import { getMessageModel } from '../modules/messages/message-model';
+import { MessageService } from '../modules/messages/message-service';
+import type { ConversationOutbox } from '../modules/messages/message-writer';
+import { ActorProfiles } from '../modules/notifications/actor-profiles';
+import { getNotificationModel } from '../modules/notifications/notification-model';
+import { NotificationService } from '../modules/notifications/notification-service';
+import { getUnreadCounterModel } from '../modules/notifications/unread-counter-model';
+import { getLikeModel } from '../modules/posts/like-model';
+import { getPostModel } from '../modules/posts/post-model';
+import { PostService } from '../modules/posts/post-service';
+import { getReplyModel } from '../modules/posts/reply-model';
+import { AuthService } from '../modules/users/auth-service';
+import { getFollowModel } from '../modules/users/follow-model';
+import { createArgon2Hasher } from '../modules/users/password-hasher';
+import { createTokenService } from '../modules/users/token-service';
+import { getUserModel } from '../modules/users/user-model';
+import { UserService } from '../modules/users/user-service';
+import type { Notifier } from '../ports/notifier';
+import { createAuthenticator } from '../sessions/authenticator';
+import { SessionVersions } from '../sessions/session-versions';
+
+/** How long a sender's cached name may outlive a rename notice lost while Redis was away. */
+const ACTOR_NAME_TTL_MS = 600_000;
+
+/**
+ * The social app's domains: accounts and sessions, follows, posts, messages, notifications,
+ * and the contact book that gates presence and typing. Each gets its models and the narrow
+ * ports it emits through; none knows sockets.
+ */
+export function createDomains(deps: {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  flags: FlagReader;
+  mongo: Connection;
+  cache: CacheAside;
+  notifier: Notifier;
+  /** where conversation updates go when an installed feature defers them; none = before the ack */
+  outbox: ConversationOutbox | undefined;
+}) {
+  const { config, logger, metrics, mongo, cache, notifier } = deps;
+  const m = {
+    users: getUserModel(mongo),
+    follows: getFollowModel(mongo),
+    conversations: getConversationModel(mongo),
+  };
+  const notifications = new NotificationService({
+    notifications: getNotificationModel(mongo),
+    counters: getUnreadCounterModel(mongo),
+    users: m.users,
+    notifier,
+    logger,
+    dedupWindowMs: config.notificationDedupMs,
+  });
+  const activity = notifications;
+  const tokens = createTokenService(config.jwt);
+  const sessions = new SessionVersions({ users: m.users, cacheMs: config.tokenVersionCacheMs });
+  const contacts = new ContactBook({ ...m, cacheMs: config.realtime.contactsCacheMs });
+  const actors = new ActorProfiles({
+    users: m.users,
+    max: config.messages.cacheMax,
+    ttlMs: ACTOR_NAME_TTL_MS,
+  });
+  const users = new UserService({ ...m, activity, cache, relationships: contacts, profiles: actors });
+  const postModels = {
+    posts: getPostModel(mongo),
+    likes: getLikeModel(mongo),
+    replies: getReplyModel(mongo),
+  };
+  return {
+    userModel: m.users,
+    tokens,
+    sessions,
+    authenticate: createAuthenticator({ tokens, versions: sessions }),
+    auth: new AuthService({ ...m, hasher: createArgon2Hasher(config.password), tokens, versions: sessions }),
+    users,
+    posts: new PostService({ ...m, ...postModels, userService: users, activity, cache, logger }),
+    messages: new MessageService({
+      messages: getMessageModel(mongo),
+      ...m,
+      notifier,
+      relationships: contacts,
+      actors,
+      metrics,
+      settings: config.messages,
+      outbox: deps.outbox,
+    }),
+    notifications,
+    contacts,
+    actors,
+  };
+}

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { Types } from 'mongoose';
+import { encodeCursor } from '../../pagination/page-cursor';
+import type { Feature, FeatureContext } from '../feature';
+import { gameClientEvents, gameServerEvents } from './game-events';
+import { registerGameHandlers } from './game-handlers';
+import { getGameModel } from './game-model';
+import { gameNotificationKinds } from './game-notifications';
+import { changedAfterQuery, myGamesQuery } from './game-queries';
+import { GameService } from './game-service';
+import { publicGameSchema, toPublicGame } from './game-view';
+import { gamesApi, gamesRoutes } from './games-routes';
+
+/** The game service on the core's parts (the feature's own, and what its tests build). */
+export function createGameService(
+  ctx: Pick<FeatureContext, 'mongo' | 'userExists' | 'notifier' | 'activity'>,
+): GameService {
+  return new GameService({
+    games: getGameModel(ctx.mongo),
+    userExists: ctx.userExists,
+    notifier: ctx.notifier,
+    activity: ctx.activity,
+  });
+}
+
+/**
+ * Two-player chess: REST (/api/games) and the `game:*` events share one GameService; chess.js
+ * decides legality from the stored moves; every change is emitted as `game:updated`, comes
+ * back in `sync` as `games`, and notifies the other player. Its board for the demo client is
+ * in demo-panel/.
+ */
+export const chess: Feature = {
+  name: 'chess',
+  description:
+    'Two-player chess over REST and Socket.IO (chess.js rules, live moves, spectating), with its demo panel',
+  api: [gamesApi],
+  clientEvents: Object.values(gameClientEvents),
+  serverEvents: gameServerEvents,
+  syncRows: [{ key: 'games', schema: publicGameSchema }],
+  notificationKinds: Object.values(gameNotificationKinds),
+  clientPanels: [{ shell: 'demo', dir: join(__dirname, 'public'), entry: 'games-view.mjs' }],
+  models: (mongo) => [getGameModel(mongo)],
+  create: (ctx) => {
+    const games = createGameService(ctx);
+    const model = getGameModel(ctx.mongo);
+    return {
+      routes: [{ path: '/api/games', access: 'user', router: gamesRoutes({ games }) }],
+      onConnection: (on, socket) => registerGameHandlers(on, socket, games),
+      syncSources: [
+        {
+          key: 'games',
+          schema: publicGameSchema,
+          // each game as it is now; a client that missed `game:updated` redraws from these
+          read: (userId, since, limit, upTo) => games.changedAfter(userId, since, limit, upTo),
+          timeOf: (row) => row.updatedAt,
+          toPublic: toPublicGame,
+        },
+      ],
+      indexChecks: async ({ a, b }) => {
+        const game = await games.create(a, { opponentId: b });
+        await games.accept(b, game.id);
+        const page = { limit: 20 };
+        const cursor = encodeCursor({ createdAt: new Date(), _id: new Types.ObjectId() });
+        return [
+          { name: 'my games', query: myGamesQuery(model, a, page) },
+          { name: 'my games by status', query: myGamesQuery(model, a, { ...page, status: 'active' }) },
+          {
+            name: 'my games (next page)',
+            query: myGamesQuery(model, a, { ...page, status: 'active', cursor }),
+          },
+          { name: 'sync games', query: changedAfterQuery(model, a, new Date(0), 200) },
+        ];
+      },
+    };
+  },
+};

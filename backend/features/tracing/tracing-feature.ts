@@ -1,0 +1,22 @@
+import type { Feature } from '../feature';
+// first, and for its effect: starts the SDK (when configured) before any other feature loads
+import { sdk } from './register';
+
+/**
+ * OpenTelemetry traces over OTLP/HTTP (HTTP/Express, MongoDB, ioredis, Socket.IO, and a message's
+ * trace continued on the instance that delivers it). Off, and free, unless
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
+export const tracing: Feature = {
+  name: 'tracing',
+  description: 'OpenTelemetry traces over OTLP (HTTP, MongoDB, Redis, Socket.IO, across instances), opt-in',
+  create: () => {
+    const running = sdk;
+    if (!running) return {};
+    return {
+      deliveryTrace: running.delivery,
+      // flushes the spans still buffered, those of the shutdown included
+      close: () => running.shutdown(),
+    };
+  },
+};

@@ -1,0 +1,299 @@
+import { mongo, Types } from 'mongoose';
+import { ConflictError } from '../../errors/app-error';
+import { isDuplicateKey } from '../../errors/is-duplicate-key';
+import type { Notifier } from '../../ports/notifier';
+import type { Actor, ActorProfiles } from '../notifications/actor-profiles';
+import { ConversationUpdates, type MessageSummary, summarize } from './conversation-update';
+import type { Settled } from './group-commit';
+import type { MessageDoc } from './message-model';
+import { summaryNotification } from './message-notification';
+import { type PublicMessage, toPublicMessage } from './message-view';
+
+/** A validated send whose recipient and conversation are known, waiting in the write queue. */
+export interface QueuedSend {
+  senderId: string;
+  recipientId: string;
+  conversation: Types.ObjectId;
+  text: string;
+  clientId: string;
+  /** the sender's device that gets the ack instead of message:new */
+  socketId?: string | undefined;
+  /** the sender as the recipient's notification shows them */
+  actor: Actor;
+}
+
+export interface SendResult {
+  message: PublicMessage;
+  /** false when the clientId was seen before: the stored message is answered again */
+  created: boolean;
+}
+
+/**
+ * Where a batch's conversation updates go when they are applied after the ack instead of
+ * before it: the outbox feature (backend/features/outbox). Without one, every batch applies
+ * them before its ack.
+ */
+export interface ConversationOutbox {
+  /** Asked once per batch: does it take this batch's updates? `queued`: sends waiting behind it. */
+  wants(batchSize: number, queued: number): boolean;
+  /**
+   * Records the updates where they survive this process, and owes them. Rejects, owing
+   * nothing, when it cannot: the batch then applies them before its ack.
+   */
+  add(messages: readonly MessageSummary[]): Promise<void>;
+  /**
+   * Set once by the core: the outbox reports here the messages an update it applied counted
+   * unread, and this sends their notification:new (awaited: drained means told).
+   */
+  onCounted(report: (counted: readonly MessageSummary[]) => Promise<void>): void;
+}
+
+export interface MessageWriterDeps {
+  messages: mongo.Collection;
+  conversations: mongo.Collection;
+  notifier: Notifier;
+  /** senders' names for notifications the outbox reports (a batch carries its own) */
+  actors: Pick<ActorProfiles, 'get'>;
+  outbox?: ConversationOutbox | undefined;
+  /** sends waiting behind the batch being written (the outbox's choice depends on it) */
+  queued(): number;
+  /** a retry later than this after its first attempt is answered without completing anything */
+  retryWindowMs: number;
+  now?: () => number;
+}
+
+type Outcome = Settled<SendResult>;
+
+/**
+ * Writes one batch of sends from the write queue (group-commit.ts), in this order:
+ *
+ * 1. one message per (sender, clientId): a repeat inside the batch takes the first one's outcome;
+ * 2. ids and createdAt, given here in queue order (per instance they grow with the sends);
+ * 3. insert: `insertOne`, or `insertMany` for several; a clientId stored before fails with
+ *    E11000 and goes to step 7;
+ * 4. the outbox, when there is one and it wants this batch, records their conversation updates;
+ * 5. `message:new` for each inserted message, as soon as it is stored;
+ * 6. the conversation update, unless the outbox took it: one `updateOne`, or one `bulkWrite`
+ *    for several conversations (conversation-update.ts); then `notification:new` for the
+ *    messages it counted unread, and the acks;
+ * 7. sends whose clientId was stored before (a retry, or the same send from another device or
+ *    instance): answered with the stored message, after applying its conversation update if
+ *    the first attempt never did (then it is pushed now too); another text or recipient with
+ *    the same clientId is a CONFLICT.
+ *
+ * Nothing is acked before it is durable, and each send fails alone: a failed command fails
+ * the sends it carried, and a retry with the same clientId completes what they left undone.
+ */
+export class MessageWriter {
+  private lastTime = 0;
+  private readonly updates: ConversationUpdates;
+
+  constructor(private readonly deps: MessageWriterDeps) {
+    this.updates = new ConversationUpdates(deps.conversations);
+  }
+
+  async write(batch: QueuedSend[]): Promise<Outcome[]> {
+    const out: Array<Outcome | undefined> = new Array(batch.length);
+    // 1
+    const { firsts, repeats } = splitRepeats(batch);
+    // 2: close to the commit, which is what sync's settle window has to cover
+    const createdAt = new Date(this.tick());
+    const docs: MessageDoc[] = firsts.map((i) => {
+      const send = batch[i]!;
+      return {
+        _id: new Types.ObjectId(),
+        conversation: send.conversation,
+        sender: new Types.ObjectId(send.senderId),
+        recipient: new Types.ObjectId(send.recipientId),
+        text: send.text,
+        clientId: send.clientId,
+        createdAt,
+      };
+    });
+    // 3
+    const insert = await this.insert(docs);
+    if (!insert.ok) return batch.map(() => ({ ok: false, error: insert.error }));
+    const inserted: number[] = [];
+    const storedBefore: number[] = [];
+    firsts.forEach((i, k) => {
+      const failure = insert.failed.get(k);
+      if (failure === undefined) inserted.push(k);
+      else if (isDuplicateKey(failure)) storedBefore.push(i);
+      else out[i] = { ok: false, error: failure };
+    });
+
+    try {
+      const insertedDocs = inserted.map((k) => docs[k]!);
+      const summaries = insertedDocs.map(summarize);
+      // 4
+      const outboxTookThem = await this.handToOutbox(summaries);
+      // 5: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
+      const messages = insertedDocs.map(toPublicMessage);
+      inserted.forEach((k, n) => {
+        this.announce(batch[firsts[k]!]!, messages[n]!);
+      });
+      // 6: with the outbox, notification:new comes once it has applied the update
+      if (!outboxTookThem) {
+        const { countedUnread } = await this.updates.apply(summaries);
+        await this.notifyCounted(countedUnread, batch);
+      }
+      inserted.forEach((k, n) => {
+        out[firsts[k]!] = { ok: true, value: { message: messages[n]!, created: true } };
+      });
+      // 7
+      await this.answerStoredBefore(storedBefore, batch, out);
+    } catch (error) {
+      // Stored but not applied to their conversations: the error goes back, and the client's
+      // retry with the same clientId completes them.
+      for (const i of firsts) out[i] ??= { ok: false, error };
+    }
+
+    for (const [i, first] of repeats) out[i] = repeatOutcome(batch[i]!, out[first]!);
+    return out as Outcome[];
+  }
+
+  /**
+   * notification:new for messages whose recipient's unread count now includes them. The only
+   * place a message's notification:new is sent: the outbox reports through here too.
+   */
+  async notifyCounted(counted: readonly MessageSummary[], batch?: readonly QueuedSend[]): Promise<void> {
+    if (counted.length === 0) return;
+    const known = batch && new Map(batch.map((send) => [send.senderId, send.actor]));
+    for (const m of counted) {
+      const actor = known?.get(m.sender) ?? (await this.senderOf(m.sender));
+      if (!actor) continue;
+      this.deps.notifier.toUsers([m.recipient], 'notification:new', {
+        notification: summaryNotification(m, actor),
+      });
+    }
+  }
+
+  /** message:new to the recipient's devices and the sender's others, in one emit: the only place it is sent */
+  private announce(send: QueuedSend, message: PublicMessage): void {
+    this.deps.notifier.toUsersExceptSocket([send.recipientId, send.senderId], send.socketId, 'message:new', {
+      message,
+    });
+  }
+
+  /** true when the outbox recorded the updates and owes them; false: apply them now */
+  private async handToOutbox(summaries: MessageSummary[]): Promise<boolean> {
+    const outbox = this.deps.outbox;
+    if (!outbox || summaries.length === 0 || !outbox.wants(summaries.length, this.deps.queued()))
+      return false;
+    try {
+      await outbox.add(summaries);
+      return true;
+    } catch {
+      return false; // the outbox counted and logged its refusal
+    }
+  }
+
+  private tick(): number {
+    this.lastTime = Math.max(this.deps.now?.() ?? Date.now(), this.lastTime);
+    return this.lastTime;
+  }
+
+  private async senderOf(userId: string): Promise<Actor | undefined> {
+    return Promise.resolve(this.deps.actors.get(userId)).catch(() => undefined);
+  }
+
+  private async insert(
+    docs: MessageDoc[],
+  ): Promise<{ ok: true; failed: Map<number, unknown> } | { ok: false; error: unknown }> {
+    const failed = new Map<number, unknown>();
+    if (docs.length === 0) return { ok: true, failed };
+    // A batch of one (low load) skips the driver's bulk machinery: same command, less CPU.
+    if (docs.length === 1) {
+      try {
+        await this.deps.messages.insertOne(docs[0]!);
+      } catch (error) {
+        if (!isDuplicateKey(error)) return { ok: false, error };
+        failed.set(0, error);
+      }
+      return { ok: true, failed };
+    }
+    try {
+      await this.deps.messages.insertMany(docs, { ordered: false });
+      return { ok: true, failed };
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError) || error.writeConcernError)
+        return { ok: false, error };
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.length === 0) return { ok: false, error };
+      for (const w of writeErrors)
+        failed.set(w.index, Object.assign(new Error(w.errmsg ?? 'write failed'), { code: w.code }));
+      return { ok: true, failed };
+    }
+  }
+
+  /** Step 7: sends whose (sender, clientId) was stored before. */
+  private async answerStoredBefore(indexes: number[], batch: QueuedSend[], out: Array<Outcome | undefined>) {
+    if (indexes.length === 0) return;
+    const stored = await this.deps.messages
+      .find<MessageDoc>({
+        $or: indexes.map((i) => ({
+          sender: new Types.ObjectId(batch[i]!.senderId),
+          clientId: batch[i]!.clientId,
+        })),
+      })
+      .toArray();
+    const byKey = new Map(stored.map((m) => [`${m.sender.toHexString()}\u0000${m.clientId}`, m]));
+    for (const i of indexes) {
+      const send = batch[i]!;
+      const m = byKey.get(`${send.senderId}\u0000${send.clientId}`);
+      if (!m) {
+        out[i] = { ok: false, error: new Error('duplicate clientId but no stored message') };
+        continue;
+      }
+      if (!m.recipient.equals(send.recipientId) || m.text !== send.text) {
+        out[i] = { ok: false, error: reusedClientId() };
+        continue;
+      }
+      const message = toPublicMessage(m);
+      let created = false;
+      // Within the window its id is still among the conversation's applied ids if it was
+      // applied, so applying again is safe (docs/realtime.md "Completion").
+      if (this.tick() - m.createdAt.getTime() <= this.deps.retryWindowMs) {
+        const { newlyApplied, countedUnread } = await this.updates.apply([summarize(m)]);
+        // its first attempt never completed: pushed now (again, if that attempt got as far as
+        // message:new before its conversation update failed: same id, clients keep one)
+        created = newlyApplied.length > 0;
+        if (created) {
+          this.announce(send, message);
+          await this.notifyCounted(countedUnread, [send]);
+        }
+      }
+      out[i] = { ok: true, value: { message, created } };
+    }
+  }
+}
+
+/** The first send of each (sender, clientId) is written; the repeats take its outcome. */
+function splitRepeats(batch: QueuedSend[]): { firsts: number[]; repeats: Array<[number, number]> } {
+  const first = new Map<string, number>();
+  const firsts: number[] = [];
+  const repeats: Array<[number, number]> = [];
+  batch.forEach((send, i) => {
+    const key = `${send.senderId}\u0000${send.clientId}`;
+    const f = first.get(key);
+    if (f === undefined) {
+      first.set(key, i);
+      firsts.push(i);
+    } else repeats.push([i, f]);
+  });
+  return { firsts, repeats };
+}
+
+function repeatOutcome(send: QueuedSend, first: Outcome): Outcome {
+  if (!first.ok) return first;
+  const m: PublicMessage = first.value.message;
+  if (m.recipientId !== send.recipientId || m.text !== send.text)
+    return { ok: false, error: reusedClientId() };
+  return { ok: true, value: { message: m, created: false } };
+}
+
+function reusedClientId(): ConflictError {
+  return new ConflictError('clientId was already used for a different message', [
+    { path: 'clientId', message: 'reused' },
+  ]);
+}
