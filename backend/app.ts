@@ -144,6 +144,7 @@ export function createApp(services: AppDeps): Express {
 
   app.use('/api', services.rateLimits.api);
   app.use('/api/auth', services.rateLimits.auth);
+  app.use('/api/auth/register', services.rateLimits.register);
   const auth = requireAuth(services.authenticate);
   app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
   app.use('/api/users', auth, usersRoutes({ users: services.users }));

@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
 import { LiveFlagsProvider } from './flags/live-flags-provider';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
+import { RedisRefusedError } from './infra/redis';
 import { createServices, type Services } from './services';
 import { installDrainGate } from './shutdown/drain-gate';
 
@@ -141,7 +142,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.stderr.write(`failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    // Redis refusing the credentials or TLS is configuration, like a ConfigError: the message
+    // says what to fix, a stack would only bury it
+    const text = err instanceof RedisRefusedError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`failed to start: ${text}\n`);
     process.exit(1);
   });
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type AdminToken, MIN_TOKEN_LENGTH, parseAdminTokens } from './admin-tokens';
 import { type FlagName, type FlagSource, type FlagValues, readFlagsFromEnv } from './features';
+import { parseClusterSeeds, parseRedisConnection, type RedisConnection } from './redis-connection';
 import { flagsNeedingRedisUrl } from './redis-requirements';
 import { weakSecretReason } from './secret-strength';
 import { MAX_TOKEN_LIFETIME_SECONDS, parseLifetimeSeconds } from './token-lifetime';
@@ -17,15 +18,27 @@ const envSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
+  // may carry user:password@ (percent-encoded); rediss:// = TLS
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
-  // seed nodes of a Redis Cluster, "host:port,host:port"; instead of REDIS_URL, never with it
+  // seed nodes of a Redis Cluster, "host:port,host:port" or "rediss://user:pass@host:port,...";
+  // instead of REDIS_URL, never with it
   REDIS_CLUSTER_NODES: z
     .string()
-    .refine((v) => parseClusterNodes(v) !== undefined, 'comma-separated host:port list')
+    .refine(
+      (v) => parseClusterSeeds(v) !== undefined,
+      'comma-separated host:port list, or redis:// / rediss:// URLs with a port and no path',
+    )
     .optional(),
+  // credentials and TLS for every Redis connection, when the URL or the seeds do not carry them
+  // (docs/security.md "Redis credentials and TLS"); parsed by redis-connection.ts
+  REDIS_USERNAME: z.string().max(256).optional(),
+  REDIS_PASSWORD: z.string().max(4096).optional(),
+  REDIS_TLS: z.enum(['true', 'false']).optional(),
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  REDIS_TLS_SERVERNAME: z.string().max(253).optional(),
   REDIS_KEY_PREFIX: z.string().max(50).default('social:'),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_EXPIRES_IN: z
@@ -54,6 +67,8 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   RATE_LIMIT_AUTH_MAX: z.coerce.number().int().min(1).max(1_000_000).default(20),
   RATE_LIMIT_API_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  // sign-ups per client IP per hour (POST /api/auth/register), on top of the auth limit
+  REGISTER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
   // How often every instance re-reads flag overrides, so a lost Redis message only delays a change.
   FLAGS_POLL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   // Socket.IO: per-socket event budget (token bucket) and the presence grace period that keeps
@@ -109,6 +124,11 @@ export interface Config {
   redisUrl: string | undefined;
   /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); set = every Redis feature uses the cluster */
   redisClusterNodes: Array<{ host: string; port: number }> | undefined;
+  /**
+   * user, password and TLS of every Redis connection, from REDIS_URL's or the seeds' URL form or
+   * REDIS_USERNAME / REDIS_PASSWORD / REDIS_TLS*; redisUrl itself never carries the password
+   */
+  redisConnection: RedisConnection;
   redisKeyPrefix: string;
   jwt: { secret: string; expiresIn: string; issuer: string; audience: string };
   /** named admin tokens (ADMIN_TOKENS plus ADMIN_TOKEN as "admin"); empty = admin API off */
@@ -121,7 +141,7 @@ export interface Config {
   logLevel: string;
   shutdown: { drainMs: number; timeoutMs: number };
   password: { memoryCost: number; timeCost: number };
-  rateLimit: { windowMs: number; authLimit: number; apiLimit: number };
+  rateLimit: { windowMs: number; authLimit: number; apiLimit: number; registerPerHour: number };
   flagsPollMs: number;
   realtime: {
     eventsPerSecond: number;
@@ -199,6 +219,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis (or REDIS_CLUSTER_NODES)`);
   if (e.REDIS_URL && e.REDIS_CLUSTER_NODES)
     problems.push('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
+  const redis = parseRedisConnection(e);
+  problems.push(...redis.problems);
   // a brace in the prefix would become the hash tag of every key and put them all in one slot
   if (e.REDIS_CLUSTER_NODES && /[{}]/.test(e.REDIS_KEY_PREFIX))
     problems.push('REDIS_KEY_PREFIX: no { or } with REDIS_CLUSTER_NODES (they choose the hash slot)');
@@ -210,8 +232,9 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     version: packageVersion(),
     mongoUrl: e.MONGO_URL,
-    redisUrl: e.REDIS_URL,
-    redisClusterNodes: e.REDIS_CLUSTER_NODES ? parseClusterNodes(e.REDIS_CLUSTER_NODES) : undefined,
+    redisUrl: redis.url,
+    redisClusterNodes: redis.clusterNodes,
+    redisConnection: redis.connection,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwt: {
       // A random dev secret means tokens die with the process; set JWT_SECRET to share them.
@@ -235,6 +258,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       windowMs: e.RATE_LIMIT_WINDOW_MS,
       authLimit: e.RATE_LIMIT_AUTH_MAX,
       apiLimit: e.RATE_LIMIT_API_MAX,
+      registerPerHour: e.REGISTER_LIMIT_PER_HOUR,
     },
     flagsPollMs: e.FLAGS_POLL_MS,
     realtime: {
@@ -279,16 +303,12 @@ export function withoutEmptyValues(env: Env): Env {
   return out;
 }
 
-/** "host:port,host:port" → nodes; undefined when any entry is not host:port. */
+/**
+ * REDIS_CLUSTER_NODES → where the seeds are; undefined when any entry is malformed. Their
+ * credentials and scheme are parseRedisConnection's (config.redisConnection).
+ */
 export function parseClusterNodes(raw: string): Array<{ host: string; port: number }> | undefined {
-  const nodes: Array<{ host: string; port: number }> = [];
-  for (const entry of raw.split(',').map((s) => s.trim())) {
-    const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
-    const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) return undefined;
-    nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
-  }
-  return nodes.length > 0 ? nodes : undefined;
+  return parseClusterSeeds(raw)?.map(({ host, port }) => ({ host, port }));
 }
 
 /** Test and script helper: a config from defaults plus overrides, validated the same way. */

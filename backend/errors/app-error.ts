@@ -46,8 +46,19 @@ export class ConflictError extends AppError {
   }
 }
 export class RateLimitedError extends AppError {
-  constructor(message = 'Too many requests') {
+  constructor(
+    message = 'Too many requests',
+    /** when a retry can succeed; answered as `retryAfterSeconds` beside code and message */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(429, 'RATE_LIMITED', message);
+  }
+
+  override toJSON(): ReturnType<AppError['toJSON']> & { retryAfterSeconds?: number } {
+    return {
+      ...super.toJSON(),
+      ...(this.retryAfterSeconds !== undefined ? { retryAfterSeconds: this.retryAfterSeconds } : {}),
+    };
   }
 }
 export class UnavailableError extends AppError {

@@ -5,10 +5,16 @@ export const appErrorSchema = z
   .object({
     code: z.string().meta({
       description:
-        'stable code to branch on: VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, RATE_LIMITED, UNAVAILABLE, INTERNAL, …',
+        'stable code to branch on: VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, RATE_LIMITED, UNAVAILABLE, INTERNAL, WEAK_PASSWORD, …',
     }),
     message: z.string(),
     details: z.array(z.object({ path: z.string().optional(), message: z.string() })).optional(),
+    retryAfterSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'RATE_LIMITED only: seconds until a retry can succeed' }),
   })
   .meta({ id: 'AppError' });
 

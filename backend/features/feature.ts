@@ -46,8 +46,10 @@ export interface Feature {
   /** notification kinds it records through the ActivitySink */
   notificationKinds?: readonly NotificationKindSpec[];
   /**
-   * browser modules it adds to a page shell that loads them by name (the demo client's chess
-   * panel): served at /<shell>/panels/<feature name>/, entry module first
+   * browser modules it adds to a page shell that loads them by name (shell `demo`: the demo
+   * client): `dir` (absolute, a `public/` folder so the build copies it) is served at
+   * /<shell>/panels/<feature name>/, and the page imports `entry` from there and calls its
+   * `mount(ctx)` (the demo's ctx: container, api, users, me(), socket())
    */
   clientPanels?: readonly { shell: string; dir: string; entry: string }[];
   /** models whose indexes must exist before the first request (unique indexes carry correctness) */
@@ -127,9 +129,13 @@ export interface FeatureParts {
   deliveryTrace?: DeliveryTrace;
   /**
    * For `npm run verify:indexes`: seeds what its queries need among the three given users
-   * (through its own services) and returns the exact queries it runs, to be explained.
+   * (through its own services) and returns the exact queries it runs, to be explained. With
+   * `seed: false` (`--in-place`, a real database) it writes nothing and only answers the queries.
    */
-  indexChecks?(users: { a: string; b: string; c: string }): Promise<readonly IndexCheck[]>;
+  indexChecks?(
+    users: { a: string; b: string; c: string },
+    opts?: { seed: boolean },
+  ): Promise<readonly IndexCheck[]>;
   /** called at shutdown, after the sockets are closed and before the database */
   close?(): Promise<void>;
 }

@@ -1,6 +1,14 @@
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { closeRedis, createRedisClient, type RedisClient, redisTargetOf } from './redis';
+import {
+  closeRedis,
+  createRedisClient,
+  describeTarget,
+  type RedisClient,
+  RedisRefusedError,
+  redisRefusal,
+  redisTargetOf,
+} from './redis';
 import { RedisGuard } from './redis-guard';
 
 /** How long the start waits for Redis before running degraded. */
@@ -17,8 +25,37 @@ export interface RedisClients {
 }
 
 /**
+ * Resolves 'ready', 'away' after timeoutMs, or the refusal (redisRefusal) of the first error
+ * that is one: a wrong password or a failed TLS handshake shows on the first connect, at once.
+ * A cluster reports its nodes' errors as "node error".
+ */
+function firstConnect(client: RedisClient, timeoutMs: number): Promise<'ready' | 'away' | { refusal: string }> {
+  if (client.status === 'ready') return Promise.resolve('ready');
+  return new Promise((resolve) => {
+    const done = (outcome: 'ready' | 'away' | { refusal: string }) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('node error', onError);
+      resolve(outcome);
+    };
+    const onReady = () => done('ready');
+    const onError = (err: unknown) => {
+      const refusal = redisRefusal(err);
+      if (refusal) done({ refusal });
+    };
+    const timer = setTimeout(() => done('away'), timeoutMs);
+    client.once('ready', onReady);
+    client.on('error', onError);
+    client.on('node error', onError);
+  });
+}
+
+/**
  * The process's Redis clients (REDIS_URL or REDIS_CLUSTER_NODES: a Redis or a Cluster alike),
- * or none. Redis being away at start is not fatal: the breaker keeps trying.
+ * or none. Redis being away at start is not fatal: the breaker keeps trying. Redis refusing
+ * the credentials or the TLS handshake is: it rejects with RedisRefusedError, whose message
+ * says which variable to fix, instead of retrying forever.
  */
 export async function createRedisClients(deps: {
   config: Parameters<typeof redisTargetOf>[0];
@@ -31,8 +68,13 @@ export async function createRedisClients(deps: {
     return { guard: undefined, subscriber: undefined, adapterClient: undefined, close: async () => {} };
   const client = createRedisClient(target, 'fail-fast', logger, 'fail-fast');
   const guard = new RedisGuard(client, { logger, metrics: deps.metrics });
-  if (!(await guard.waitUntilReady(READY_WAIT_MS)))
-    logger.warn('redis not reachable at start; running degraded');
+  const first = await firstConnect(client, READY_WAIT_MS);
+  if (typeof first === 'object') {
+    guard.stop();
+    client.disconnect();
+    throw new RedisRefusedError(`${describeTarget(target)} ${first.refusal}`);
+  }
+  if (first === 'away') logger.warn('redis not reachable at start; running degraded');
   const subscriber = createRedisClient(target, 'subscriber', logger, 'flag-subscriber');
   return {
     guard,

@@ -1,19 +1,46 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection';
 import type { Logger } from './logger';
 
 /** A single Redis or a Redis Cluster: every Redis feature takes either (docs/redis-cluster.md). */
 export type RedisClient = Redis | Cluster;
 
-/** Where Redis is: REDIS_URL, or the seed nodes of REDIS_CLUSTER_NODES. */
-export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+/**
+ * Where Redis is: REDIS_URL, or the seed nodes of REDIS_CLUSTER_NODES; with the credentials
+ * and TLS every connection to it uses (config.redisConnection), if any.
+ */
+export type RedisTarget = (
+  | { url: string }
+  | { clusterNodes: Array<{ host: string; port: number }> }
+) & { connection?: RedisConnection | undefined };
 
 /** The target configured, if any; REDIS_CLUSTER_NODES and REDIS_URL are never both set (config). */
 export function redisTargetOf(config: {
   redisUrl: string | undefined;
   redisClusterNodes: Array<{ host: string; port: number }> | undefined;
+  redisConnection?: RedisConnection | undefined;
 }): RedisTarget | undefined {
-  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes };
-  return config.redisUrl ? { url: config.redisUrl } : undefined;
+  const connection = config.redisConnection;
+  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes, connection };
+  return config.redisUrl ? { url: config.redisUrl, connection } : undefined;
+}
+
+/**
+ * The ioredis options of a connection's credentials and TLS. On a cluster they go in
+ * redisOptions, which ioredis applies to every node it discovers, its pub/sub and sharded
+ * subscriber connections included; duplicate() (the streams adapter) copies them.
+ */
+export function connectionOptions(c: RedisConnection | undefined): RedisOptions {
+  if (!c) return {};
+  const tls = c.tls && {
+    ...(c.tls.ca ? { ca: c.tls.ca } : {}),
+    ...(c.tls.servername ? { servername: c.tls.servername } : {}),
+  };
+  return {
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
@@ -88,10 +115,16 @@ export function createRedisClient(
   name: string,
 ): RedisClient {
   const t: RedisTarget = typeof target === 'string' ? { url: target } : target;
-  const client: RedisClient =
-    'url' in t
-      ? new Redis(t.url, { ...redisOptions(role), connectionName: name })
-      : new Cluster(t.clusterNodes, clusterOptions(role, name));
+  const secure = connectionOptions(t.connection);
+  let client: RedisClient;
+  if ('url' in t) client = new Redis(t.url, { ...redisOptions(role), ...secure, connectionName: name });
+  else {
+    const options = clusterOptions(role, name);
+    client = new Cluster(t.clusterNodes, {
+      ...options,
+      redisOptions: { ...options.redisOptions, ...secure },
+    });
+  }
   let lastError = '';
   // Without an error listener ioredis reports every failed reconnect as an unhandled error.
   client.on('error', (err: Error) => {
@@ -103,6 +136,68 @@ export function createRedisClient(
     lastError = '';
   });
   return client;
+}
+
+/** Redis refused to serve this process for good: the start stops with a message saying what to fix. */
+export class RedisRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisRefusedError';
+  }
+}
+
+// OpenSSL's certificate verification failures, as Node names them in err.code
+const CERT_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+const NAME_CODES = new Set(['HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/**
+ * Why Redis refused this client for good, or undefined for an outage that retrying may cure:
+ * wrong or missing credentials, an ACL user lacking a permission, a TLS handshake that failed.
+ * Retrying those never helps, so a start that meets one stops instead of running degraded.
+ * Looks through a cluster's "all nodes failed" error to the node's own. The texts are Redis's
+ * and Node's, which never contain the password.
+ */
+export function redisRefusal(err: unknown, depth = 0): string | undefined {
+  if (!(err instanceof Error) || depth > 3) return undefined;
+  const { message } = err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (/^(WRONGPASS|ERR invalid (username-)?password)/.test(message))
+    return `refused the credentials (${message}): check REDIS_USERNAME and REDIS_PASSWORD, or the user:password in REDIS_URL / REDIS_CLUSTER_NODES`;
+  if (/^NOAUTH\b/.test(message))
+    return `requires a password (${message}): set REDIS_PASSWORD (and REDIS_USERNAME for an ACL user), or user:password@ in REDIS_URL / REDIS_CLUSTER_NODES`;
+  if (/^NOPERM\b/.test(message))
+    return `refused a command to this user (${message}): give the ACL user the commands, keys and channels of docs/security.md "Redis credentials and TLS"`;
+  if (CERT_CODES.has(code))
+    return `sent a certificate this process does not trust (${message}, ${code}): set REDIS_TLS_CA_FILE to the CA that signed it`;
+  if (NAME_CODES.has(code))
+    return `sent a certificate for another name (${message}): connect by a name it carries, or set REDIS_TLS_SERVERNAME to one`;
+  if (/^ERR_(SSL|TLS)_/.test(code))
+    return `failed the TLS handshake (${message.split('\n')[0]}, ${code}): is that port TLS (rediss://, REDIS_TLS=true) and does it require a client certificate?`;
+  const inner = (err as { lastNodeError?: unknown }).lastNodeError ?? (err as { cause?: unknown }).cause;
+  return redisRefusal(inner, depth + 1);
+}
+
+/** host:port of the target (no credentials), for messages. */
+export function describeTarget(target: RedisTarget): string {
+  if ('clusterNodes' in target)
+    return `Redis Cluster (${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')})`;
+  try {
+    const u = new URL(target.url);
+    return `Redis at ${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'Redis';
+  }
 }
 
 /** quit() politely, disconnect() if Redis is unreachable so shutdown never waits on it. */

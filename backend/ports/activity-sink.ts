@@ -26,11 +26,11 @@ export interface FeatureActivity {
 
 /** A notification kind a feature records, and the id field its public notification carries. */
 export interface NotificationKindSpec {
-  /** lower-case words joined by `_`, e.g. `game_move`; not one of the core's kinds */
+  /** lower-case words joined by `_`, e.g. `order_shipped`; not one of the core's kinds */
   kind: string;
   /** one line: when it is recorded (for the API docs) */
   summary: string;
-  /** the field of the public notification that names the thing it is about, e.g. `gameId` */
+  /** the field of the public notification that names the thing it is about, e.g. `orderId` */
   subjectField?: string;
 }
 

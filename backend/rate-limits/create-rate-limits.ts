@@ -15,18 +15,27 @@ export interface RateLimitSettings {
   authLimit: number;
   /** per client IP per window on all of /api */
   apiLimit: number;
+  /**
+   * per client IP per hour on POST /api/auth/register (on top of authLimit): sign-ups are the
+   * cheapest way to mint identities and to probe which emails are taken
+   */
+  registerPerHour: number;
 }
 
 export interface RateLimits {
   auth: RequestHandler;
   api: RequestHandler;
+  register: RequestHandler;
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * Both limiters exist with both stores from the start; each request uses the one the flags
+ * Every limiter exists with both stores from the start; each request uses the one the flags
  * choose now (rateLimit.enabled, rateLimit.store), so switching is live and costs nothing.
  * Redis away: the API limiter lets requests pass (an outage must not become a 429 storm);
- * the auth limiter counts in this instance's memory instead, so login never opens wide.
+ * the auth and register limiters count in this instance's memory instead, so login and
+ * sign-up never open wide. A 429 carries retryAfterSeconds, the same as Retry-After.
  */
 export function createRateLimits(deps: {
   settings: RateLimitSettings;
@@ -35,16 +44,25 @@ export function createRateLimits(deps: {
   logger: Logger;
   redis?: { guard: RedisGuard; prefix: string };
 }): RateLimits {
-  const make = (name: 'auth' | 'api', limit: number, failover: 'memory' | 'pass') => {
+  const make = (
+    name: 'auth' | 'api' | 'register',
+    limit: number,
+    failover: 'memory' | 'pass',
+    windowMs = deps.settings.windowMs,
+  ) => {
     const common = {
-      windowMs: deps.settings.windowMs,
+      windowMs,
       limit,
-      skip: (req: Request) => name === 'auth' && req.method !== 'POST',
+      skip: (req: Request) => name !== 'api' && req.method !== 'POST',
       standardHeaders: 'draft-7' as const,
       legacyHeaders: false,
-      handler: ((_req, _res, next) => {
+      handler: ((_req, res, next) => {
         deps.metrics.rateLimited.inc({ limiter: name });
-        next(new RateLimitedError('Too many requests; retry after the time in Retry-After'));
+        // the limiter has set Retry-After from the client's window; the body says the same
+        const retryAfter = Number(res.getHeader('Retry-After'));
+        const seconds =
+          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : Math.ceil(windowMs / 1000);
+        next(new RateLimitedError('Too many requests; retry after the time in Retry-After', seconds));
       }) as RequestHandler,
     };
     const memory = rateLimit({ ...common, store: new MemoryStore() });
@@ -86,5 +104,6 @@ export function createRateLimits(deps: {
   return {
     auth: make('auth', deps.settings.authLimit, 'memory'),
     api: make('api', deps.settings.apiLimit, 'pass'),
+    register: make('register', deps.settings.registerPerHour, 'memory', HOUR_MS),
   };
 }

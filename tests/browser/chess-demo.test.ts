@@ -79,8 +79,8 @@ describe('The chess panel of the demo client, two people on two instances', () =
     await b.locator('#game-status', { hasText: 'Checkmate: you win' }).waitFor();
     expect(await a.locator('#moves').textContent()).toBe('Moves: 1. f3 e5 2. g4 Qh4#');
     expect(await b.locator('#moves').textContent()).toBe('Moves: 1. f3 e5 2. g4 Qh4#');
-    await screenshot(a, 'demo-checkmate-desktop');
-    await screenshot(b, 'demo-checkmate-phone');
+    await screenshot(a, 'chess-demo-checkmate-desktop');
+    await screenshot(b, 'chess-demo-checkmate-phone');
   });
 
   test('When Alice logs out and logs in again, then the finished game is back', async () => {

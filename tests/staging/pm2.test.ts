@@ -34,6 +34,7 @@ beforeAll(async () => {
     PASSWORD_TIME_COST: '1',
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_API_MAX: '1000000',
+    REGISTER_LIMIT_PER_HOUR: '100000',
     SHUTDOWN_DRAIN_MS: '1000',
     LOG_LEVEL: 'warn',
   });

@@ -5,10 +5,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { spawnService } from '../../scripts/databases/child-service';
 import { waitForPort } from '../../scripts/databases/free-port';
 import { redisServerBinary } from '../../scripts/databases/redis-server';
+import { type RedisSecurity, secureCliArgs, secureClientOptions, secureServerArgs } from './secure-redis';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
@@ -65,21 +66,23 @@ async function freeClusterPort(): Promise<number> {
 }
 
 /** One command to one node, on a connection of its own (the node may be about to die). */
-async function ask(port: number, ...args: string[]): Promise<unknown> {
-  const r = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return await r.call(args[0]!, ...args.slice(1));
-  } finally {
-    r.disconnect();
-  }
-}
-const askText = async (port: number, ...args: string[]) => String(await ask(port, ...args));
+const asker =
+  (login: RedisOptions = {}) =>
+  async (port: number, ...args: string[]): Promise<unknown> => {
+    const r = new Redis(port, '127.0.0.1', {
+      ...login,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    r.on('error', () => {});
+    try {
+      await r.connect();
+      return await r.call(args[0]!, ...args.slice(1));
+    } finally {
+      r.disconnect();
+    }
+  };
 
 /**
  * A Redis Cluster of `masters` masters with one replica each, on loopback ports of its own, no
@@ -87,9 +90,17 @@ const askText = async (port: number, ...args: string[]) => String(await ask(port
  * One per test file: it starts in a few seconds (redis-cli's join check polls once a second).
  */
 export async function startRedisCluster(
-  opts: { masters?: number; nodeTimeoutMs?: number } = {},
+  opts: {
+    masters?: number;
+    nodeTimeoutMs?: number;
+    /** TLS only (clients, cluster bus, replication) and a login; the CA's servername for our own asks */
+    secure?: RedisSecurity & { servername?: string };
+  } = {},
 ): Promise<RedisClusterHandle> {
   const bin = redisServerBinary();
+  const { secure } = opts;
+  const ask = asker(secure && secureClientOptions(secure, secure.servername));
+  const askText = async (port: number, ...args: string[]) => String(await ask(port, ...args));
   const count = (opts.masters ?? 3) * 2;
   const dir = mkdtempSync(join(tmpdir(), 'social-redis-cluster-'));
   const ports: number[] = [];
@@ -100,8 +111,7 @@ export async function startRedisCluster(
   }
   const procs = ports.map((port) =>
     spawnService(bin, [
-      '--port',
-      String(port),
+      ...(secure ? [...secureServerArgs(port, secure), '--tls-cluster', 'yes'] : ['--port', String(port)]),
       '--bind',
       '127.0.0.1',
       '--cluster-enabled',
@@ -196,6 +206,7 @@ export async function startRedisCluster(
         '--cluster-replicas',
         '1',
         '--cluster-yes',
+        ...(secure ? secureCliArgs(secure) : []),
       ],
       { timeout: 30_000 },
     );

@@ -40,6 +40,7 @@ export function testServerEnv(
     // tests register many users from one IP; rate-limit tests set their own small limits
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_API_MAX: '100000',
+    REGISTER_LIMIT_PER_HOUR: '100000',
     SOCKET_HANDSHAKE_MAX: '100000',
     // many tests keep a user's sockets open across cases; the abuse tests set their own cap
     SOCKET_MAX_PER_USER: '1000',

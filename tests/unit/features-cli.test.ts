@@ -344,7 +344,8 @@ describe("When checking this repository's features", () => {
   });
 
   it.each(manifests.map((m) => m.name))(
-    'then a dry run of removing %s finds every path, section and registry line its manifest names',
+    // a glob may match nothing (tests of two features together go with whichever goes first)
+    'then a dry run of removing %s finds every literal path, section and registry line its manifest names',
     (name) => {
       const r = spawnSync(process.execPath, [CLI, 'remove', name, '--dry-run'], {
         cwd: ROOT,
@@ -354,7 +355,7 @@ describe("When checking this repository's features", () => {
       expect(r.status).toBe(0);
       const misses = r.stdout
         .split('\n')
-        .filter((l) => /\(nothing matches|\(no section|no import from/.test(l));
+        .filter((l) => /\(nothing matches [^*?]*\)$|\(no section|no import from/.test(l));
       expect(misses).toEqual([]);
     },
   );

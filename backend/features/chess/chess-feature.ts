@@ -26,8 +26,8 @@ export function createGameService(
 /**
  * Two-player chess: REST (/api/games) and the `game:*` events share one GameService; chess.js
  * decides legality from the stored moves; every change is emitted as `game:updated`, comes
- * back in `sync` as `games`, and notifies the other player. Its board for the demo client is
- * in demo-panel/.
+ * back in `sync` as `games`, and notifies the other player. Its panel for the demo client
+ * (the board) is in public/, served by the demo at /demo/panels/chess/ when both are installed.
  */
 export const chess: Feature = {
   name: 'chess',
@@ -56,9 +56,8 @@ export const chess: Feature = {
           toPublic: toPublicGame,
         },
       ],
-      indexChecks: async ({ a, b }) => {
-        const game = await games.create(a, { opponentId: b });
-        await games.accept(b, game.id);
+      indexChecks: async ({ a, b }, opts = { seed: true }) => {
+        if (opts.seed) await games.accept(b, (await games.create(a, { opponentId: b })).id);
         const page = { limit: 20 };
         const cursor = encodeCursor({ createdAt: new Date(), _id: new Types.ObjectId() });
         return [

@@ -1,5 +1,5 @@
 import type { Feature } from '../feature';
-// first, and for its effect: starts the SDK (when configured) before any other feature loads
+// the SDK, started when the registry first imported register.ts (undefined when tracing is off)
 import { sdk } from './register';
 
 /**

@@ -46,7 +46,7 @@ export function seenMark(createdAtMs: number, id: string): string {
   return `${createdAtMs.toString().padStart(15, '0')}:${id}`;
 }
 
-export interface UpdateResult {
+interface UpdateResult {
   /** the recipient's unread count includes these now (they had not seen them): notification:new */
   countedUnread: MessageSummary[];
   /**

@@ -38,7 +38,8 @@ export interface ConversationOutbox {
   wants(batchSize: number, queued: number): boolean;
   /**
    * Records the updates where they survive this process, and owes them. Rejects, owing
-   * nothing, when it cannot: the batch then applies them before its ack.
+   * nothing, when it cannot (it counts and logs its own refusals): the batch then applies
+   * them before its ack.
    */
   add(messages: readonly MessageSummary[]): Promise<void>;
   /**
@@ -48,7 +49,7 @@ export interface ConversationOutbox {
   onCounted(report: (counted: readonly MessageSummary[]) => Promise<void>): void;
 }
 
-export interface MessageWriterDeps {
+interface MessageWriterDeps {
   messages: mongo.Collection;
   conversations: mongo.Collection;
   notifier: Notifier;

@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
-import type { Logger } from '../../infra/logger';
 import { isDuplicateKey } from '../../errors/is-duplicate-key';
+import type { Logger } from '../../infra/logger';
 import { toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Activity, ActivitySink, NotificationKindSpec } from '../../ports/activity-sink';
@@ -25,7 +25,7 @@ const oid = (id: string) => new Types.ObjectId(id);
  * follow, like or reply that caused it is already committed and must not turn into an error.
  *
  * Besides the core's kinds it records the kinds installed features register (`kinds`): their
- * subject is stored as `subject` and answered under the field the kind names (`gameId`).
+ * subject is stored as `subject` and answered under the field the kind names (`subjectField`).
  */
 export class NotificationService implements ActivitySink {
   private readonly kinds: ReadonlyMap<string, NotificationKindSpec>;
@@ -168,11 +168,14 @@ const CORE_FIELDS: ReadonlySet<string> = new Set(Object.keys(publicNotificationS
 function featureKinds(specs: readonly NotificationKindSpec[]): Map<string, NotificationKindSpec> {
   const kinds = new Map<string, NotificationKindSpec>();
   for (const spec of specs) {
-    if (!/^[a-z][a-z0-9_]*$/.test(spec.kind)) throw new Error(`notification kind ${spec.kind}: lower-case and _`);
+    if (!/^[a-z][a-z0-9_]*$/.test(spec.kind))
+      throw new Error(`notification kind ${spec.kind}: lower-case and _`);
     if (isCore(spec.kind) || kinds.has(spec.kind))
       throw new Error(`notification kind ${spec.kind} is registered twice`);
     if (spec.subjectField && CORE_FIELDS.has(spec.subjectField))
-      throw new Error(`notification kind ${spec.kind}: ${spec.subjectField} is a field of every notification`);
+      throw new Error(
+        `notification kind ${spec.kind}: ${spec.subjectField} is a field of every notification`,
+      );
     kinds.set(spec.kind, spec);
   }
   return kinds;

@@ -15,7 +15,7 @@ export interface PublicNotification {
   text?: string;
   read: boolean;
   createdAt: string;
-  /** a feature kind's subject id, under the field its kind names (e.g. `gameId`) */
+  /** a feature kind's subject id, under the field its kind names (e.g. `orderId`) */
   [subjectField: string]: unknown;
 }
 

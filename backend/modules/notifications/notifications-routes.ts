@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { NotificationKindSpec } from '../../ports/activity-sink';
 import { pageQuery } from '../../pagination/page-request';
+import type { NotificationKindSpec } from '../../ports/activity-sink';
 import { defineApi } from '../../routing/route-spec';
 import { routerFor } from '../../routing/router-for';
 import { objectId } from '../../validation/object-id';

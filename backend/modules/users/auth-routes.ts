@@ -2,21 +2,17 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { defineApi } from '../../routing/route-spec';
 import { routerFor } from '../../routing/router-for';
+import { displayName } from '../../validation/display-name';
+import { username } from '../../validation/username';
 import type { AuthService } from './auth-service';
 import { userIdOf } from './user-id-of';
 import { publicUserSchema } from './user-view';
 
-export const usernameSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9_]{3,30}$/, '3–30 characters of a–z, 0–9 and _');
-
 const registerBody = z.strictObject({
-  username: usernameSchema,
+  username,
   email: z.email().max(254),
   password: z.string().min(8).max(128),
-  name: z.string().trim().min(1).max(50).optional(),
+  name: displayName.optional(),
 });
 
 const loginBody = z.strictObject({
@@ -44,7 +40,8 @@ export const authApi = defineApi({
     register: {
       method: 'post',
       path: '/register',
-      summary: 'Create an account (409 on a taken username or email)',
+      summary:
+        'Create an account (409 on a taken username or email, 400 WEAK_PASSWORD on a trivial or common password)',
       access: 'public',
       body: registerBody,
       responses: { 201: { description: 'the new user and a token', schema: session } },
@@ -72,7 +69,8 @@ export const authApi = defineApi({
     password: {
       method: 'post',
       path: '/password',
-      summary: 'Change the password; every other token is revoked',
+      summary:
+        'Change the password (400 WEAK_PASSWORD on a trivial or common one); every other token is revoked',
       body: passwordBody,
       responses: {
         200: { description: 'a fresh token for this client', schema: z.object({ token: z.string() }) },

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { ConflictError, UnauthorizedError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import type { SessionRevocation } from '../../ports/session-revocation';
 import type { PasswordHasher } from './password-hasher';
+import { assertStrongPassword } from './password-strength';
 import type { TokenService } from './token-service';
 import type { UserModel } from './user-model';
 import { loginQuery } from './user-queries';
@@ -19,7 +21,15 @@ export interface AuthResult {
   token: string;
 }
 
+/** The account's own strings: a password built from them is weak. */
+function accountWords(a: { username: string; email: string; name?: string | undefined }): string[] {
+  return [a.username, a.email, a.email.split('@')[0] ?? '', a.name ?? ''];
+}
+
 export class AuthService {
+  /** a hash of a random password, made by the same hasher with the same parameters as real ones */
+  private dummyHash: Promise<string> | undefined;
+
   constructor(
     private readonly deps: {
       users: UserModel;
@@ -27,11 +37,15 @@ export class AuthService {
       tokens: TokenService;
       versions: SessionRevocation;
     },
-  ) {}
+  ) {
+    // made now, in the background, so the first unknown login does not pay for it either
+    this.dummy().catch(() => {});
+  }
 
   async register(input: RegisterInput): Promise<AuthResult> {
     const username = input.username.toLowerCase();
     const email = input.email.toLowerCase();
+    assertStrongPassword(input.password, accountWords({ username, email, name: input.name }));
     const passwordHash = await this.deps.hasher.hash(input.password);
     try {
       const doc = await this.deps.users.create({
@@ -58,7 +72,9 @@ export class AuthService {
   async login(login: string, password: string): Promise<AuthResult> {
     const doc = await loginQuery(this.deps.users, login).lean();
     if (!doc) {
-      await this.deps.hasher.verifyDummy(password);
+      // The same verification as for a wrong password, so an unknown login does not answer
+      // sooner: answer time must not tell which usernames and emails have an account.
+      await this.deps.hasher.verify(await this.dummy(), password);
       throw new UnauthorizedError('Wrong login or password');
     }
     if (!(await this.deps.hasher.verify(doc.passwordHash, password)))
@@ -81,12 +97,22 @@ export class AuthService {
   async changePassword(userId: string, current: string, next: string): Promise<{ token: string }> {
     const doc = await this.deps.users.findById(userId).select('+passwordHash').lean();
     if (!doc) throw new UnauthorizedError('Account no longer exists');
+    assertStrongPassword(next, accountWords(doc));
     if (!(await this.deps.hasher.verify(doc.passwordHash, current)))
       throw new UnauthorizedError('Wrong password');
     const passwordHash = await this.deps.hasher.hash(next);
     await this.deps.users.updateOne({ _id: userId }, { $set: { passwordHash } });
     const version = await this.deps.versions.bump(userId);
     return { token: this.deps.tokens.sign(userId, version) };
+  }
+
+  /** Made once; a failure is retried on the next unknown login. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.deps.hasher.hash(randomBytes(16).toString('base64url')).catch((err) => {
+      this.dummyHash = undefined;
+      throw err;
+    });
+    return this.dummyHash;
   }
 
   async me(userId: string): Promise<PublicUser> {

@@ -1,10 +1,13 @@
 import argon2 from 'argon2';
 
+/**
+ * Hashes and verifies passwords. A login for an unknown user verifies against a hash this
+ * hasher made (AuthService), so it spends what a wrong password spends whatever the algorithm.
+ */
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
+  /** false for a wrong password or a malformed hash */
   verify(hash: string, password: string): Promise<boolean>;
-  /** Spends the same time as a real verify, so unknown logins do not answer faster. */
-  verifyDummy(password: string): Promise<void>;
 }
 
 export function createArgon2Hasher(opts: { memoryCost: number; timeCost: number }): PasswordHasher {
@@ -14,7 +17,6 @@ export function createArgon2Hasher(opts: { memoryCost: number; timeCost: number 
     timeCost: opts.timeCost,
     parallelism: 1,
   } as const;
-  let dummy: Promise<string> | undefined;
   return {
     hash: (password) => argon2.hash(password, params),
     verify: async (hash, password) => {
@@ -23,10 +25,6 @@ export function createArgon2Hasher(opts: { memoryCost: number; timeCost: number 
       } catch {
         return false;
       }
-    },
-    verifyDummy: async (password) => {
-      dummy ??= argon2.hash('dummy-password-for-timing', params);
-      await argon2.verify(await dummy, password).catch(() => false);
     },
   };
 }

@@ -3,6 +3,7 @@ import { pageOf } from '../../pagination/page-of';
 import { pageQuery } from '../../pagination/page-request';
 import { defineApi } from '../../routing/route-spec';
 import { routerFor } from '../../routing/router-for';
+import { bio, displayName } from '../../validation/display-name';
 import { idParams } from '../../validation/object-id';
 import { userIdOf } from './user-id-of';
 import type { UserService } from './user-service';
@@ -11,8 +12,8 @@ import { publicUserSchema } from './user-view';
 const idOrUsernameParams = z.object({ idOrUsername: z.string().min(1).max(30) });
 const patchBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(50).optional(),
-    bio: z.string().trim().max(300).optional(),
+    name: displayName.optional(),
+    bio: bio.optional(),
   })
   .refine((b) => b.name !== undefined || b.bio !== undefined, { message: 'name or bio is required' });
 

@@ -1,4 +1,4 @@
-import { h } from './dom.mjs';
+import { h } from '/demo/dom.mjs';
 
 // filled glyphs for both sides (coloured by CSS); U+FE0E asks for text, not emoji, presentation
 const GLYPH = { k: '♚', q: '♛', r: '♜', b: '♝', n: '♞', p: '♟' };

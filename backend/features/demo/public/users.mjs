@@ -1,4 +1,4 @@
-/** Public profiles by id, fetched once: games and messages carry ids, the page shows names. */
+/** Public profiles by id, fetched once: messages and panels' data carry ids, the page shows names. */
 export function createUserDirectory(api) {
   const byId = new Map();
   return {
