@@ -39,6 +39,9 @@ const worker = (port, i) => ({
   max_memory_restart: '512M',
   env: {
     PORT: String(port),
+    // only the local nginx may reach a worker: a client that could connect directly would
+    // choose its own address with X-Forwarded-For, which TRUST_PROXY=1 believes for one hop
+    HOST: '127.0.0.1',
     SHUTDOWN_DRAIN_MS: String(drainMs),
     SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
     NODE_ENV: 'development',
@@ -49,6 +52,7 @@ const worker = (port, i) => ({
     SOCKET_ADAPTER: process.env.SOCKET_ADAPTER || 'redis',
     PRESENCE_MODE: process.env.PRESENCE_MODE || 'redis',
     RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE || 'redis',
+    // nginx is the one hop in front, and (HOST) the only one that can connect
     TRUST_PROXY: '1',
   },
 });

@@ -8,6 +8,7 @@ import { adminRoutes } from './admin/admin-routes';
 import type { ApiSurface } from './api-docs/api-surface';
 import { createApiDocs } from './api-docs/create-api-docs';
 import type { Config } from './config/config';
+import { compileTrustProxy } from './config/trust-proxy';
 import type { RouteMount } from './features/feature';
 import type { FlagAdmin } from './flags/flag-admin';
 import type { FlagReader } from './flags/flag-reader';
@@ -70,7 +71,8 @@ export function createApp(services: AppDeps): Express {
   const { config, logger } = services;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  // one trust for req.ip (HTTP limits) and the socket handshakes (realtime/client-address.ts)
+  app.set('trust proxy', compileTrustProxy(config.trustProxy));
   app.set('query parser', 'simple');
 
   app.use(httpMetrics(services.metrics));

@@ -8,8 +8,9 @@ import { OpenFeature } from '@openfeature/server-sdk';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config/config';
 import { LiveFlagsProvider } from './flags/live-flags-provider';
-import { type Realtime, startRealtime } from './realtime/start-realtime';
+import { rateLimitsProbe } from './health/rate-limits-probe';
 import { RedisRefusedError } from './infra/redis';
+import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 import { installDrainGate } from './shutdown/drain-gate';
 
@@ -26,6 +27,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** how long a connection accepted just before we stop listening may take to send its request */
 const ACCEPT_SETTLE_MS = 300;
 
+/** How this host reaches the bound address: loopback when every interface is bound. */
+function reachableHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Starts on config.port (0 = a free port) and returns the port actually bound. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = await createServices(config);
@@ -33,10 +40,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const flagsProvider = new LiveFlagsProvider(services.flags);
   OpenFeature.setProvider(flagsProvider);
   const app = createApp(services);
-  const http = createServer(app);
-  // Longer than a typical load balancer's idle timeout, so the LB closes idle sockets first.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  // Slow clients: the headers within headersTimeout, the whole request within requestTimeout
+  // (408, then close). Node checks them every connectionsCheckingInterval (default 30 s, which
+  // would hold a slow client that much longer): a quarter of the headers timeout here. A
+  // keep-alive connection idle between requests has no request in progress, so only
+  // keepAliveTimeout applies to it (longer than the balancer's own, so the balancer closes first).
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  const http = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  http.keepAliveTimeout = keepAliveTimeoutMs;
   // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
   // needs a restart, so it is read once, here.
   const adapter = services.socketAdapter();
@@ -46,13 +64,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     connections: realtime.connections(),
     adapter: adapter.name,
   }));
+  services.health.setProbe(
+    'rateLimits',
+    rateLimitsProbe(services.flags, services.rateLimits, services.abuseLimits),
+  );
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(config.port, () => resolve());
+    // HOST unset: every interface; a worker behind a proxy on this host binds 127.0.0.1
+    http.listen({ port: config.port, host: config.host }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  services.logger.info({ port, env: config.env }, 'listening');
-  services.heartbeat?.setUrl(config.instances.url ?? `http://127.0.0.1:${port}`);
+  services.logger.info({ port, host: config.host ?? 'all interfaces', env: config.env }, 'listening');
+  services.heartbeat?.setUrl(config.instances.url ?? `http://${reachableHost(config.host)}:${port}`);
 
   const gate = installDrainGate(http);
 

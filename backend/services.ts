@@ -62,7 +62,13 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   const extensions = extensionsOf(installedFeatures, base);
 
   const notifier = new LateBoundNotifier();
-  const domains = createDomains({ ...base, cache, notifier, outbox: extensions.conversationUpdates });
+  const domains = createDomains({
+    ...base,
+    cache,
+    notifier,
+    outbox: extensions.conversationUpdates,
+    notificationKinds: installedFeatures.flatMap((f) => f.notificationKinds ?? []),
+  });
   const { notifications, messages, actors } = domains;
   closers.add('messages', () => messages.drained());
   const readiness = new Readiness();

@@ -100,7 +100,7 @@ async function prove(name, keep) {
   const times = {};
   const log = [];
   const dir = mkdtempSync(join(tmpdir(), `prove-${name}-`));
-  let failed;
+  const failed = [];
   try {
     let t = Date.now();
     copyTree(dir);
@@ -113,13 +113,13 @@ async function prove(name, keep) {
         log,
       );
       times[step] = Date.now() - t;
-      if (!ok) {
-        failed = step;
-        break;
-      }
+      if (!ok) failed.push(step);
+      // after a failed removal there is nothing to check; after any other step, the rest still
+      // tells what else is wrong
+      if (!ok && step === 'remove') break;
     }
   } catch (err) {
-    failed ??= 'copy';
+    failed.push('copy');
     log.push(String(err?.stack ?? err));
   } finally {
     if (keep) log.push(`kept ${dir}`);
@@ -148,13 +148,14 @@ async function main(argv) {
     const steps = Object.entries(r.times)
       .map(([s, ms]) => `${s} ${seconds(ms)}`)
       .join(', ');
-    out(
-      `${r.failed ? 'FAIL' : 'PASS'}  ${name.padEnd(10)} ${seconds(r.total).padStart(7)}  (${steps})${
-        r.failed ? `  failed at ${r.failed}: see ${relative(root, join(LOGS, `${name}.log`))}` : ''
-      }`,
-    );
+    const verdict = r.failed.length > 0 ? 'FAIL' : 'PASS';
+    const where =
+      r.failed.length > 0
+        ? `  failed: ${r.failed.join(', ')} (log: ${relative(root, join(LOGS, `${name}.log`))})`
+        : '';
+    out(`${verdict}  ${name.padEnd(10)} ${seconds(r.total).padStart(7)}  (${steps})${where}`);
   }
-  const failed = results.filter((r) => r.failed);
+  const failed = results.filter((r) => r.failed.length > 0);
   out(`${results.length - failed.length} passed, ${failed.length} failed`);
   return failed.length > 0 ? 1 : 0;
 }

@@ -121,7 +121,7 @@ export async function main(args: string[]): Promise<number> {
     const checks = checkedQueries(services, ids);
     // each installed feature seeds what its own queries need, through its own services
     for (const parts of services.features.values())
-      if (parts.indexChecks) checks.push(...(await parts.indexChecks(ids)));
+      if (parts.indexChecks) checks.push(...(await parts.indexChecks(ids, { seed: !inPlace })));
     for (const { name, query } of checks) {
       const explain = (await query.clone().explain('queryPlanner')) as Record<string, unknown>;
       let ok: boolean;

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { notificationSchemaOf } from '../modules/notifications/notification-view';
+import { notificationsApi, notificationsApiOf } from '../modules/notifications/notifications-routes';
+import type { NotificationKindSpec } from '../ports/activity-sink';
 import type { ClientEvent } from '../realtime/client-events';
 import { clientEvents } from '../realtime/client-events';
 import type { ServerEvent } from '../realtime/server-events';
@@ -19,6 +22,7 @@ export interface SurfacePart {
   clientEvents?: readonly ClientEvent[];
   serverEvents?: readonly ServerEvent[];
   syncRows?: readonly { key: string; schema: z.ZodType }[];
+  notificationKinds?: readonly NotificationKindSpec[];
 }
 
 /**
@@ -27,16 +31,29 @@ export interface SurfacePart {
  */
 export function apiSurface(parts: readonly SurfacePart[]): ApiSurface {
   const rows = parts.flatMap((p) => p.syncRows ?? []);
+  const kinds = parts.flatMap((p) => p.notificationKinds ?? []);
+  const notification = notificationSchemaOf(kinds);
   const sync: ClientEvent = {
     ...clientEvents.sync,
-    reply: clientEvents.sync.reply.extend(Object.fromEntries(rows.map((r) => [r.key, z.array(r.schema)]))),
+    reply: clientEvents.sync.reply.extend({
+      notifications: z.array(notification),
+      ...Object.fromEntries(rows.map((r) => [r.key, z.array(r.schema)])),
+    }),
   };
   return {
-    groups: [...apiGroups, ...parts.flatMap((p) => p.api ?? [])],
+    groups: [
+      ...apiGroups.map((g) => (g === notificationsApi ? notificationsApiOf(kinds) : g)),
+      ...parts.flatMap((p) => p.api ?? []),
+    ],
     clientEvents: [
       ...Object.values(clientEvents).map((e) => (e === clientEvents.sync ? sync : e)),
       ...parts.flatMap((p) => p.clientEvents ?? []),
     ],
-    serverEvents: [...serverEvents, ...parts.flatMap((p) => p.serverEvents ?? [])],
+    serverEvents: [
+      ...serverEvents.map((e) =>
+        e.name === 'notification:new' ? { ...e, payload: z.object({ notification }) } : e,
+      ),
+      ...parts.flatMap((p) => p.serverEvents ?? []),
+    ],
   };
 }

@@ -7,6 +7,7 @@ import { parseClusterSeeds, parseRedisConnection, type RedisConnection } from '.
 import { flagsNeedingRedisUrl } from './redis-requirements';
 import { weakSecretReason } from './secret-strength';
 import { MAX_TOKEN_LIFETIME_SECONDS, parseLifetimeSeconds } from './token-lifetime';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 type Env = Record<string, string | undefined>;
 
@@ -56,7 +57,24 @@ const envSchema = z.object({
   // changes reach every instance at once through Socket.IO; this bounds it when that fails).
   TOKEN_VERSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   CORS_ORIGIN: z.string().optional(),
-  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  // the address the HTTP server binds; unset = every interface. Workers behind a proxy on the
+  // same host bind 127.0.0.1, so no client reaches them around it (docs/security.md)
+  HOST: z
+    .string()
+    .regex(/^[\w.:-]+$/, 'an IP address or a host name, like 127.0.0.1')
+    .optional(),
+  // whose X-Forwarded-For to believe: a hop count or the proxies' addresses/CIDRs (trust-proxy.ts)
+  TRUST_PROXY: z
+    .string()
+    .superRefine((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .optional(),
+  // Slow clients: the whole header block within this, the whole request (body too) within the
+  // next (Node's rule: headers ≤ request). An idle keep-alive connection is neither's business.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60000).default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120000).default(15000),
@@ -137,7 +155,12 @@ export interface Config {
   metricsToken: string | undefined;
   tokenVersionCacheMs: number;
   corsOrigins: string[];
-  trustProxy: number;
+  /** the address the HTTP server binds (HOST); undefined = every interface */
+  host: string | undefined;
+  /** whose X-Forwarded-For is believed: a hop count (0 = nobody) or the proxies' addresses */
+  trustProxy: TrustProxy;
+  /** slow-client bounds of the HTTP server */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   logLevel: string;
   shutdown: { drainMs: number; timeoutMs: number };
   password: { memoryCost: number; timeCost: number };
@@ -168,6 +191,8 @@ export interface Config {
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
   flags: FlagValues;
   flagSources: Record<FlagName, FlagSource>;
+  /** each flag's default in this environment (rateLimit.store: redis in production with Redis) */
+  flagDefaults: FlagValues;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +242,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const needsRedis = flagsNeedingRedisUrl(flags.values);
   if (!e.REDIS_URL && !e.REDIS_CLUSTER_NODES && needsRedis.length > 0)
     problems.push(`REDIS_URL: required when ${needsRedis.join(', ')} use Redis (or REDIS_CLUSTER_NODES)`);
+  // Node refuses a headers timeout above the request timeout (http.createServer)
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push(
+      'HTTP_HEADERS_TIMEOUT_MS: at most HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    );
   if (e.REDIS_URL && e.REDIS_CLUSTER_NODES)
     problems.push('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
   const redis = parseRedisConnection(e);
@@ -250,7 +280,15 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    trustProxy: e.TRUST_PROXY,
+    host: e.HOST,
+    trustProxy: (parseTrustProxy(e.TRUST_PROXY) as { value: TrustProxy }).value,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      // longer than a typical load balancer's idle timeout (nginx's upstream keepalive_timeout
+      // is 60 s), so the balancer closes idle connections first and never sends on a closing one
+      keepAliveTimeoutMs: 65_000,
+    },
     logLevel: e.LOG_LEVEL,
     shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     password: { memoryCost: e.PASSWORD_MEMORY_KIB, timeCost: e.PASSWORD_TIME_COST },
@@ -289,6 +327,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     sync: { settleMs: e.SYNC_SETTLE_MS },
     flags: flags.values,
     flagSources: flags.sources,
+    flagDefaults: flags.defaults,
   };
 }
 

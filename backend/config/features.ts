@@ -10,6 +10,11 @@ export interface FlagDefinition<S extends z.ZodType = z.ZodType> {
   env: string;
   /** seed names from the apps this template replaces, mapped to a value (undefined = not set) */
   legacyEnv?: (env: Env) => z.infer<S> | undefined;
+  /**
+   * The default where the rest of env says more about the deployment than `default` can
+   * (undefined = `default`); still a default: any value of the flag's own variable wins
+   */
+  defaultFor?: (env: Env) => z.infer<S> | undefined;
   restartRequired: boolean;
   description: string;
   /**
@@ -88,6 +93,10 @@ export const features = {
     schema: z.enum(['memory', 'redis']),
     default: 'memory',
     env: 'RATE_LIMIT_STORE',
+    // production with a Redis: limits per instance would multiply every budget by the
+    // number of instances, so they count in Redis unless RATE_LIMIT_STORE=memory says not to
+    defaultFor: (env) =>
+      env.NODE_ENV === 'production' && (env.REDIS_URL || env.REDIS_CLUSTER_NODES) ? 'redis' : undefined,
     restartRequired: false,
     description: 'Counters per process, or in Redis so a limit holds across instances',
   }),
@@ -140,31 +149,35 @@ export interface EnvFlagValue {
 export function readFlagsFromEnv(env: Env): {
   values: FlagValues;
   sources: Record<FlagName, FlagSource>;
+  /** each flag's default in this environment (defaultFor, else default) */
+  defaults: FlagValues;
   errors: string[];
 } {
   const values = {} as Record<FlagName, unknown>;
   const sources = {} as Record<FlagName, FlagSource>;
+  const defaults = {} as Record<FlagName, unknown>;
   const errors: string[] = [];
   for (const name of flagNames) {
     const def: FlagDefinition = features[name];
+    defaults[name] = def.defaultFor?.(env) ?? def.default;
     const raw = env[def.env];
     let candidate: unknown;
     if (raw !== undefined && raw !== '') candidate = coerceFlagInput(name, raw);
     else candidate = def.legacyEnv?.(env);
     if (candidate === undefined) {
-      values[name] = def.default;
+      values[name] = defaults[name];
       sources[name] = 'default';
       continue;
     }
     const parsed = def.schema.safeParse(candidate);
     if (!parsed.success) {
       errors.push(`${def.env}=${raw ?? ''}: not a valid value for flag ${name}`);
-      values[name] = def.default;
+      values[name] = defaults[name];
       sources[name] = 'default';
     } else {
       values[name] = parsed.data;
       sources[name] = 'env';
     }
   }
-  return { values: values as FlagValues, sources, errors };
+  return { values: values as FlagValues, sources, defaults: defaults as FlagValues, errors };
 }

@@ -153,8 +153,7 @@ export function parseRedisConnection(e: RedisEnv): {
   const password = urlHasCredentials ? fromUrl?.password : e.REDIS_PASSWORD;
 
   const schemeTls = fromUrl?.tls === true;
-  if (schemeTls && e.REDIS_TLS === 'false')
-    problems.push(`REDIS_TLS: false, but ${source} says rediss://`);
+  if (schemeTls && e.REDIS_TLS === 'false') problems.push(`REDIS_TLS: false, but ${source} says rediss://`);
   const tlsOn = schemeTls || e.REDIS_TLS === 'true';
   let ca: string | undefined;
   if (e.REDIS_TLS_CA_FILE) {

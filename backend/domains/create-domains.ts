@@ -23,6 +23,7 @@ import { createArgon2Hasher } from '../modules/users/password-hasher';
 import { createTokenService } from '../modules/users/token-service';
 import { getUserModel } from '../modules/users/user-model';
 import { UserService } from '../modules/users/user-service';
+import type { NotificationKindSpec } from '../ports/activity-sink';
 import type { Notifier } from '../ports/notifier';
 import { createAuthenticator } from '../sessions/authenticator';
 import { SessionVersions } from '../sessions/session-versions';
@@ -43,6 +44,8 @@ export function createDomains(deps: {
   mongo: Connection;
   cache: CacheAside;
   notifier: Notifier;
+  /** the notification kinds installed features record, besides the core's */
+  notificationKinds: readonly NotificationKindSpec[];
   /** where conversation updates go when an installed feature defers them; none = before the ack */
   outbox: ConversationOutbox | undefined;
 }) {
@@ -59,6 +62,7 @@ export function createDomains(deps: {
     notifier,
     logger,
     dedupWindowMs: config.notificationDedupMs,
+    kinds: deps.notificationKinds,
   });
   const activity = notifications;
   const tokens = createTokenService(config.jwt);

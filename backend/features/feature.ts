@@ -136,6 +136,8 @@ export interface FeatureParts {
     users: { a: string; b: string; c: string },
     opts?: { seed: boolean },
   ): Promise<readonly IndexCheck[]>;
+  /** called after every other closer, the database's included (a trace exporter's last flush) */
+  flush?(): Promise<void>;
   /** called at shutdown, after the sockets are closed and before the database */
   close?(): Promise<void>;
 }

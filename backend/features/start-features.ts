@@ -25,6 +25,7 @@ export async function startFeatures(
   for (const feature of features) {
     const made = (await feature.create?.(ctx)) ?? {};
     if (made.close) closers.add(feature.name, made.close);
+    if (made.flush) closers.addLast(`${feature.name} flush`, made.flush);
     parts.set(feature.name, made);
   }
   return parts;

@@ -18,7 +18,10 @@ import { MongoFlagOverrideStore } from './mongo-flag-override-store';
  * Redis pub/sub when Redis is configured. The composition root hands in the clients.
  */
 export async function createLiveFlags(deps: {
-  config: Pick<Config, 'flags' | 'flagSources' | 'flagsPollMs' | 'redisKeyPrefix' | 'instanceId'>;
+  config: Pick<
+    Config,
+    'flags' | 'flagSources' | 'flagDefaults' | 'flagsPollMs' | 'redisKeyPrefix' | 'instanceId'
+  >;
   mongo: Connection;
   logger: Logger;
   metrics: Pick<Metrics, 'flagRefreshes' | 'flagVersion'>;
@@ -34,7 +37,7 @@ export async function createLiveFlags(deps: {
   const refuse = redis ? undefined : refuseWithoutRedis;
   const flags = new LiveFlags({
     store,
-    env: { values: config.flags, sources: config.flagSources },
+    env: { values: config.flags, sources: config.flagSources, defaults: config.flagDefaults },
     logger,
     allowOverride: refuse,
     pollMs: config.flagsPollMs,

@@ -60,7 +60,8 @@ export class LiveFlags implements FlagReader {
   constructor(
     private readonly deps: {
       store: FlagOverrideStore;
-      env: { values: FlagValues; sources: Record<FlagName, FlagSource> };
+      /** defaults: each flag's default in this environment (features.ts defaultFor) */
+      env: { values: FlagValues; sources: Record<FlagName, FlagSource>; defaults?: FlagValues };
       logger: Logger;
       /** without Redis, overrides that need it are ignored (config refuses them from env too) */
       allowOverride?: (name: FlagName, value: unknown) => string | undefined;
@@ -153,7 +154,7 @@ export class LiveFlags implements FlagReader {
     const out: FlagDescription = {
       name,
       value: now.value,
-      default: def.default,
+      default: this.deps.env.defaults?.[name] ?? def.default,
       source: now.source,
       envValue: this.deps.env.values[name],
       restartRequired: def.restartRequired,

@@ -12,6 +12,7 @@ const timedCheck = z.object({
   breaker: z.enum(['closed', 'open', 'half-open']).optional(),
 });
 const overall = z.enum(['ok', 'degraded', 'fail']);
+const limitStore = z.enum(['redis', 'memory']);
 const healthBody = z.union([
   z
     .object({
@@ -24,6 +25,16 @@ const healthBody = z.union([
         database: timedCheck,
         redis: timedCheck,
         socket: z.object({ status: checkStatus, connections: z.number().int(), adapter: z.string() }),
+        rateLimits: z
+          .object({
+            status: z.enum(['ok', 'disabled']),
+            store: limitStore,
+            limits: z.record(z.string(), limitStore).meta({
+              description: 'by limit: httpAuth, httpApi, socketHandshakes, socketEvents, socketsPerUser, …',
+            }),
+          })
+          .optional()
+          .meta({ description: 'where each limit counts: redis (shared by every instance) or memory' }),
       }),
     })
     .meta({ description: 'with an admin token' }),
@@ -100,14 +111,13 @@ export function healthRoutes(deps: {
       },
     },
     report: async (req, res) => {
-      const report = await deps.health.report();
       // The contract: 200 only when every enabled check passes. Load balancers should use
       // /health/ready, which stays 200 while degraded (Redis down with fallbacks in force).
-      res.status(report.status === 'ok' ? 200 : 503);
-      // Anonymous callers learn the status only: instance names, versions, latencies and the
-      // adapter in force map the deployment for an attacker.
-      if (deps.isAdmin(req)) res.json(report);
-      else res.json({ status: report.status, timestamp: report.timestamp });
+      // Anonymous callers learn the status only (instance names, versions, latencies and the
+      // adapter in force map the deployment for an attacker), from a probe at most 1 s old, so
+      // they cannot turn requests into database and Redis round trips. Admins get a live probe.
+      const body = deps.isAdmin(req) ? await deps.health.report() : await deps.health.status();
+      res.status(body.status === 'ok' ? 200 : 503).json(body);
     },
   });
 }

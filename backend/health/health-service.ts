@@ -19,23 +19,41 @@ export interface SocketCheck {
   adapter: string;
 }
 
+export type LimitStore = 'redis' | 'memory';
+
+/** Where each limit counts: in Redis (one budget for every instance) or per instance. */
+export interface RateLimitsCheck {
+  /** disabled: rateLimit.enabled is off (the sockets-per-user cap still holds) */
+  status: 'ok' | 'disabled';
+  /** rateLimit.store in force: where the flagged limits count */
+  store: LimitStore;
+  /** by limit: httpAuth, httpApi, socketHandshakes, socketEvents, socketsPerUser, … */
+  limits: Record<string, LimitStore>;
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'fail';
   timestamp: string;
   instance: string;
   version: string;
   uptimeSeconds: number;
-  checks: { database: TimedCheck; redis: TimedCheck; socket: SocketCheck };
+  checks: { database: TimedCheck; redis: TimedCheck; socket: SocketCheck; rateLimits?: RateLimitsCheck };
 }
+
+/** What anonymous callers of /health learn. */
+export type HealthStatus = Pick<HealthReport, 'status' | 'timestamp'>;
 
 /** Probes the parts other issues add (Redis, Socket.IO) plug in here without touching routes. */
 export interface HealthProbes {
   /** undefined = nothing uses Redis: reported as disabled */
   redis?: () => Promise<TimedCheck & { hasFallback?: boolean }>;
   socket?: () => SocketCheck;
+  rateLimits?: () => RateLimitsCheck;
 }
 
 const CHECK_TIMEOUT_MS = 1500;
+/** The anonymous /health answer comes from a probe at most this old (the contract). */
+export const STATUS_MAX_AGE_MS = 1000;
 
 export type CheckFailure = 'timeout' | 'unavailable';
 
@@ -54,6 +72,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export class HealthService {
   private readonly startedAt = Date.now();
+  /** the latest probe and when it started: what anonymous callers are answered from */
+  private latest: { startedAt: number; report: HealthReport } | undefined;
+  private probing: Promise<HealthReport> | undefined;
 
   constructor(
     private readonly deps: {
@@ -86,7 +107,24 @@ export class HealthService {
     return { ready: true };
   }
 
+  /**
+   * The anonymous answer, from a probe at most STATUS_MAX_AGE_MS old, and one probe at a time:
+   * public callers, however many, cost the database and Redis one ping each per second.
+   */
+  async status(): Promise<HealthStatus> {
+    const latest = this.latest;
+    if (latest && Date.now() - latest.startedAt < STATUS_MAX_AGE_MS)
+      return { status: latest.report.status, timestamp: latest.report.timestamp };
+    this.probing ??= this.report().finally(() => {
+      this.probing = undefined;
+    });
+    const report = await this.probing;
+    return { status: report.status, timestamp: report.timestamp };
+  }
+
+  /** Every check, probed now (the admin report); also refreshes what status() answers. */
   async report(): Promise<HealthReport> {
+    const startedAt = Date.now();
     const [database, redis] = await Promise.all([
       this.database(),
       this.deps.probes.redis
@@ -104,13 +142,16 @@ export class HealthService {
     if (database.status === 'fail' || socket.status === 'fail') status = 'fail';
     // Redis down is survivable only when every Redis-backed feature in force can fall back.
     else if (redis.status === 'fail') status = hasFallback ? 'degraded' : 'fail';
-    return {
+    const rateLimits = this.deps.probes.rateLimits?.();
+    const report: HealthReport = {
       status,
       timestamp: new Date().toISOString(),
       instance: this.deps.instanceId,
       version: this.deps.version,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      checks: { database, redis: redisCheck, socket },
+      checks: { database, redis: redisCheck, socket, ...(rateLimits ? { rateLimits } : {}) },
     };
+    if (!this.latest || startedAt >= this.latest.startedAt) this.latest = { startedAt, report };
+    return report;
   }
 }

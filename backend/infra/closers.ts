@@ -15,6 +15,11 @@ export class Closers {
     this.stack.push({ name, close });
   }
 
+  /** Registers what must run after everything else has closed (an exporter's last flush). */
+  addLast(name: string, close: () => Promise<void> | void): void {
+    this.stack.unshift({ name, close });
+  }
+
   async close(): Promise<void> {
     while (this.stack.length > 0) {
       const { name, close } = this.stack.pop()!;

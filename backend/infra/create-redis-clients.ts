@@ -8,6 +8,7 @@ import {
   RedisRefusedError,
   redisRefusal,
   redisTargetOf,
+  seedRefusal,
 } from './redis';
 import { RedisGuard } from './redis-guard';
 
@@ -27,12 +28,19 @@ export interface RedisClients {
 /**
  * Resolves 'ready', 'away' after timeoutMs, or the refusal (redisRefusal) of the first error
  * that is one: a wrong password or a failed TLS handshake shows on the first connect, at once.
- * A cluster reports its nodes' errors as "node error".
+ * A cluster reports its nodes' errors as "node error"; `seeds` is what its seeds said directly.
  */
-function firstConnect(client: RedisClient, timeoutMs: number): Promise<'ready' | 'away' | { refusal: string }> {
+function firstConnect(
+  client: RedisClient,
+  timeoutMs: number,
+  seeds?: Promise<string | undefined>,
+): Promise<'ready' | 'away' | { refusal: string }> {
   if (client.status === 'ready') return Promise.resolve('ready');
   return new Promise((resolve) => {
+    let settled = false;
     const done = (outcome: 'ready' | 'away' | { refusal: string }) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       client.off('ready', onReady);
       client.off('error', onError);
@@ -48,6 +56,7 @@ function firstConnect(client: RedisClient, timeoutMs: number): Promise<'ready' |
     client.once('ready', onReady);
     client.on('error', onError);
     client.on('node error', onError);
+    void seeds?.then((refusal) => refusal && done({ refusal }));
   });
 }
 
@@ -68,7 +77,11 @@ export async function createRedisClients(deps: {
     return { guard: undefined, subscriber: undefined, adapterClient: undefined, close: async () => {} };
   const client = createRedisClient(target, 'fail-fast', logger, 'fail-fast');
   const guard = new RedisGuard(client, { logger, metrics: deps.metrics });
-  const first = await firstConnect(client, READY_WAIT_MS);
+  const first = await firstConnect(
+    client,
+    READY_WAIT_MS,
+    'clusterNodes' in target ? seedRefusal(target.clusterNodes, target.connection, READY_WAIT_MS) : undefined,
+  );
   if (typeof first === 'object') {
     guard.stop();
     client.disconnect();

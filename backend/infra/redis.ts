@@ -9,10 +9,9 @@ export type RedisClient = Redis | Cluster;
  * Where Redis is: REDIS_URL, or the seed nodes of REDIS_CLUSTER_NODES; with the credentials
  * and TLS every connection to it uses (config.redisConnection), if any.
  */
-export type RedisTarget = (
-  | { url: string }
-  | { clusterNodes: Array<{ host: string; port: number }> }
-) & { connection?: RedisConnection | undefined };
+export type RedisTarget = ({ url: string } | { clusterNodes: Array<{ host: string; port: number }> }) & {
+  connection?: RedisConnection | undefined;
+};
 
 /** The target configured, if any; REDIS_CLUSTER_NODES and REDIS_URL are never both set (config). */
 export function redisTargetOf(config: {
@@ -169,9 +168,10 @@ const NAME_CODES = new Set(['HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID']
  * and Node's, which never contain the password.
  */
 export function redisRefusal(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 3) return undefined;
-  const { message } = err;
-  const code = (err as NodeJS.ErrnoException).code ?? '';
+  // not instanceof Error: Node's own TLS errors may come from another realm (a test VM)
+  if (typeof err !== 'object' || err === null || depth > 3) return undefined;
+  const message = String((err as { message?: unknown }).message ?? '');
+  const code = String((err as { code?: unknown }).code ?? '');
   if (/^(WRONGPASS|ERR invalid (username-)?password)/.test(message))
     return `refused the credentials (${message}): check REDIS_USERNAME and REDIS_PASSWORD, or the user:password in REDIS_URL / REDIS_CLUSTER_NODES`;
   if (/^NOAUTH\b/.test(message))
@@ -186,6 +186,57 @@ export function redisRefusal(err: unknown, depth = 0): string | undefined {
     return `failed the TLS handshake (${message.split('\n')[0]}, ${code}): is that port TLS (rediss://, REDIS_TLS=true) and does it require a client certificate?`;
   const inner = (err as { lastNodeError?: unknown }).lastNodeError ?? (err as { cause?: unknown }).cause;
   return redisRefusal(inner, depth + 1);
+}
+
+/**
+ * The refusal of a few cluster seeds asked directly, once, or undefined when they answer, are
+ * away, or timeoutMs passes. A Cluster hides it: its slot-map connection swallows a node's TLS
+ * error and reports "Connection is closed.", which looks like an outage.
+ */
+export function seedRefusal(
+  nodes: Array<{ host: string; port: number }>,
+  connection: RedisConnection | undefined,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probes = nodes.slice(0, 3).map(
+      (n) =>
+        new Redis({
+          host: n.host,
+          port: n.port,
+          ...connectionOptions(connection),
+          lazyConnect: true,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          connectTimeout: timeoutMs,
+          connectionName: 'seed-check',
+        }),
+    );
+    let pending = probes.length;
+    let finished = false;
+    const finish = (refusal: string | undefined) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve(refusal);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    for (const p of probes) {
+      // Each probe ends by itself: refused or away, it does not retry; answered, it is closed
+      // here. Closing one mid-handshake could make its TLS socket emit an error nobody hears.
+      p.on('error', (err: unknown) => {
+        const refusal = redisRefusal(err);
+        if (refusal) finish(refusal);
+      });
+      p.once('ready', () => p.disconnect());
+      p.once('end', () => {
+        pending -= 1;
+        if (pending === 0) finish(undefined);
+      });
+      p.connect().catch(() => {});
+    }
+  });
 }
 
 /** host:port of the target (no credentials), for messages. */

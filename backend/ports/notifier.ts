@@ -18,7 +18,7 @@ export interface Notifier {
     payload: object,
   ): void;
   /**
-   * every device of each user and every socket in the room (a game's spectators), each socket
+   * every device of each user and every socket in the room (a feature's room, such as spectators), each socket
    * once even when it is in both
    */
   toUsersAndRoom(userIds: readonly string[], room: string, event: string, payload: object): void;

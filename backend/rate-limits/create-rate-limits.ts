@@ -26,6 +26,8 @@ export interface RateLimits {
   auth: RequestHandler;
   api: RequestHandler;
   register: RequestHandler;
+  /** where each limiter counts now (the flags choose; Redis only when configured) */
+  stores(): Record<'httpAuth' | 'httpApi' | 'httpRegister', 'redis' | 'memory'>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -105,5 +107,9 @@ export function createRateLimits(deps: {
     auth: make('auth', deps.settings.authLimit, 'memory'),
     api: make('api', deps.settings.apiLimit, 'pass'),
     register: make('register', deps.settings.registerPerHour, 'memory', HOUR_MS),
+    stores: () => {
+      const store = deps.flags.get('rateLimit.store') === 'redis' && deps.redis ? 'redis' : 'memory';
+      return { httpAuth: store, httpApi: store, httpRegister: store };
+    },
   };
 }

@@ -18,6 +18,8 @@ export interface AbuseLimits {
   socketCap: SocketCap;
   /** Socket.IO handshakes per client address and window */
   handshakeLimit: HandshakeLimit;
+  /** where each limit counts now: the budget and handshakes follow rateLimit.store, the cap Redis */
+  stores(): Record<'socketHandshakes' | 'socketEvents' | 'socketsPerUser', 'redis' | 'memory'>;
   stop(): void;
 }
 
@@ -72,6 +74,14 @@ export function createAbuseLimits(deps: {
       flags,
       redis: redisGuard && { guard: redisGuard, prefix },
     }),
+    stores: () => {
+      const flagged = flags.get('rateLimit.store') === 'redis' && redisGuard ? 'redis' : 'memory';
+      return {
+        socketHandshakes: flagged,
+        socketEvents: flagged,
+        socketsPerUser: redisCap ? 'redis' : 'memory',
+      };
+    },
     stop: () => redisCap?.stop(),
   };
 }

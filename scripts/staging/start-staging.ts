@@ -24,6 +24,8 @@ export interface Staging {
  */
 export const STAGING_DEFAULTS: Record<string, string> = {
   NODE_ENV: 'production',
+  // nginx on this host is the one hop in front, and the only way in (docs/security.md)
+  HOST: '127.0.0.1',
   TRUST_PROXY: '1',
   SOCKET_ADAPTER: 'redis',
   PRESENCE_MODE: 'redis',

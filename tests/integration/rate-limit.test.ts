@@ -19,9 +19,13 @@ describe('When clients exceed the memory-store rate limits', () => {
     for (let i = 0; i < 3; i++) expect((await t.http.post('/api/auth/login').send(login)).status).toBe(401);
     const limited = await t.http.post('/api/auth/login').send(login);
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
+    expect(limited.body).toEqual({
+      error: { code: 'RATE_LIMITED', message: expect.any(String), retryAfterSeconds: expect.any(Number) },
+    });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // the body says what the header says
+    expect(limited.body.error.retryAfterSeconds).toBe(Number(limited.headers['retry-after']));
     const text = (await t.http.get('/metrics').set(ADMIN_AUTH)).text;
     expect(text).toContain('rate_limited_total{limiter="auth"} 1');
   });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startKillableRedis, type KillableRedis } from '../support/killable-redis';
+import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
 import { scrapeMetric } from '../support/scrape-metrics';
 import { ADMIN_AUTH } from '../support/test-env';
 import { startTestServer, type TestServer } from '../support/test-server';

@@ -58,7 +58,7 @@ describe.each(HOSTILE_NAMES)('When a display name carries %s', (_what, name) => 
 
 describe('When a bio carries a bidirectional override, a NUL or stacked combining marks', () => {
   it('then PATCH /users/me answers 400 VALIDATION_FAILED, and a bio with line breaks is fine', async () => {
-    for (const bio of [`about ${RLO}me`, 'about\u0000me', 'o\u0300\u0301\u0302\u0303k']) {
+    for (const bio of [`about ${RLO}me`, 'about\u0000me', 'o\u0351\u0352\u0353\u0354k']) {
       expectRefused(await t.http.patch('/api/users/me').set(user.auth).send({ bio }), 'bio');
     }
     const ok = await t.http

@@ -99,7 +99,7 @@ describe('When TRUST_PROXY names a proxy and a client that is not it sends X-For
   });
   afterAll(async () => {
     clients.closeAll();
-    await t.close();
+    await t?.close();
   });
 
   it('then its logins are limited on its own address whatever address it claims', async () => {
@@ -112,11 +112,7 @@ describe('When TRUST_PROXY names a proxy and a client that is not it sends X-For
   it('then its Socket.IO handshakes are limited on its own address whatever address it claims', async () => {
     const answers: string[] = [];
     for (let i = 0; i < HANDSHAKE_MAX + 2; i++) answers.push(await handshake(clients, anotherAddress()));
-    expect(answers).toEqual([
-      ...Array(HANDSHAKE_MAX).fill('UNAUTHORIZED'),
-      'RATE_LIMITED',
-      'RATE_LIMITED',
-    ]);
+    expect(answers).toEqual([...Array(HANDSHAKE_MAX).fill('UNAUTHORIZED'), 'RATE_LIMITED', 'RATE_LIMITED']);
   });
 });
 
@@ -129,7 +125,7 @@ describe('When the peer is a proxy TRUST_PROXY names', () => {
   });
   afterAll(async () => {
     clients.closeAll();
-    await t.close();
+    await t?.close();
   });
 
   it('then logins and handshakes are counted per forwarded client address, the same for both', async () => {

@@ -44,20 +44,16 @@ async function register(on: ServerProcess): Promise<{ id: string; token: string 
 }
 
 describe('When two production instances share a Redis and RATE_LIMIT_STORE is not set', () => {
-  it("then /health (admin) says every limit counts in Redis", async () => {
+  it('then /health (admin) says every limit counts in Redis', async () => {
     for (const on of [a, b]) {
       const res = await requestJson(`${on.url}/health`, { token: TEST_ADMIN_TOKEN });
-      expect(res.body.checks.rateLimits).toEqual({
-        status: 'ok',
-        store: 'redis',
-        limits: {
-          httpAuth: 'redis',
-          httpApi: 'redis',
-          socketHandshakes: 'redis',
-          socketEvents: 'redis',
-          socketsPerUser: 'redis',
-        },
-      });
+      const { rateLimits } = res.body.checks;
+      expect(rateLimits).toMatchObject({ status: 'ok', store: 'redis' });
+      expect(Object.keys(rateLimits.limits)).toEqual(
+        expect.arrayContaining(['httpAuth', 'httpApi', 'socketHandshakes', 'socketEvents', 'socketsPerUser']),
+      );
+      for (const [limit, store] of Object.entries(rateLimits.limits))
+        expect([limit, store]).toEqual([limit, 'redis']);
     }
   });
 
@@ -71,7 +67,12 @@ describe('When two production instances share a Redis and RATE_LIMIT_STORE is no
     const acks = await Promise.all(
       sockets.flatMap((s, i) =>
         Array.from({ length: 10 }, (_, j) =>
-          request(s, 'message:send', { recipientId: target.id, text: `m${i}-${j}`, clientId: `c${i}-${j}` }, 20_000),
+          request(
+            s,
+            'message:send',
+            { recipientId: target.id, text: `m${i}-${j}`, clientId: `c${i}-${j}` },
+            20_000,
+          ),
         ),
       ),
     );

@@ -86,6 +86,8 @@ export interface RedisSecurity {
   password: string;
   /** an ACL user (the `default` user is then switched off); unset = requirepass */
   user?: string;
+  /** the ACL user's rules; default every key, channel and command */
+  acl?: string[];
 }
 
 /**
@@ -104,9 +106,7 @@ export function secureServerArgs(port: number, security: RedisSecurity): string[
         user,
         'on',
         `>${password}`,
-        '~*',
-        '&*',
-        '+@all',
+        ...(security.acl ?? ['~*', '&*', '+@all']),
         '--masteruser',
         user,
         '--masterauth',

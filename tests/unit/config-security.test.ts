@@ -71,6 +71,28 @@ describe('When an env value is empty', () => {
     expect(problemsOf(env)).toBe('');
   });
 
+  it('then .env.example copied into production with a Redis counts the limits in Redis', () => {
+    const env = {
+      ...parseEnvFile(read('.env.example')),
+      ...prod,
+      JWT_SECRET: strongSecret(),
+      REDIS_URL: 'redis://r:6379',
+    };
+    expect(loadConfig(env).flags['rateLimit.store']).toBe('redis');
+  });
+
+  it("then compose's app instances publish no port: nginx, the one hop TRUST_PROXY=1 believes, is how clients reach them", () => {
+    const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, { ports?: unknown; environment?: Record<string, string> }>;
+    };
+    const apps = Object.values(compose.services).filter((s) => s.environment?.NODE_ENV);
+    expect(apps).toHaveLength(3);
+    for (const app of apps) {
+      expect(app.ports).toBeUndefined();
+      expect(app.environment!.TRUST_PROXY).toBe('1');
+    }
+  });
+
   it("then compose's defaults start every app instance when only JWT_SECRET is given", () => {
     const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;

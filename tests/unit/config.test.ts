@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../backend/config/config';
 import { features, flagNames, readFlagsFromEnv } from '../../backend/config/features';
 
@@ -66,13 +69,85 @@ describe('When env is parsed', () => {
     expect(() =>
       loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }),
     ).toThrow(/REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both/);
-    for (const bad of ['127.0.0.1', 'redis://h:7000', 'h:0', 'h:70000', 'a:1,,b:2'])
+    for (const bad of ['127.0.0.1', 'redis://h', 'redis://h:7000/1', 'h:0', 'h:70000', 'a:1,,b:2'])
       expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(
         /REDIS_CLUSTER_NODES: comma-separated host:port/,
       );
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'h:7000', REDIS_KEY_PREFIX: 'app{1}:' })).toThrow(
       /REDIS_KEY_PREFIX: no \{ or \}/,
     );
+  });
+
+  it('then Redis credentials and TLS come from the URL form or the REDIS_* variables, once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'social-config-ca-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    try {
+      // in the URL: user:password@ (percent-encoded) and rediss://; the kept URL has no password
+      const fromUrl = loadConfig({ REDIS_URL: 'rediss://app:p%40ss%3Aw0rd@redis.example:6380/2' });
+      expect(fromUrl.redisUrl).toBe('rediss://redis.example:6380/2');
+      expect(fromUrl.redisConnection).toEqual({
+        username: 'app',
+        password: 'p@ss:w0rd',
+        tls: { ca: undefined, servername: undefined },
+      });
+      // the seeds' URL form, or host:port seeds plus the variables: the same connection
+      const seeds = 'rediss://app:pw@10.0.0.1:7000,rediss://app:pw@10.0.0.2:7000';
+      const fromSeeds = loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_TLS_CA_FILE: ca });
+      const fromVariables = loadConfig({
+        REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000',
+        REDIS_USERNAME: 'app',
+        REDIS_PASSWORD: 'pw',
+        REDIS_TLS: 'true',
+        REDIS_TLS_CA_FILE: ca,
+        REDIS_TLS_SERVERNAME: 'redis.internal',
+      });
+      expect(fromSeeds.redisClusterNodes).toEqual(fromVariables.redisClusterNodes);
+      expect(fromSeeds.redisConnection).toEqual({
+        username: 'app',
+        password: 'pw',
+        tls: { ca: expect.stringContaining('BEGIN CERTIFICATE'), servername: undefined },
+      });
+      expect(fromVariables.redisConnection.tls?.servername).toBe('redis.internal');
+      // requirepass alone: no user, no TLS
+      expect(
+        loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PASSWORD: 'pw' }).redisConnection,
+      ).toMatchObject({ username: undefined, password: 'pw', tls: undefined });
+      // serialized (a logged config, a health body), the password is redacted
+      expect(JSON.stringify(fromSeeds)).not.toContain('"pw"');
+      expect(JSON.stringify(fromUrl)).not.toContain('p@ss');
+
+      const refused: Array<[Record<string, string>, RegExp]> = [
+        [
+          { REDIS_URL: 'redis://:a@h:1', REDIS_PASSWORD: 'b' },
+          /REDIS_PASSWORD: the user:password is in REDIS_URL already/,
+        ],
+        [{ REDIS_URL: 'redis://h:1', REDIS_USERNAME: 'app' }, /REDIS_USERNAME: needs REDIS_PASSWORD/],
+        [{ REDIS_URL: 'redis://app@h:1' }, /REDIS_URL: a user name without a password/],
+        [{ REDIS_URL: 'rediss://h:1', REDIS_TLS: 'false' }, /REDIS_TLS: false, but REDIS_URL says rediss:\/\//],
+        [{ REDIS_URL: 'redis://h:1', REDIS_TLS_CA_FILE: ca }, /REDIS_TLS_CA_FILE: needs TLS/],
+        [{ REDIS_URL: 'redis://h:1', REDIS_TLS_SERVERNAME: 'x' }, /REDIS_TLS_SERVERNAME: needs TLS/],
+        [{ REDIS_URL: 'rediss://h:1', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') }, /cannot read it \(ENOENT\)/],
+        [{ REDIS_URL: 'redis://h:1', REDIS_TLS: 'yes' }, /REDIS_TLS/],
+        [
+          { REDIS_CLUSTER_NODES: 'rediss://a:pw@h:1,redis://a:pw@h:2' },
+          /REDIS_CLUSTER_NODES: every redis:\/\/ or rediss:\/\/ seed must name the same/,
+        ],
+      ];
+      for (const [env, message] of refused) {
+        let text = '';
+        try {
+          loadConfig(env);
+        } catch (err) {
+          text = (err as Error).message;
+        }
+        expect(text).toMatch(message);
+        // a problem never quotes a value (it may be a password)
+        expect(text).not.toMatch(/:a@|pw@/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('then CORS_ORIGIN is a trimmed list', () => {
@@ -131,5 +206,85 @@ describe('When flags are read from env', () => {
     expect(readFlagsFromEnv({ CACHE_TTL_SECONDS: '0' }).errors).toHaveLength(1);
     expect(readFlagsFromEnv({ USE_CACHE: 'maybe' }).errors).toHaveLength(1);
     expect(readFlagsFromEnv({ METRICS_ENABLED: 'off' }).values['metrics.enabled']).toBe(false);
+  });
+});
+
+describe('When the HTTP edge is configured (HOST, TRUST_PROXY, slow-client timeouts)', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return '';
+    } catch (err) {
+      return (err as ConfigError).message;
+    }
+  };
+
+  it('then HOST is the address to bind, every interface when unset', () => {
+    expect(loadConfig({}).host).toBeUndefined();
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+    expect(problems({ HOST: 'http://x' })).toContain('HOST');
+  });
+
+  it("then TRUST_PROXY takes Express's forms: off by default, a hop count, or the proxies' addresses", () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.5, 172.16.0.0/12 ,loopback,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '172.16.0.0/12',
+      'loopback',
+      'fd00::/8',
+    ]);
+    // trusting every hop lets any client pick its own address
+    expect(problems({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY: true trusts every hop/);
+    for (const bad of ['11', '10.0.0.300', '10.0.0.0/40', 'nginx', '10.0.0.1;rm'])
+      expect(problems({ TRUST_PROXY: bad })).toContain('TRUST_PROXY');
+  });
+
+  it('then the slow-client timeouts default to 20 s and 30 s with keep-alive at 65 s, headers never above the request', () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+    expect(
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' }).http.headersTimeoutMs,
+    ).toBe(500);
+    expect(problems({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toMatch(
+      /HTTP_HEADERS_TIMEOUT_MS: at most HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+});
+
+describe('When the rate-limit store is not named', () => {
+  const production = {
+    NODE_ENV: 'production',
+    MONGO_URL: 'mongodb://db/app',
+    JWT_SECRET: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e',
+  };
+
+  it('then production with Redis counts every limit in Redis, as a default', () => {
+    for (const redis of [{ REDIS_URL: 'redis://r:6379' }, { REDIS_CLUSTER_NODES: 'r1:7000,r2:7001' }]) {
+      const c = loadConfig({ ...production, ...redis });
+      expect(c.flags['rateLimit.store']).toBe('redis');
+      expect(c.flagSources['rateLimit.store']).toBe('default');
+      expect(c.flagDefaults['rateLimit.store']).toBe('redis');
+    }
+  });
+
+  it('then RATE_LIMIT_STORE=memory still keeps them per instance', () => {
+    const c = loadConfig({ ...production, REDIS_URL: 'redis://r:6379', RATE_LIMIT_STORE: 'memory' });
+    expect(c.flags['rateLimit.store']).toBe('memory');
+    expect(c.flagSources['rateLimit.store']).toBe('env');
+  });
+
+  it('then without Redis, or outside production, they stay per instance', () => {
+    expect(loadConfig(production).flags['rateLimit.store']).toBe('memory');
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).flags['rateLimit.store']).toBe('memory');
+    expect(
+      loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://r:6379' }).flagDefaults['rateLimit.store'],
+    ).toBe('memory');
   });
 });

@@ -15,8 +15,8 @@ export const tracing: Feature = {
     if (!running) return {};
     return {
       deliveryTrace: running.delivery,
-      // flushes the spans still buffered, those of the shutdown included
-      close: () => running.shutdown(),
+      // after everything else has closed, so the spans of the shutdown itself are exported too
+      flush: () => running.shutdown(),
     };
   },
 };

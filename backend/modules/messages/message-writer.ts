@@ -30,8 +30,8 @@ export interface SendResult {
 
 /**
  * Where a batch's conversation updates go when they are applied after the ack instead of
- * before it: the outbox feature (backend/features/outbox). Without one, every batch applies
- * them before its ack.
+ * before it: an optional feature implements it (the outbox, `npm run features -- list`).
+ * Without one, every batch applies them before its ack.
  */
 export interface ConversationOutbox {
   /** Asked once per batch: does it take this batch's updates? `queued`: sends waiting behind it. */

@@ -23,8 +23,8 @@ export interface SyncResult {
    */
   until: string;
   /**
-   * each installed feature's rows under its source's key, e.g. `games`: the user's games that
-   * changed in (since, until], each as it is now, oldest change first
+   * each installed feature's rows under its source's key: the user's rows that changed in
+   * (since, until], each as it is now, oldest change first
    */
   [key: string]: unknown;
 }
@@ -37,14 +37,14 @@ interface Source<R> {
 
 /**
  * What a reconnecting client missed, so a dropped emit costs nothing: every message to or
- * from the user, every notification of the user created after `since`, and every game of the
- * user changed after it, oldest first.
+ * from the user, every notification of the user created after `since`, and every row of an
+ * installed feature's sources changed after it, oldest first.
  *
  * All lists are cut at one instant `until` so that the answer is exactly "everything in
  * (since, until]" and the next call can start at `until` without a gap or a repeat. Rows
  * sharing the cut's millisecond are all left for the next call, so a cap never splits a tie.
- * A game is mutable, so it is answered with its state at read time, which is never older
- * than the change that put it in the window.
+ * A feature's row may be mutable, so it is answered with its state at read time, which is
+ * never older than the change that put it in the window.
  *
  * Message notifications are not stored: each message to the user comes with its derived
  * notification (messages/message-notification.ts).
@@ -65,7 +65,7 @@ export class SyncService {
       messages: Pick<MessageService, 'createdAfter'>;
       notifications: Pick<NotificationService, 'createdAfter' | 'toPublic'>;
       actors: Pick<ActorProfiles, 'many'>;
-      /** what installed features add (chess: games) */
+      /** what installed features add, each under its own key */
       // biome-ignore lint/suspicious/noExplicitAny: each source has its own row type
       extra?: readonly SyncSource<any>[];
       settleMs: number;

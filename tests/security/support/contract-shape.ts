@@ -8,9 +8,13 @@ export const ERROR_CODES = new Set([
   'RATE_LIMITED',
   'UNAVAILABLE',
   'INTERNAL',
+  'WEAK_PASSWORD',
 ]);
 
-/** Why a 4xx/5xx body is not the contract's `{error: {code, message, details?}}`, or undefined. */
+/**
+ * Why a 4xx/5xx body is not the contract's `{error: {code, message, details?}}` (RATE_LIMITED
+ * also with `retryAfterSeconds`), or undefined.
+ */
 export function errorShapeProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return `body is ${JSON.stringify(body)?.slice(0, 80)}`;
   const keys = Object.keys(body);
@@ -19,8 +23,17 @@ export function errorShapeProblem(body: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return 'error is not an object';
   if (typeof e.code !== 'string' || !ERROR_CODES.has(e.code)) return `code ${String(e.code)}`;
   if (typeof e.message !== 'string') return 'message is not a string';
-  const extra = Object.keys(e).filter((k) => !['code', 'message', 'details'].includes(k));
+  const allowed =
+    e.code === 'RATE_LIMITED'
+      ? ['code', 'message', 'details', 'retryAfterSeconds']
+      : ['code', 'message', 'details'];
+  const extra = Object.keys(e).filter((k) => !allowed.includes(k));
   if (extra.length > 0) return `extra error keys ${extra.join(',')}`;
+  if (
+    e.retryAfterSeconds !== undefined &&
+    !(Number.isInteger(e.retryAfterSeconds) && (e.retryAfterSeconds as number) > 0)
+  )
+    return `retryAfterSeconds ${String(e.retryAfterSeconds)}`;
   if (e.details !== undefined && !Array.isArray(e.details)) return 'details is not an array';
   return undefined;
 }
