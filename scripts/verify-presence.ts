@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { parseClusterNodes } from '../backend/config/config';
+import { withoutEmptyValues } from '../backend/config/config';
+import { parseRedisConnection } from '../backend/config/redis-connection';
 import { createLogger } from '../backend/infra/logger';
 import { closeRedis, createRedisClient, type RedisTarget } from '../backend/infra/redis';
 import { listInstances } from '../backend/instances/instance-heartbeat';
@@ -42,14 +43,19 @@ export async function main(
   }
   let urls = positionals;
   if (urls.length === 0) {
-    const nodes = process.env.REDIS_CLUSTER_NODES
-      ? parseClusterNodes(process.env.REDIS_CLUSTER_NODES)
-      : undefined;
-    const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
-    const target: RedisTarget | undefined = redisUrl
-      ? { url: redisUrl }
-      : nodes
-        ? { clusterNodes: nodes }
+    // the server's own parsing: the login and TLS variables apply, and the URL shown has no password
+    const redis = parseRedisConnection(
+      withoutEmptyValues({ ...process.env, REDIS_URL: values['redis-url'] ?? process.env.REDIS_URL }),
+    );
+    if (redis.problems.length > 0) {
+      process.stderr.write(`${redis.problems.join('\n')}\n${USAGE}`);
+      return 2;
+    }
+    const { connection } = redis;
+    const target: RedisTarget | undefined = redis.url
+      ? { url: redis.url, connection }
+      : redis.clusterNodes
+        ? { clusterNodes: redis.clusterNodes, connection }
         : undefined;
     if (!target) {
       process.stderr.write(

@@ -30,7 +30,7 @@ export interface RedisEnv {
   REDIS_CLUSTER_NODES?: string | undefined;
   REDIS_USERNAME?: string | undefined;
   REDIS_PASSWORD?: string | undefined;
-  REDIS_TLS?: 'true' | 'false' | undefined;
+  REDIS_TLS?: string | undefined;
   REDIS_TLS_CA_FILE?: string | undefined;
   REDIS_TLS_SERVERNAME?: string | undefined;
 }
@@ -135,6 +135,7 @@ export function parseRedisConnection(e: RedisEnv): {
   } else if (e.REDIS_CLUSTER_NODES) {
     source = 'REDIS_CLUSTER_NODES';
     const seeds = parseClusterSeeds(e.REDIS_CLUSTER_NODES) ?? [];
+    if (seeds.length === 0) problems.push('REDIS_CLUSTER_NODES: comma-separated host:port list');
     const named = seeds.flatMap((s) => (s.url ? [s.url] : []));
     if (named.some((p) => !sameParts(p, named[0]!)))
       problems.push(
@@ -152,6 +153,9 @@ export function parseRedisConnection(e: RedisEnv): {
   const username = urlHasCredentials ? fromUrl?.username : e.REDIS_USERNAME;
   const password = urlHasCredentials ? fromUrl?.password : e.REDIS_PASSWORD;
 
+  // config's schema checks it first; scripts that parse env themselves rely on this
+  if (e.REDIS_TLS !== undefined && e.REDIS_TLS !== 'true' && e.REDIS_TLS !== 'false')
+    problems.push('REDIS_TLS: true or false');
   const schemeTls = fromUrl?.tls === true;
   if (schemeTls && e.REDIS_TLS === 'false') problems.push(`REDIS_TLS: false, but ${source} says rediss://`);
   const tlsOn = schemeTls || e.REDIS_TLS === 'true';

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { openApiPath } from '../../backend/api-docs/openapi-document';
 import { routeTable } from '../security/support/route-table';
 import { registerUser } from '../support/api-users';
+import { ackProblems, ackSchemas } from '../support/asyncapi-acks';
 import { SocketClients } from '../support/socket-clients';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { startTestServer, type TestServer } from '../support/test-server';
@@ -108,17 +107,7 @@ describe('Socket.IO events vs /asyncapi.json', () => {
   });
 
   it('When events are acknowledged, then each ack matches its documented shape', async () => {
-    const res = await s.http.get('/asyncapi.json').expect(200);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(res.body, 'asyncapi');
-    const ackOf = (event: string) => {
-      const validate = ajv.getSchema(
-        `asyncapi#/components/messages/client.${event.replace(':', '.')}.ack/payload`,
-      );
-      if (!validate) throw new Error(`no ack schema for ${event}`);
-      return validate;
-    };
+    const ackOf = await ackSchemas(s.http);
     const alice = await registerUser(s.http);
     const bob = await registerUser(s.http);
     const client = await clients.connect(alice.token);
@@ -128,14 +117,7 @@ describe('Socket.IO events vs /asyncapi.json', () => {
       ['sync', { since: new Date(0).toISOString() }],
       ['message:seen', { conversationId: 'not-an-id' }],
     ];
-    const problems: string[] = [];
-    for (const [event, payload] of calls) {
-      const ack = (await client.timeout(5000).emitWithAck(event, payload)) as { ok: boolean };
-      const validate = ackOf(event);
-      if (!validate(ack))
-        problems.push(`${event}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(ack)}`);
-    }
-    expect(problems).toEqual([]);
+    expect(await ackProblems(client, calls, ackOf)).toEqual([]);
     // a wrong ack would be caught: the success shape of another event
     expect(ackOf('message:send')({ ok: true, online: {} })).toBe(false);
   });

@@ -1,7 +1,6 @@
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { Types } from 'mongoose';
 import { registerUser, type TestUser } from '../support/api-users';
+import { ackProblems, ackSchemas } from '../support/asyncapi-acks';
 import { FOOLS_MATE } from '../support/chess-lines';
 import type { JsonBody } from '../support/http-json';
 import { nextEvent, record, request, SocketClients } from '../support/socket-clients';
@@ -274,17 +273,7 @@ describe('When a player syncs after missing game events', () => {
 
 describe('When game events are acknowledged', () => {
   it('then each ack, and the sync reply with its games, matches /asyncapi.json', async () => {
-    const res = await t.http.get('/asyncapi.json').expect(200);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(res.body, 'asyncapi');
-    const ackOf = (event: string) => {
-      const validate = ajv.getSchema(
-        `asyncapi#/components/messages/client.${event.replace(':', '.')}.ack/payload`,
-      );
-      if (!validate) throw new Error(`no ack schema for ${event}`);
-      return validate;
-    };
+    const ackOf = await ackSchemas(t.http);
     const game = await activeGame();
     const w = await clients.connect(white.token);
     const calls: Array<[string, unknown]> = [
@@ -294,14 +283,7 @@ describe('When game events are acknowledged', () => {
       ['game:join', { gameId: new Types.ObjectId().toHexString() }],
       ['sync', { since: new Date(0).toISOString() }],
     ];
-    const problems: string[] = [];
-    for (const [event, payload] of calls) {
-      const ack = (await w.timeout(5000).emitWithAck(event, payload)) as { ok: boolean };
-      const validate = ackOf(event);
-      if (!validate(ack))
-        problems.push(`${event}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(ack)}`);
-    }
-    expect(problems).toEqual([]);
+    expect(await ackProblems(w, calls, ackOf)).toEqual([]);
     // a wrong ack would be caught: the success shape of another event
     expect(ackOf('game:join')({ ok: true, online: {} })).toBe(false);
     expect(

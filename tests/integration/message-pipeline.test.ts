@@ -246,37 +246,63 @@ function failFirst(n: number, message: string) {
   };
 }
 
+/**
+ * Alice and Bob with one message between them, then Alice's send of `text` on another instance
+ * whose writes fail once as `faults` say: the send fails with a 500 (asserted here), its
+ * message stored by `clientId`.
+ */
+async function sendFailingOnce(
+  faults: Pick<NonNullable<Parameters<typeof otherInstance>[0]>, 'messageWrites' | 'conversationWrites'>,
+  text: string,
+  clientId: string,
+) {
+  const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+  const warm = await send(alice, bob, 'warm');
+  const conversationId = warm.message.conversationId;
+  sent.clear();
+  const instanceSent = new RecordingNotifier();
+  const faulty = otherInstance({ notifier: instanceSent, ...faults });
+  const body = { recipientId: bob.id, text, clientId };
+  const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
+  expect(first).toMatchObject({ status: 500, code: 'INTERNAL' });
+  const stored = await t.services.mongo
+    .collection('messages')
+    .findOne({ sender: new Types.ObjectId(alice.id), clientId });
+  return { alice, bob, conversationId, instanceSent, faulty, body, stored };
+}
+type FailedSend = Awaited<ReturnType<typeof sendFailingOnce>>;
+
+/**
+ * The client's retry of that send lands on another instance (this app, over REST) and completes
+ * it: created with the stored id, counted and notified once (asserted here).
+ */
+async function retryCompletes({ alice, bob, conversationId, body, stored }: FailedSend) {
+  const retry = await t.http.post('/api/messages').set(alice.auth).send(body);
+  expect(retry.status).toBe(201);
+  expect(retry.body.message.id).toBe(stored?._id.toHexString());
+  expect(await unreadOf(conversationId, bob)).toBe(2);
+  expect((await conversation(conversationId))?.lastMessage.text).toBe(body.text);
+  expect(sent.to(bob.id, 'message:new').map((e) => e.payload)).toEqual([{ message: retry.body.message }]);
+  expect(sent.to(bob.id, 'notification:new')).toHaveLength(1);
+  return retry;
+}
+
 describe('When the insert lands but its reply is lost', () => {
   it('then the send fails unannounced, and its retry with the same clientId completes the conversation update and emits once', async () => {
-    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const warm = await send(alice, bob, 'warm');
-    const conversationId = warm.message.conversationId;
-    sent.clear();
-    const instanceSent = new RecordingNotifier();
-    const faulty = otherInstance({
-      notifier: instanceSent,
-      messageWrites: { after: failFirst(1, 'reply lost') },
-    });
-    const body = { recipientId: bob.id, text: 'half done', clientId: 'fault-1' };
-    const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
-    expect(first).toMatchObject({ status: 500, code: 'INTERNAL' });
+    const failed = await sendFailingOnce(
+      { messageWrites: { after: failFirst(1, 'reply lost') } },
+      'half done',
+      'fault-1',
+    );
+    const { alice, bob, conversationId, instanceSent, faulty, body, stored } = failed;
     // stored, not applied, not emitted
-    const stored = await t.services.mongo
-      .collection('messages')
-      .findOne({ sender: new Types.ObjectId(alice.id), clientId: 'fault-1' });
     expect(stored?.text).toBe('half done');
     expect(await unreadOf(conversationId, bob)).toBe(1);
     expect((await conversation(conversationId))?.lastMessage.text).toBe('warm');
     expect(instanceSent.emits).toEqual([]);
 
     // the client retries, and lands on another instance (this app, over REST)
-    const retry = await t.http.post('/api/messages').set(alice.auth).send(body);
-    expect(retry.status).toBe(201);
-    expect(retry.body.message.id).toBe(stored?._id.toHexString());
-    expect(await unreadOf(conversationId, bob)).toBe(2);
-    expect((await conversation(conversationId))?.lastMessage.text).toBe('half done');
-    expect(sent.to(bob.id, 'message:new').map((e) => e.payload)).toEqual([{ message: retry.body.message }]);
-    expect(sent.to(bob.id, 'notification:new')).toHaveLength(1);
+    const retry = await retryCompletes(failed);
 
     // once complete, a further retry changes nothing and tells nobody
     const again = await faulty.send(alice.id, body);
@@ -291,22 +317,13 @@ describe('When the insert lands but its reply is lost', () => {
 
 describe('When the conversation update fails after message:new went out', () => {
   it('then the send fails uncounted, and its retry completes the update, pushes the same message again and notifies once', async () => {
-    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const warm = await send(alice, bob, 'warm');
-    const conversationId = warm.message.conversationId;
-    sent.clear();
-    const instanceSent = new RecordingNotifier();
-    const faulty = otherInstance({
-      notifier: instanceSent,
-      conversationWrites: { before: failFirst(1, 'conversation write lost') },
-    });
-    const body = { recipientId: bob.id, text: 'pushed, not counted', clientId: 'fault-2' };
-    const first = await faulty.send(alice.id, body).catch((err: unknown) => toAppError(err));
-    expect(first).toMatchObject({ status: 500, code: 'INTERNAL' });
+    const failed = await sendFailingOnce(
+      { conversationWrites: { before: failFirst(1, 'conversation write lost') } },
+      'pushed, not counted',
+      'fault-2',
+    );
+    const { alice, bob, conversationId, instanceSent, faulty, body, stored } = failed;
     // stored and pushed (message:new goes out once stored), neither counted nor notified
-    const stored = await t.services.mongo
-      .collection('messages')
-      .findOne({ sender: new Types.ObjectId(alice.id), clientId: 'fault-2' });
     const pushed = instanceSent.to(bob.id, 'message:new').map((e) => e.payload);
     expect(pushed).toEqual([{ message: expect.objectContaining({ id: stored?._id.toHexString() }) }]);
     expect(await unreadOf(conversationId, bob)).toBe(1);
@@ -314,13 +331,7 @@ describe('When the conversation update fails after message:new went out', () => 
     expect(instanceSent.to(bob.id, 'notification:new')).toEqual([]);
 
     // the retry on another instance completes it: pushed again with the same id, notified once
-    const retry = await t.http.post('/api/messages').set(alice.auth).send(body);
-    expect(retry.status).toBe(201);
-    expect(retry.body.message.id).toBe(stored?._id.toHexString());
-    expect(await unreadOf(conversationId, bob)).toBe(2);
-    expect((await conversation(conversationId))?.lastMessage.text).toBe('pushed, not counted');
-    expect(sent.to(bob.id, 'message:new').map((e) => e.payload)).toEqual([{ message: retry.body.message }]);
-    expect(sent.to(bob.id, 'notification:new')).toHaveLength(1);
+    const retry = await retryCompletes(failed);
 
     // once complete, a retry on the faulty instance changes nothing and tells nobody
     const again = await faulty.send(alice.id, body);

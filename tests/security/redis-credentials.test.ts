@@ -35,7 +35,10 @@ const LIMIT = 10;
  * Two instances sharing the secured Redis for everything: the Socket.IO adapter, presence in
  * Redis, the cache, the shared rate limits and flags' change notices.
  */
-function everyRedisFeatureWorks(adapter: 'redis' | 'redis-sharded', redisEnv: () => Record<string, string>) {
+function everyRedisFeatureWorks(
+  adapter: 'redis' | 'redis-sharded' | 'redis-streams',
+  redisEnv: () => Record<string, string>,
+) {
   let instances: Cluster;
   const clients = new SocketClients(() => instances.instances[0]!.url);
   const a = () => instances.instances[0]!;
@@ -44,7 +47,8 @@ function everyRedisFeatureWorks(adapter: 'redis' | 'redis-sharded', redisEnv: ()
   beforeAll(async () => {
     instances = await startCluster(2, {
       ...redisEnv(),
-      REDIS_KEY_PREFIX: PREFIX,
+      // under the ACL user's prefix, apart from the other adapter's run on the same Redis
+      REDIS_KEY_PREFIX: `${PREFIX}${adapter}:`,
       SOCKET_ADAPTER: adapter,
       PRESENCE_MODE: 'redis',
       PRESENCE_GRACE_MS: '0',
@@ -171,14 +175,6 @@ describe('When one Redis requires a password and speaks only TLS', () => {
     certs?.remove();
   });
 
-  describe('and two instances get the password and the CA', () => {
-    everyRedisFeatureWorks('redis', () => ({
-      REDIS_URL: url(),
-      REDIS_PASSWORD: PASSWORD,
-      REDIS_TLS_CA_FILE: certs.caFile,
-    }));
-  });
-
   it('then a wrong password stops the start at once, with a message naming REDIS_PASSWORD', async () => {
     const started = Date.now();
     const start = startServerProcess({
@@ -221,6 +217,17 @@ describe('When one Redis requires a password and speaks only TLS', () => {
     });
     expect(inUrl.outcome).toBe('ready');
   });
+
+  describe.each(['redis', 'redis-streams'] as const)(
+    'and two instances on the %s adapter get the password and the CA',
+    (adapter) => {
+      everyRedisFeatureWorks(adapter, () => ({
+        REDIS_URL: url(),
+        REDIS_PASSWORD: PASSWORD,
+        REDIS_TLS_CA_FILE: certs.caFile,
+      }));
+    },
+  );
 });
 
 describe('When a 3-master Redis Cluster requires an ACL user and speaks only TLS', () => {
@@ -249,15 +256,6 @@ describe('When a 3-master Redis Cluster requires an ACL user and speaks only TLS
     certs?.remove();
   });
 
-  describe('and two instances get the user and password in the seeds, and the CA', () => {
-    everyRedisFeatureWorks('redis-sharded', () => ({
-      REDIS_URL: '',
-      REDIS_CLUSTER_NODES: seeds(login(ACL_PASSWORD)),
-      REDIS_TLS_CA_FILE: certs.caFile,
-      REDIS_TLS_SERVERNAME: SERVERNAME,
-    }));
-  });
-
   it('then a wrong password, or the variables in place of the URL form, are answered at once', async () => {
     const tls = { REDIS_TLS_CA_FILE: certs.caFile, REDIS_TLS_SERVERNAME: SERVERNAME };
     const wrong = await startOutcome({ REDIS_CLUSTER_NODES: seeds(login('not-it')), ...tls });
@@ -279,5 +277,14 @@ describe('When a 3-master Redis Cluster requires an ACL user and speaks only TLS
       ...tls,
     });
     expect(variables.outcome).toBe('ready');
+  });
+
+  describe('and two instances get the user and password in the seeds, and the CA', () => {
+    everyRedisFeatureWorks('redis-sharded', () => ({
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: seeds(login(ACL_PASSWORD)),
+      REDIS_TLS_CA_FILE: certs.caFile,
+      REDIS_TLS_SERVERNAME: SERVERNAME,
+    }));
   });
 });

@@ -56,7 +56,9 @@ maybe('When one client address opens more WebSockets through nginx than the cap'
     const opened: number[] = [];
     // a few at a time: each one held open counts until the end of the test
     for (let i = 0; i < CAP; i += 20)
-      opened.push(...(await Promise.all(Array.from({ length: Math.min(20, CAP - i) }, () => upgrade(external!)))));
+      opened.push(
+        ...(await Promise.all(Array.from({ length: Math.min(20, CAP - i) }, () => upgrade(external!)))),
+      );
     expect(opened.filter((s) => s === 101)).toHaveLength(CAP);
     expect(await upgrade(external!)).toBe(429);
     expect(await upgrade('127.0.0.1')).toBe(101);

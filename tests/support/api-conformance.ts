@@ -108,6 +108,22 @@ export function conformanceProblems(r: SeenResponse): string[] {
   );
 }
 
+/**
+ * The problems of a JSON 200 answer to GET `url` with `body`, each field of which a call may
+ * change: for tests of the document's schemas without a server.
+ */
+export function problemsOf(url: string, body: unknown): (over: Partial<SeenResponse>) => string[] {
+  return (over) =>
+    conformanceProblems({
+      method: 'GET',
+      url,
+      status: 200,
+      contentType: 'application/json; charset=utf-8',
+      body,
+      ...over,
+    });
+}
+
 /** Off only with API_CONFORMANCE=off (to tell a schema problem from a test's own failure). */
 export const conformanceOn = process.env.API_CONFORMANCE !== 'off';
 

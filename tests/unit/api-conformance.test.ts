@@ -13,15 +13,7 @@ const post = {
 };
 
 const json = 'application/json; charset=utf-8';
-const seen = (over: Partial<Parameters<typeof conformanceProblems>[0]>) =>
-  conformanceProblems({
-    method: 'GET',
-    url: '/api/posts/65f000000000000000000001',
-    status: 200,
-    contentType: json,
-    body: { post },
-    ...over,
-  });
+const seen = problemsOf('/api/posts/65f000000000000000000001', { post });
 
 describe('response conformance against /openapi.json', () => {
   it('When a body matches its documented schema, then there is no problem', () => {

@@ -18,15 +18,7 @@ const game = {
 };
 
 const json = 'application/json; charset=utf-8';
-const seen = (over: Partial<Parameters<typeof conformanceProblems>[0]>) =>
-  conformanceProblems({
-    method: 'GET',
-    url: '/api/games/65f000000000000000000001',
-    status: 200,
-    contentType: json,
-    body: { game },
-    ...over,
-  });
+const seen = problemsOf('/api/games/65f000000000000000000001', { game });
 
 describe('chess in /openapi.json', () => {
   it('When a game matches the documented Game, then there is no problem', () => {

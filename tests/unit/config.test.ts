@@ -124,10 +124,16 @@ describe('When env is parsed', () => {
         ],
         [{ REDIS_URL: 'redis://h:1', REDIS_USERNAME: 'app' }, /REDIS_USERNAME: needs REDIS_PASSWORD/],
         [{ REDIS_URL: 'redis://app@h:1' }, /REDIS_URL: a user name without a password/],
-        [{ REDIS_URL: 'rediss://h:1', REDIS_TLS: 'false' }, /REDIS_TLS: false, but REDIS_URL says rediss:\/\//],
+        [
+          { REDIS_URL: 'rediss://h:1', REDIS_TLS: 'false' },
+          /REDIS_TLS: false, but REDIS_URL says rediss:\/\//,
+        ],
         [{ REDIS_URL: 'redis://h:1', REDIS_TLS_CA_FILE: ca }, /REDIS_TLS_CA_FILE: needs TLS/],
         [{ REDIS_URL: 'redis://h:1', REDIS_TLS_SERVERNAME: 'x' }, /REDIS_TLS_SERVERNAME: needs TLS/],
-        [{ REDIS_URL: 'rediss://h:1', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') }, /cannot read it \(ENOENT\)/],
+        [
+          { REDIS_URL: 'rediss://h:1', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') },
+          /cannot read it \(ENOENT\)/,
+        ],
         [{ REDIS_URL: 'redis://h:1', REDIS_TLS: 'yes' }, /REDIS_TLS/],
         [
           { REDIS_CLUSTER_NODES: 'rediss://a:pw@h:1,redis://a:pw@h:2' },
