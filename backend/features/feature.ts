@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Connection, Model } from 'mongoose';
+import type { Connection } from 'mongoose';
 import type { z } from 'zod';
 import type { Config } from '../config/config';
 import type { FlagAdmin } from '../flags/flag-admin';
@@ -26,9 +26,10 @@ import type { Access, ApiGroup } from '../routing/route-spec';
  * it. The composition root loops over `installedFeatures` (installed-features.ts) and never
  * names a feature; `npm run features -- remove NAME` deletes the folder and its line there.
  *
- * Static parts (api, events, notification kinds, models) are read without I/O, so the API
- * docs and the index check can list them; `create` runs once per process, after the core
- * services exist, and returns what the feature mounts.
+ * Static parts (api, events, sync rows, notification kinds, panels) are read without I/O, so
+ * the API docs can list them; `create` runs once per process, after the core services exist,
+ * and returns what the feature mounts. Every model registered on the connection by then gets
+ * its indexes before the first request (infra/create-store.ts).
  */
 export interface Feature {
   /** the name `npm run features` knows it by: lower-case, one word */
@@ -52,8 +53,6 @@ export interface Feature {
    * `mount(ctx)` (the demo's ctx: container, api, users, me(), socket())
    */
   clientPanels?: readonly { shell: string; dir: string; entry: string }[];
-  /** models whose indexes must exist before the first request (unique indexes carry correctness) */
-  models?(mongo: Connection): readonly Pick<Model<never>, 'modelName' | 'createIndexes'>[];
   /** implementations it plugs into the core's extension points, before the core is built */
   extend?(ctx: ExtensionContext): CoreExtensions;
   /** builds its services and what it mounts; called once, after the core services exist */

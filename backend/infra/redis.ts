@@ -182,7 +182,8 @@ export function redisRefusal(err: unknown, depth = 0): string | undefined {
     return `sent a certificate this process does not trust (${message}, ${code}): set REDIS_TLS_CA_FILE to the CA that signed it`;
   if (NAME_CODES.has(code))
     return `sent a certificate for another name (${message}): connect by a name it carries, or set REDIS_TLS_SERVERNAME to one`;
-  if (/^ERR_(SSL|TLS)_/.test(code))
+  // a handshake that timed out is a slow or away server, retried like any outage
+  if (/^ERR_(SSL|TLS)_/.test(code) && code !== 'ERR_TLS_HANDSHAKE_TIMEOUT')
     return `failed the TLS handshake (${message.split('\n')[0]}, ${code}): is that port TLS (rediss://, REDIS_TLS=true) and does it require a client certificate?`;
   const inner = (err as { lastNodeError?: unknown }).lastNodeError ?? (err as { cause?: unknown }).cause;
   return redisRefusal(inner, depth + 1);

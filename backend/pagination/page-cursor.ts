@@ -19,10 +19,11 @@ export function encodeCursor(row: { createdAt: Date; _id: Types.ObjectId }): str
 export function decodeCursor(raw: string | undefined): PageCursor | undefined {
   if (raw === undefined || raw === '') return undefined;
   const text = Buffer.from(raw, 'base64url').toString('utf8');
-  const match = /^(\d{1,15})\.([0-9a-f]{24})$/.exec(text);
-  if (!match)
+  // an id in a cursor, as anywhere, is 24 hex digits in any case and read as lower case
+  const [, ms, hex] = /^(\d{1,15})\.([0-9a-fA-F]{24})$/.exec(text) ?? [];
+  if (ms === undefined || hex === undefined)
     throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
-  return { createdAt: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };
+  return { createdAt: new Date(Number(ms)), id: new Types.ObjectId(hex.toLowerCase()) };
 }
 
 /**

@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { demoPeople, logOutAndIn, openDemo, register } from './support/demo-page';
-import { launchChromium, screenshot } from './support/launch-chromium';
-import { type BrowserCluster, startBrowserCluster } from './support/start-browser-cluster';
+import type { Page } from 'playwright-core';
+import { demoPeople, logOutAndIn, register, twoDemoPages } from './support/demo-page';
+import { screenshot } from './support/launch-chromium';
 
 /**
  * The chess panel of the demo page: two people on two instances (the Redis adapter joins them)
@@ -10,12 +9,12 @@ import { type BrowserCluster, startBrowserCluster } from './support/start-browse
  */
 const { alice, bob } = demoPeople();
 
-let browser: Browser;
-let cluster: BrowserCluster;
-const contexts: BrowserContext[] = [];
+const demo = twoDemoPages();
 let a: Page;
 let b: Page;
-const pageErrors: string[] = [];
+beforeAll(() => {
+  ({ a, b } = demo);
+});
 
 /** the piece letter on a square of the page's board ('' when empty), once it is `piece` */
 async function squareShows(page: Page, square: string, piece: string): Promise<void> {
@@ -27,20 +26,6 @@ async function clickMove(page: Page, from: string, to: string): Promise<void> {
   await page.locator(`#board [data-square="${from}"][aria-pressed="true"]`).waitFor();
   await page.locator(`#board [data-square="${to}"]`).click();
 }
-
-beforeAll(async () => {
-  // apart, not in one Promise.all: afterAll then stops whichever of the two started
-  browser = await launchChromium();
-  cluster = await startBrowserCluster(2, { SOCKET_ADAPTER: 'redis' });
-  a = await openDemo(browser, contexts, pageErrors, cluster.urls[0]!, { width: 1366, height: 900 }, 'alice');
-  b = await openDemo(browser, contexts, pageErrors, cluster.urls[1]!, { width: 390, height: 844 }, 'bob');
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await cluster?.stop();
-});
 
 describe('The chess panel of the demo client, two people on two instances', () => {
   test('When both register, then the page shows the chess panel to each', async () => {
@@ -86,6 +71,6 @@ describe('The chess panel of the demo client, two people on two instances', () =
   test('When Alice logs out and logs in again, then the finished game is back', async () => {
     await logOutAndIn(a, alice);
     await a.locator(`#games li[data-opponent="${bob.username}"]`, { hasText: 'checkmate' }).waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(demo.pageErrors).toEqual([]);
   });
 });

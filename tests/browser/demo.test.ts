@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { demoPeople, logOutAndIn, openDemo, register } from './support/demo-page';
-import { launchChromium, screenshot } from './support/launch-chromium';
-import { type BrowserCluster, startBrowserCluster } from './support/start-browser-cluster';
+import type { Page } from 'playwright-core';
+import { demoPeople, logOutAndIn, register, twoDemoPages } from './support/demo-page';
+import { screenshot } from './support/launch-chromium';
 
 /**
  * Two people, each in their own browser context on their own instance (the Redis adapter joins
@@ -11,40 +10,26 @@ import { type BrowserCluster, startBrowserCluster } from './support/start-browse
  */
 const { suffix, alice, bob } = demoPeople();
 
-let browser: Browser;
-let cluster: BrowserCluster;
-const contexts: BrowserContext[] = [];
+const demo = twoDemoPages();
 let a: Page;
 let b: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  // apart, not in one Promise.all: afterAll then stops whichever of the two started
-  browser = await launchChromium();
-  cluster = await startBrowserCluster(2, { SOCKET_ADAPTER: 'redis' });
-  a = await openDemo(browser, contexts, pageErrors, cluster.urls[0]!, { width: 1366, height: 900 }, 'alice');
-  b = await openDemo(browser, contexts, pageErrors, cluster.urls[1]!, { width: 390, height: 844 }, 'bob');
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await cluster?.stop();
+beforeAll(() => {
+  ({ a, b } = demo);
 });
 
 describe('The demo client, two people on two instances', () => {
   test('When the page loads, then it runs under the CSP (its modules and the Socket.IO client load) and shows the sign-in forms', async () => {
-    expect(cluster.urls[0]).not.toBe(cluster.urls[1]);
+    expect(demo.cluster.urls[0]).not.toBe(demo.cluster.urls[1]);
     await a.locator('#register-form').waitFor();
     expect(await a.title()).toBe('social-scale demo');
     await screenshot(a, 'demo-sign-in');
-    expect(pageErrors).toEqual([]);
+    expect(demo.pageErrors).toEqual([]);
   });
 
   test('When both register, then each is signed in with a live socket to their own instance', async () => {
     await Promise.all([register(a, alice), register(b, bob)]);
-    expect(await a.locator('#instance').textContent()).toBe(new URL(cluster.urls[0]!).host);
-    expect(await b.locator('#instance').textContent()).toBe(new URL(cluster.urls[1]!).host);
+    expect(await a.locator('#instance').textContent()).toBe(new URL(demo.cluster.urls[0]!).host);
+    expect(await b.locator('#instance').textContent()).toBe(new URL(demo.cluster.urls[1]!).host);
   });
 
   test('When Alice follows Bob by username and Bob posts, then Alice sees the follow and the post in her feed', async () => {
@@ -88,6 +73,6 @@ describe('The demo client, two people on two instances', () => {
   test('When Alice logs out and logs in again, then her conversation is back', async () => {
     await logOutAndIn(a, alice);
     await a.locator(`#conversations [data-conversation="${bob.username}"]`).waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(demo.pageErrors).toEqual([]);
   });
 });

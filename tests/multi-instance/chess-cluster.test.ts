@@ -1,41 +1,29 @@
 import supertest from 'supertest';
 import { registerUser, type TestUser } from '../support/api-users';
 import { FOOLS_MATE } from '../support/chess-lines';
-import { type Cluster, startCluster } from '../support/cluster';
 import { type JsonBody, requestJson } from '../support/http-json';
-import { type ClientSocket, nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { type ClientSocket, nextEvent, record, request } from '../support/socket-clients';
+import { twoInstances } from '../support/two-instances';
 
 /**
  * Chess on two real instances sharing Mongo and Redis (socket.adapter=redis): the players on
  * different instances, and the races a game must survive without a lock or a transaction.
  */
-let cluster: Cluster;
-let A: string;
-let B: string;
-const clients = new SocketClients(() => A);
-
-beforeAll(async () => {
-  cluster = await startCluster(2, { SOCKET_ADAPTER: 'redis' });
-  A = cluster.instances[0]!.url;
-  B = cluster.instances[1]!.url;
-}, 60_000);
-afterAll(async () => {
-  clients.closeAll();
-  await cluster?.stop();
-});
+const two = twoInstances(() => ({ SOCKET_ADAPTER: 'redis' }));
+const { clients } = two;
 
 const api = (base: string, path: string, token: string, body?: unknown) =>
   requestJson(`${base}${path}`, { token, ...(body === undefined ? {} : { body }) });
 
 async function players(): Promise<[TestUser, TestUser]> {
-  return Promise.all([registerUser(supertest(A)), registerUser(supertest(B))]);
+  return Promise.all([registerUser(supertest(two.A)), registerUser(supertest(two.B))]);
 }
 
 /** An accepted game: challenged on A, accepted on B. */
 async function activeGame(white: TestUser, black: TestUser): Promise<JsonBody> {
-  const created = await api(A, '/api/games', white.token, { opponentId: black.id, color: 'white' });
+  const created = await api(two.A, '/api/games', white.token, { opponentId: black.id, color: 'white' });
   expect(created.status).toBe(201);
-  const accepted = await api(B, `/api/games/${created.body.game.id}/accept`, black.token, {});
+  const accepted = await api(two.B, `/api/games/${created.body.game.id}/accept`, black.token, {});
   expect(accepted.status).toBe(200);
   return accepted.body.game;
 }
@@ -46,19 +34,19 @@ const updatedTo = (socket: ClientSocket, version: number) =>
 describe('When two players on different instances play a game', () => {
   it("then fool's mate is played move by move over sockets, each side sees every game:updated, and the game ends in checkmate", async () => {
     const [white, black] = await players();
-    const whiteOnA = await clients.connect(white.token, { url: A });
-    const blackOnB = await clients.connect(black.token, { url: B });
+    const whiteOnA = await clients.connect(white.token, { url: two.A });
+    const blackOnB = await clients.connect(black.token, { url: two.B });
     const invited = nextEvent<{ game: JsonBody }>(blackOnB, 'game:updated');
     const invite = nextEvent<{ notification: JsonBody }>(blackOnB, 'notification:new');
     const created = await request(whiteOnA, 'game:join', {
-      gameId: (await api(A, '/api/games', white.token, { opponentId: black.id, color: 'white' })).body.game
-        .id,
+      gameId: (await api(two.A, '/api/games', white.token, { opponentId: black.id, color: 'white' })).body
+        .game.id,
     });
     expect((await invited).game).toEqual(created.game);
     expect((await invite).notification).toMatchObject({ kind: 'game_invite', gameId: created.game.id });
 
     const accepted = updatedTo(whiteOnA, 1);
-    await api(B, `/api/games/${created.game.id}/accept`, black.token, {});
+    await api(two.B, `/api/games/${created.game.id}/accept`, black.token, {});
     let game = (await accepted).game;
     const heardByWhite = record<{ game: JsonBody }>(whiteOnA, 'game:updated');
     const heardByBlack = record<{ game: JsonBody }>(blackOnB, 'game:updated');
@@ -83,12 +71,12 @@ describe('When two players on different instances play a game', () => {
   it('then a resignation on B ends the game for the player on A', async () => {
     const [white, black] = await players();
     const game = await activeGame(white, black);
-    const whiteOnA = await clients.connect(white.token, { url: A });
+    const whiteOnA = await clients.connect(white.token, { url: two.A });
     const over = nextEvent<{ notification: JsonBody }>(whiteOnA, 'notification:new', {
       where: (p) => p.notification.kind === 'game_over',
     });
     const ended = updatedTo(whiteOnA, game.version + 1);
-    const res = await api(B, `/api/games/${game.id}/resign`, black.token, {});
+    const res = await api(two.B, `/api/games/${game.id}/resign`, black.token, {});
     expect(res.body.game).toMatchObject({ status: 'resigned', winner: white.id });
     expect((await ended).game).toEqual(res.body.game);
     expect((await over).notification).toMatchObject({ gameId: game.id, text: 'resigned' });
@@ -99,11 +87,11 @@ describe('When 50 copies of one move arrive at once, split across two instances'
   it('then exactly one is applied and the other 49 are 409 CONFLICT carrying that game', async () => {
     const [white, black] = await players();
     const game = await activeGame(white, black);
-    const blackOnB = await clients.connect(black.token, { url: B });
+    const blackOnB = await clients.connect(black.token, { url: two.B });
     const heard = record<{ game: JsonBody }>(blackOnB, 'game:updated');
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        api(i % 2 === 0 ? A : B, `/api/games/${game.id}/moves`, white.token, {
+        api(i % 2 === 0 ? two.A : two.B, `/api/games/${game.id}/moves`, white.token, {
           move: 'e4',
           version: game.version,
         }),
@@ -113,7 +101,7 @@ describe('When 50 copies of one move arrive at once, split across two instances'
     const refused = answers.filter((r) => r.status !== 200);
     expect(applied).toHaveLength(1);
     expect(refused.map((r) => r.status)).toEqual(Array(49).fill(409));
-    const now = (await api(A, `/api/games/${game.id}`, black.token)).body.game;
+    const now = (await api(two.A, `/api/games/${game.id}`, black.token)).body.game;
     expect(now).toMatchObject({ moves: ['e4'], version: game.version + 1, turn: 'black' });
     expect(applied[0]!.body.game).toEqual(now);
     for (const r of refused) {
@@ -122,10 +110,10 @@ describe('When 50 copies of one move arrive at once, split across two instances'
     }
     // black's own reply is the marker: everything pushed before it has arrived
     const reply = updatedTo(blackOnB, now.version + 1);
-    await api(B, `/api/games/${game.id}/moves`, black.token, { move: 'e5', version: now.version });
+    await api(two.B, `/api/games/${game.id}/moves`, black.token, { move: 'e5', version: now.version });
     await reply;
     expect(heard.map((p) => p.game.moves)).toEqual([['e4'], ['e4', 'e5']]);
-    const notes = await api(A, '/api/notifications', black.token);
+    const notes = await api(two.A, '/api/notifications', black.token);
     expect(
       notes.body.notifications.filter((n: JsonBody) => n.gameId === game.id && n.kind === 'game_move'),
     ).toHaveLength(1);
@@ -136,8 +124,8 @@ describe('When a player drops mid-game and comes back on the other instance', ()
   it('then game:join and sync there give the move they missed, and the game goes on', async () => {
     const [white, black] = await players();
     const game = await activeGame(white, black);
-    const whiteOnA = await clients.connect(white.token, { url: A });
-    const blackOnB = await clients.connect(black.token, { url: B });
+    const whiteOnA = await clients.connect(white.token, { url: two.A });
+    const blackOnB = await clients.connect(black.token, { url: two.B });
     await request(whiteOnA, 'game:join', { gameId: game.id });
     const e4 = await request(whiteOnA, 'game:move', { gameId: game.id, move: 'e4', version: game.version });
     const droppedAt = new Date().toISOString();
@@ -149,7 +137,7 @@ describe('When a player drops mid-game and comes back on the other instance', ()
     });
     expect(c5.ok).toBe(true);
 
-    const whiteOnB = await clients.connect(white.token, { url: B });
+    const whiteOnB = await clients.connect(white.token, { url: two.B });
     const joined = await request(whiteOnB, 'game:join', { gameId: game.id });
     expect(joined).toEqual({ ok: true, game: c5.game });
     const synced = await request(whiteOnB, 'sync', { since: droppedAt });

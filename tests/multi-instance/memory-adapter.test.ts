@@ -1,23 +1,12 @@
 import supertest from 'supertest';
 import { registerUser } from '../support/api-users';
-import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
-import { nextEvent, record, request, SocketClients } from '../support/socket-clients';
+import { nextEvent, record, request } from '../support/socket-clients';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
+import { twoInstances } from '../support/two-instances';
 
-let cluster: Cluster;
-let A: string;
-let B: string;
-const clients = new SocketClients(() => A);
-beforeAll(async () => {
-  cluster = await startCluster(2, { SOCKET_ADAPTER: 'memory' });
-  A = cluster.instances[0]!.url;
-  B = cluster.instances[1]!.url;
-}, 60_000);
-afterAll(async () => {
-  clients.closeAll();
-  await cluster?.stop();
-});
+const two = twoInstances(() => ({ SOCKET_ADAPTER: 'memory' }));
+const { clients } = two;
 
 interface Pushed {
   message: { id: string; text: string };
@@ -25,12 +14,12 @@ interface Pushed {
 
 describe('When two instances run the in-memory adapter (the reason for the migration)', () => {
   it('then a message sent on A never reaches the recipient on B, though it is stored and sync finds it', async () => {
-    const [alice, bob] = await Promise.all([registerUser(supertest(A)), registerUser(supertest(A))]);
-    const health = await requestJson(`${B}/health`, { token: TEST_ADMIN_TOKEN });
+    const [alice, bob] = await Promise.all([registerUser(supertest(two.A)), registerUser(supertest(two.A))]);
+    const health = await requestJson(`${two.B}/health`, { token: TEST_ADMIN_TOKEN });
     expect(health.body.checks.socket.adapter).toBe('memory');
     const since = new Date(Date.now() - 1000).toISOString();
-    const aliceOnA = await clients.connect(alice.token, { url: A });
-    const bobOnB = await clients.connect(bob.token, { url: B });
+    const aliceOnA = await clients.connect(alice.token, { url: two.A });
+    const bobOnB = await clients.connect(bob.token, { url: two.B });
     const pushed = record<Pushed>(bobOnB, 'message:new');
 
     const lost = await request(aliceOnA, 'message:send', {
@@ -41,7 +30,7 @@ describe('When two instances run the in-memory adapter (the reason for the migra
     expect(lost.ok).toBe(true);
     // B emits this one itself, so it arrives; the first, emitted on A, would have arrived before it
     const arrives = nextEvent<Pushed>(bobOnB, 'message:new');
-    const viaB = await requestJson(`${B}/api/messages`, {
+    const viaB = await requestJson(`${two.B}/api/messages`, {
       token: alice.token,
       body: { recipientId: bob.id, text: 'delivered by B', clientId: 'mem-2' },
     });

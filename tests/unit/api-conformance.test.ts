@@ -1,6 +1,6 @@
 import express from 'express';
 import supertest from 'supertest';
-import { conformanceProblems, conforming } from '../support/api-conformance';
+import { conforming, problemsOf } from '../support/api-conformance';
 
 const post = {
   id: '65f000000000000000000001',

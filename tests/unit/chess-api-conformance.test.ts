@@ -1,4 +1,4 @@
-import { conformanceProblems } from '../support/api-conformance';
+import { problemsOf } from '../support/api-conformance';
 
 const game = {
   id: '65f000000000000000000001',
@@ -17,7 +17,6 @@ const game = {
   updatedAt: '2026-01-01T00:00:01.000Z',
 };
 
-const json = 'application/json; charset=utf-8';
 const seen = problemsOf('/api/games/65f000000000000000000001', { game });
 
 describe('chess in /openapi.json', () => {

@@ -39,7 +39,6 @@ export const chess: Feature = {
   syncRows: [{ key: 'games', schema: publicGameSchema }],
   notificationKinds: Object.values(gameNotificationKinds),
   clientPanels: [{ shell: 'demo', dir: join(__dirname, 'public'), entry: 'games-view.mjs' }],
-  models: (mongo) => [getGameModel(mongo)],
   create: (ctx) => {
     const games = createGameService(ctx);
     const model = getGameModel(ctx.mongo);

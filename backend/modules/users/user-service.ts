@@ -39,7 +39,9 @@ export class UserService {
    * always a live query.
    */
   async getProfile(idOrUsername: string, viewerId: string): Promise<PublicUser> {
-    const id = /^[0-9a-f]{24}$/.test(idOrUsername) ? idOrUsername : await this.idOfUsername(idOrUsername);
+    const id = /^[0-9a-f]{24}$/i.test(idOrUsername)
+      ? idOrUsername.toLowerCase()
+      : await this.idOfUsername(idOrUsername);
     const profile = await this.deps.cache.getOrLoad(profileCacheKey(id), () => this.loadProfile(id));
     const userId = new Types.ObjectId(id);
     const isFollowing = userId.equals(viewerId)

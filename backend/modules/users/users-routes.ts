@@ -9,7 +9,8 @@ import { userIdOf } from './user-id-of';
 import type { UserService } from './user-service';
 import { publicUserSchema } from './user-view';
 
-const idOrUsernameParams = z.object({ idOrUsername: z.string().min(1).max(30) });
+// usernames are stored lower-case and an id is read as lower case, so either form resolves
+const idOrUsernameParams = z.object({ idOrUsername: z.string().min(1).max(30).toLowerCase() });
 const patchBody = z
   .strictObject({
     name: displayName.optional(),

@@ -1,4 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './launch-chromium';
+import { type BrowserCluster, startBrowserCluster } from './start-browser-cluster';
 
 /** A person trying the demo: one browser context each, so two can be signed in at once. */
 export interface DemoUser {
@@ -40,6 +42,45 @@ export async function openDemo(
   });
   await page.goto(`${url}/demo`);
   return page;
+}
+
+/** Alice's desktop page and Bob's phone page on /demo of two instances the Redis adapter joins. */
+export interface TwoDemoPages {
+  cluster: BrowserCluster;
+  /** Alice's, on instance 0 (1366×900) */
+  a: Page;
+  /** Bob's, on instance 1 (390×844) */
+  b: Page;
+  /** page and console errors of both */
+  pageErrors: string[];
+}
+
+/** Opens them in beforeAll (its fields are set from then on) and closes all in afterAll. */
+export function twoDemoPages(): TwoDemoPages {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const pages = { pageErrors: [] as string[] } as TwoDemoPages;
+  beforeAll(async () => {
+    // apart, not in one Promise.all: afterAll then stops whichever of the two started
+    browser = await launchChromium();
+    pages.cluster = await startBrowserCluster(2, { SOCKET_ADAPTER: 'redis' });
+    const [url0, url1] = pages.cluster.urls;
+    pages.a = await openDemo(
+      browser,
+      contexts,
+      pages.pageErrors,
+      url0!,
+      { width: 1366, height: 900 },
+      'alice',
+    );
+    pages.b = await openDemo(browser, contexts, pages.pageErrors, url1!, { width: 390, height: 844 }, 'bob');
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await pages.cluster?.stop();
+  });
+  return pages;
 }
 
 /** Registers through the page's form and waits for the live socket. */
