@@ -131,9 +131,6 @@ export class AccountDeletion {
     const { notifications, counters } = this.deps;
     await notifications.deleteMany({ user: me });
     await counters.deleteMany({ user: me });
-    await notifications.updateMany(
-      { actor: me, actorUsername: { $ne: DELETED_ACTOR } },
-      { $set: { actorUsername: DELETED_ACTOR, actorName: '' } },
-    );
+    await notifications.updateMany({ actor: me }, { $set: { actorUsername: DELETED_ACTOR, actorName: '' } });
   }
 }
