@@ -1,4 +1,4 @@
-import { registerUser } from '../support/api-users';
+import { registerUser, type TestUser } from '../support/api-users';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 /** The chess feature's onAccountDeleted hook (docs/security.md, "Account deletion"). */
@@ -12,8 +12,13 @@ afterAll(async () => {
 
 describe('When a player with an active game and pending challenges deletes their account', () => {
   it('then the active game is resigned in the opponent’s favour, the challenges are gone, finished games stay', async () => {
-    const [victim, o1, o2, o3] = await Promise.all([1, 2, 3, 4].map(() => registerUser(t.http)));
-    const game = async (from: typeof victim, to: typeof victim) =>
+    const [victim, o1, o2, o3] = (await Promise.all([1, 2, 3, 4].map(() => registerUser(t.http)))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const game = async (from: TestUser, to: TestUser) =>
       (await t.http.post('/api/games').set(from.auth).send({ opponentId: to.id }).expect(201)).body.game
         .id as string;
     const active = await game(victim, o1);
