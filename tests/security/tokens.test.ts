@@ -62,7 +62,10 @@ describe('When a token has no iat', () => {
 describe('When a token carries exp within the maximum lifetime', () => {
   it('then REST and the socket handshake accept it, as they accept the one register issued', async () => {
     for (const token of [u.token, sign({ ...claims(), iat: now(), exp: now() + 24 * 3600 })]) {
-      await t.http.get('/api/auth/me').set({ Authorization: `Bearer ${token}` }).expect(200);
+      await t.http
+        .get('/api/auth/me')
+        .set({ Authorization: `Bearer ${token}` })
+        .expect(200);
       const socket = await clients.connect(token);
       expect(socket.connected).toBe(true);
       socket.disconnect();
