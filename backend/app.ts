@@ -22,6 +22,7 @@ import { bearerToken, requireAuth } from './http/require-auth';
 import type { Logger } from './infra/logger';
 import type { Metrics } from './infra/metrics';
 import type { InstanceInfo } from './instances/instance-heartbeat';
+import type { AccountDeletion } from './modules/accounts/account-deletion';
 import type { MessageService } from './modules/messages/message-service';
 import { conversationsRoutes, messagesRoutes } from './modules/messages/messages-routes';
 import type { NotificationService } from './modules/notifications/notification-service';
@@ -54,6 +55,7 @@ export interface AppDeps {
   rateLimits: RateLimits;
   authenticate: Authenticate;
   auth: AuthService;
+  accounts: AccountDeletion;
   users: UserService;
   posts: PostService;
   messages: MessageService;
@@ -148,7 +150,7 @@ export function createApp(services: AppDeps): Express {
   app.use('/api/auth', services.rateLimits.auth);
   app.use('/api/auth/register', services.rateLimits.register);
   const auth = requireAuth(services.authenticate);
-  app.use('/api/auth', authRoutes({ auth: services.auth, requireAuth: auth }));
+  app.use('/api/auth', authRoutes({ auth: services.auth, accounts: services.accounts, requireAuth: auth }));
   app.use('/api/users', auth, usersRoutes({ users: services.users }));
   app.use('/api/users', auth, authorPostsRoutes({ posts: services.posts }));
   app.use('/api/posts', auth, postsRoutes({ posts: services.posts }));

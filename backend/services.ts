@@ -72,13 +72,12 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   const { notifications, messages, actors } = domains;
   closers.add('messages', () => messages.drained());
   const readiness = new Readiness();
-  const probes = { redis: redis.guard && redisProbe(redis.guard, flags) };
   const health = new HealthService({
     mongo,
     readiness,
     instanceId: config.instanceId,
     version: config.version,
-    probes,
+    probes: { redis: redis.guard && redisProbe(redis.guard, flags) },
   });
   const instances = () => presence.instances();
   const features = await startFeatures(
@@ -99,6 +98,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     closers,
   );
   const parts = [...features.values()];
+  for (const p of parts) if (p.onAccountDeleted) domains.accounts.onDeleted(p.onAccountDeleted.bind(p));
   const sync = new SyncService({
     messages,
     notifications,

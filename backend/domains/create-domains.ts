@@ -5,6 +5,7 @@ import { ContactBook } from '../contacts/contact-book';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import { AccountDeletion } from '../modules/accounts/account-deletion';
 import { getConversationModel } from '../modules/messages/conversation-model';
 import { getMessageModel } from '../modules/messages/message-model';
 import { MessageService } from '../modules/messages/message-service';
@@ -55,9 +56,12 @@ export function createDomains(deps: {
     follows: getFollowModel(mongo),
     conversations: getConversationModel(mongo),
   };
-  const notifications = new NotificationService({
+  const notificationModels = {
     notifications: getNotificationModel(mongo),
     counters: getUnreadCounterModel(mongo),
+  };
+  const notifications = new NotificationService({
+    ...notificationModels,
     users: m.users,
     notifier,
     logger,
@@ -79,16 +83,28 @@ export function createDomains(deps: {
     likes: getLikeModel(mongo),
     replies: getReplyModel(mongo),
   };
+  const hasher = createArgon2Hasher(config.password);
+  const messageModel = getMessageModel(mongo);
   return {
     userModel: m.users,
     tokens,
     sessions,
     authenticate: createAuthenticator({ tokens, versions: sessions }),
-    auth: new AuthService({ ...m, hasher: createArgon2Hasher(config.password), tokens, versions: sessions }),
+    auth: new AuthService({ ...m, hasher, tokens, versions: sessions }),
+    accounts: new AccountDeletion({
+      ...m,
+      ...postModels,
+      ...notificationModels,
+      messages: messageModel,
+      hasher,
+      versions: sessions,
+      cache,
+      logger,
+    }),
     users,
     posts: new PostService({ ...m, ...postModels, userService: users, activity, cache, logger }),
     messages: new MessageService({
-      messages: getMessageModel(mongo),
+      messages: messageModel,
       ...m,
       notifier,
       relationships: contacts,

@@ -135,6 +135,12 @@ export interface FeatureParts {
     users: { a: string; b: string; c: string },
     opts?: { seed: boolean },
   ): Promise<readonly IndexCheck[]>;
+  /**
+   * Removes or anonymises what the feature keeps of a user whose account is being deleted
+   * (docs/security.md, "Account deletion"). Called before the user document goes, again on a
+   * retry after a failed attempt: it must be idempotent.
+   */
+  onAccountDeleted?(userId: string): Promise<void>;
   /** called after every other closer, the database's included (a trace exporter's last flush) */
   flush?(): Promise<void>;
   /** called at shutdown, after the sockets are closed and before the database */

@@ -45,6 +45,7 @@ export const chess: Feature = {
     return {
       routes: [{ path: '/api/games', access: 'user', router: gamesRoutes({ games }) }],
       onConnection: (on, socket) => registerGameHandlers(on, socket, games),
+      onAccountDeleted: (userId) => games.forgetPlayer(userId),
       syncSources: [
         {
           key: 'games',

@@ -222,6 +222,23 @@ export class GameService {
     throw new GameVersionConflictError(toPublicGame(doc));
   }
 
+  /**
+   * The user's account is being deleted: each active game is resigned (the opponent wins and
+   * is told), each pending challenge, sent or received, is deleted; finished games stay in
+   * the opponent's history. Idempotent: a retry finds nothing left to do.
+   */
+  async forgetPlayer(userId: string): Promise<void> {
+    const me = oid(userId);
+    for (const game of await this.deps.games.find({ players: me, status: 'active' }, { _id: 1 }).lean()) {
+      try {
+        await this.resign(userId, game._id.toHexString());
+      } catch (err) {
+        if (!(err instanceof GameNotActiveError)) throw err;
+      }
+    }
+    await this.deps.games.deleteMany({ players: me, status: 'pending' });
+  }
+
   /** A game the user may see: their own, or any active one (spectating). */
   async get(userId: string, gameId: string): Promise<PublicGame> {
     return toPublicGame(await this.visibleGame(userId, gameId));

@@ -25,6 +25,10 @@ const passwordBody = z.strictObject({
   newPassword: z.string().min(8).max(128),
 });
 
+const deleteAccountBody = z.strictObject({
+  password: z.string().min(1).max(128).meta({ description: 'the current password' }),
+});
+
 const session = z
   .object({
     user: publicUserSchema,
@@ -76,10 +80,23 @@ export const authApi = defineApi({
         200: { description: 'a fresh token for this client', schema: z.object({ token: z.string() }) },
       },
     },
+    deleteAccount: {
+      method: 'delete',
+      path: '/account',
+      summary:
+        'Delete the account (401 on a wrong password): its data is removed or anonymised as docs/security.md says, every token is revoked and every socket closed',
+      body: deleteAccountBody,
+      responses: { 204: { description: 'the account is gone' } },
+    },
   },
 });
 
-export function authRoutes(deps: { auth: AuthService; requireAuth: RequestHandler }) {
+export function authRoutes(deps: {
+  auth: AuthService;
+  /** modules/accounts (which imports this module, so named by shape here) */
+  accounts: { deleteAccount(userId: string, password: string): Promise<void> };
+  requireAuth: RequestHandler;
+}) {
   const before = [deps.requireAuth];
   return routerFor(authApi, {
     register: async (_req, res, { body }) => {
@@ -105,6 +122,13 @@ export function authRoutes(deps: { auth: AuthService; requireAuth: RequestHandle
       before,
       handle: async (req, res, { body }) => {
         res.json(await deps.auth.changePassword(userIdOf(req), body.currentPassword, body.newPassword));
+      },
+    },
+    deleteAccount: {
+      before,
+      handle: async (req, res, { body }) => {
+        await deps.accounts.deleteAccount(userIdOf(req), body.password);
+        res.status(204).end();
       },
     },
   });

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/token-lifetime';
 import { UnauthorizedError } from '../../errors/app-error';
 
 export interface VerifiedToken {
@@ -22,7 +23,10 @@ export function createTokenService(opts: {
   expiresIn: string;
   issuer: string;
   audience: string;
+  /** the longest lifetime (exp - iat) a token may have; default MAX_TOKEN_LIFETIME_SECONDS */
+  maxLifetimeSeconds?: number;
 }): TokenService {
+  const maxLifetime = opts.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS;
   const expiresIn = /^\d+$/.test(opts.expiresIn) ? Number(opts.expiresIn) : opts.expiresIn;
   return {
     sign: (userId, version) =>
@@ -40,19 +44,25 @@ export function createTokenService(opts: {
           algorithms: ['HS256'],
           issuer: opts.issuer,
           audience: opts.audience,
+          // a token older than the configured maximum is refused, whatever its exp says
+          maxAge: maxLifetime,
         });
         if (
           typeof payload === 'string' ||
           typeof payload.sub !== 'string' ||
           !/^[0-9a-f]{24}$/.test(payload.sub) ||
           !Number.isSafeInteger(payload.ver) ||
-          (payload.ver as number) < 0
+          (payload.ver as number) < 0 ||
+          // jsonwebtoken accepts a token without exp: a signed token must still die
+          typeof payload.exp !== 'number' ||
+          typeof payload.iat !== 'number' ||
+          payload.exp - payload.iat > maxLifetime
         )
           throw new Error('bad claims');
         return {
           userId: payload.sub,
           version: payload.ver as number,
-          ...(typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {}),
+          expiresAt: new Date(payload.exp * 1000),
         };
       } catch (err) {
         const expired = err instanceof jwt.TokenExpiredError;

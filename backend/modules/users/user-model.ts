@@ -11,6 +11,8 @@ export interface UserDoc {
   followingCount: number;
   /** session version: every token carries it; logout and password changes move it */
   tokenVersion?: number;
+  /** set when an account deletion started (modules/accounts): a retry finishes what it began */
+  deletingAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +32,7 @@ const userSchema = new Schema<UserDoc>(
     followersCount: { type: Number, default: 0, min: 0 },
     followingCount: { type: Number, default: 0, min: 0 },
     tokenVersion: { type: Number, default: 0, min: 0 },
+    deletingAt: { type: Date },
   },
   { timestamps: true, strict: 'throw' },
 );
