@@ -13,13 +13,23 @@ import { gamesApi, gamesRoutes } from './games-routes';
 
 /** The game service on the core's parts (the feature's own, and what its tests build). */
 export function createGameService(
-  ctx: Pick<FeatureContext, 'mongo' | 'userExists' | 'notifier' | 'activity'>,
+  ctx: Pick<FeatureContext, 'mongo' | 'userExists' | 'notifier' | 'activity'> &
+    Partial<Pick<FeatureContext, 'config' | 'flags'>>,
 ): GameService {
+  const { config, flags } = ctx;
   return new GameService({
     games: getGameModel(ctx.mongo),
     userExists: ctx.userExists,
     notifier: ctx.notifier,
     activity: ctx.activity,
+    // the core's caps of open invitations, off with the other limits (rateLimit.enabled)
+    openChallengeCaps:
+      config &&
+      flags &&
+      (() =>
+        flags.get('rateLimit.enabled')
+          ? { perUser: config.quotas.openInvites, perOpponent: config.quotas.openInvitesPerRecipient }
+          : undefined),
   });
 }
 
@@ -44,7 +54,10 @@ export const chess: Feature = {
     const model = getGameModel(ctx.mongo);
     return {
       routes: [{ path: '/api/games', access: 'user', router: gamesRoutes({ games }) }],
-      onConnection: (on, socket) => registerGameHandlers(on, socket, games),
+      onConnection: (on, socket) =>
+        registerGameHandlers(on, socket, games, {
+          maxRooms: () => (ctx.flags.get('rateLimit.enabled') ? ctx.config.quotas.roomsPerSocket : undefined),
+        }),
       syncSources: [
         {
           key: 'games',

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Page } from '../../pagination/page-cursor';
 import { toPage } from '../../pagination/page-cursor';
@@ -18,6 +18,7 @@ import {
   GameNotPendingError,
   GameVersionConflictError,
   NotYourTurnError,
+  TooManyOpenChallengesError,
 } from './game-errors';
 import type { GameDoc, GameModel } from './game-model';
 import { gameNotificationKinds } from './game-notifications';
@@ -41,6 +42,17 @@ export interface MoveRequest {
 const oid = (id: string) => new Types.ObjectId(id);
 /** A resignation is retried past moves that land meanwhile; this bounds a pathological loop. */
 const RESIGN_ATTEMPTS = 5;
+/**
+ * A pending challenge counts as open for a day: invitations have no decline yet, so one nobody
+ * answers stops holding the challenger's cap after that.
+ */
+export const OPEN_CHALLENGE_MS = 86_400_000;
+
+/** How many pending challenges a user may have open, in total and to one opponent. */
+export interface OpenChallengeCaps {
+  perUser: number;
+  perOpponent: number;
+}
 
 /**
  * Two-player chess, shared by REST and the `game:*` events. chess.js decides legality and
@@ -64,6 +76,8 @@ export class GameService {
       userExists(userId: string): Promise<boolean>;
       notifier: Notifier;
       activity: ActivitySink;
+      /** the caps now (they follow rateLimit.enabled); absent or undefined: no cap */
+      openChallengeCaps?: (() => OpenChallengeCaps | undefined) | undefined;
     },
   ) {}
 
@@ -75,6 +89,9 @@ export class GameService {
     const [white, black] = challengerWhite
       ? [challengerId, input.opponentId]
       : [input.opponentId, challengerId];
+    const caps = this.deps.openChallengeCaps?.();
+    // refused before anything is written; a race of creations is caught after the insert
+    if (caps) await this.refuseOverCaps(challengerId, input.opponentId, caps, 0);
     const now = new Date();
     const created = await this.deps.games.create({
       challenger: oid(challengerId),
@@ -92,6 +109,13 @@ export class GameService {
       createdAt: now,
       updatedAt: now,
     });
+    if (caps)
+      // concurrent creations each saw room before inserting: over the cap now, this one goes
+      // (before it is announced or notified), so the cap holds across instances
+      await this.refuseOverCaps(challengerId, input.opponentId, caps, 1).catch(async (err: unknown) => {
+        await this.deps.games.deleteOne({ _id: created._id });
+        throw err;
+      });
     const game = toPublicGame(created.toObject());
     this.announce(game);
     await this.deps.activity.record({
@@ -220,6 +244,28 @@ export class GameService {
       doc = await this.reload(doc._id);
     }
     throw new GameVersionConflictError(toPublicGame(doc));
+  }
+
+  /** TooManyOpenChallengesError when the challenger's open challenges (besides `own`) fill a cap. */
+  private async refuseOverCaps(
+    challengerId: string,
+    opponentId: string,
+    caps: OpenChallengeCaps,
+    own: 0 | 1,
+  ): Promise<void> {
+    const open = {
+      players: oid(challengerId),
+      status: 'pending' as const,
+      challenger: oid(challengerId),
+      createdAt: mongoose.trusted({ $gte: new Date(Date.now() - OPEN_CHALLENGE_MS) }),
+    };
+    const [total, toOpponent] = await Promise.all([
+      this.deps.games.countDocuments(open),
+      this.deps.games.countDocuments({ ...open, opponent: oid(opponentId) }),
+    ]);
+    if (toOpponent - own >= caps.perOpponent)
+      throw new TooManyOpenChallengesError(caps.perOpponent, 'to this opponent');
+    if (total - own >= caps.perUser) throw new TooManyOpenChallengesError(caps.perUser, 'in total');
   }
 
   /** A game the user may see: their own, or any active one (spectating). */
