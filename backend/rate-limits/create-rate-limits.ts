@@ -30,7 +30,7 @@ export interface RateLimits {
   /** per-user quotas (posts, follows, new conversations), on the same flags and stores */
   quotas: UserQuotas;
   /** where each limiter counts now (the flags choose; Redis only when configured) */
-  stores(): Record<'httpAuth' | 'httpApi' | 'httpRegister', 'redis' | 'memory'>;
+  stores(): Record<'httpAuth' | 'httpApi' | 'httpRegister' | 'userQuotas', 'redis' | 'memory'>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -113,7 +113,7 @@ export function createRateLimits(deps: {
     quotas: createUserQuotas(deps),
     stores: () => {
       const store = deps.flags.get('rateLimit.store') === 'redis' && deps.redis ? 'redis' : 'memory';
-      return { httpAuth: store, httpApi: store, httpRegister: store };
+      return { httpAuth: store, httpApi: store, httpRegister: store, userQuotas: store };
     },
   };
 }
