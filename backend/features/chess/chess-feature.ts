@@ -6,7 +6,7 @@ import { gameClientEvents, gameServerEvents } from './game-events';
 import { registerGameHandlers } from './game-handlers';
 import { getGameModel } from './game-model';
 import { gameNotificationKinds } from './game-notifications';
-import { changedAfterQuery, myGamesQuery } from './game-queries';
+import { changedAfterQuery, myGamesQuery, openChallengesQuery } from './game-queries';
 import { GameService } from './game-service';
 import { publicGameSchema, toPublicGame } from './game-view';
 import { gamesApi, gamesRoutes } from './games-routes';
@@ -80,6 +80,8 @@ export const chess: Feature = {
             query: myGamesQuery(model, a, { ...page, status: 'active', cursor }),
           },
           { name: 'sync games', query: changedAfterQuery(model, a, new Date(0), 200) },
+          { name: 'open challenges', query: openChallengesQuery(model, a, new Date(0)) },
+          { name: 'open challenges to one opponent', query: openChallengesQuery(model, a, new Date(0), b) },
         ];
       },
     };

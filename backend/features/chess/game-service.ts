@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Page } from '../../pagination/page-cursor';
 import { toPage } from '../../pagination/page-cursor';
@@ -22,7 +22,7 @@ import {
 } from './game-errors';
 import type { GameDoc, GameModel } from './game-model';
 import { gameNotificationKinds } from './game-notifications';
-import { changedAfterQuery, type GameListRequest, myGamesQuery } from './game-queries';
+import { changedAfterQuery, type GameListRequest, myGamesQuery, openChallengesQuery } from './game-queries';
 import { gameRoom } from './game-room';
 import { type PublicGame, toPublicGame } from './game-view';
 
@@ -253,15 +253,10 @@ export class GameService {
     caps: OpenChallengeCaps,
     own: 0 | 1,
   ): Promise<void> {
-    const open = {
-      players: oid(challengerId),
-      status: 'pending' as const,
-      challenger: oid(challengerId),
-      createdAt: mongoose.trusted({ $gte: new Date(Date.now() - OPEN_CHALLENGE_MS) }),
-    };
+    const since = new Date(Date.now() - OPEN_CHALLENGE_MS);
     const [total, toOpponent] = await Promise.all([
-      this.deps.games.countDocuments(open),
-      this.deps.games.countDocuments({ ...open, opponent: oid(opponentId) }),
+      openChallengesQuery(this.deps.games, challengerId, since).countDocuments(),
+      openChallengesQuery(this.deps.games, challengerId, since, opponentId).countDocuments(),
     ]);
     if (toOpponent - own >= caps.perOpponent)
       throw new TooManyOpenChallengesError(caps.perOpponent, 'to this opponent');
