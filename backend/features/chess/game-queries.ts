@@ -43,6 +43,8 @@ export function openChallengesQuery(
   challengerId: string,
   since: Date,
   opponentId?: string,
+  /** only those inserted before this one (ids order the inserts the same for every reader) */
+  before?: Types.ObjectId,
 ) {
   const challenger = new Types.ObjectId(challengerId);
   return games.find({
@@ -50,5 +52,6 @@ export function openChallengesQuery(
     createdAt: mongoose.trusted({ $gte: since }),
     challenger,
     ...(opponentId ? { opponent: new Types.ObjectId(opponentId) } : {}),
+    ...(before ? { _id: mongoose.trusted({ $lt: before }) } : {}),
   });
 }

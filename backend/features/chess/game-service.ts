@@ -91,7 +91,7 @@ export class GameService {
       : [input.opponentId, challengerId];
     const caps = this.deps.openChallengeCaps?.();
     // refused before anything is written; a race of creations is caught after the insert
-    if (caps) await this.refuseOverCaps(challengerId, input.opponentId, caps, 0);
+    if (caps) await this.refuseOverCaps(challengerId, input.opponentId, caps);
     const now = new Date();
     const created = await this.deps.games.create({
       challenger: oid(challengerId),
@@ -110,12 +110,15 @@ export class GameService {
       updatedAt: now,
     });
     if (caps)
-      // concurrent creations each saw room before inserting: over the cap now, this one goes
-      // (before it is announced or notified), so the cap holds across instances
-      await this.refuseOverCaps(challengerId, input.opponentId, caps, 1).catch(async (err: unknown) => {
-        await this.deps.games.deleteOne({ _id: created._id });
-        throw err;
-      });
+      // Concurrent creations (on any instance) may all have seen room before inserting. Each
+      // counts only the challenges inserted before it, so each knows whether it is past the cap
+      // and the first `cap` always stay; the others go before they are announced or notified.
+      await this.refuseOverCaps(challengerId, input.opponentId, caps, created._id).catch(
+        async (err: unknown) => {
+          await this.deps.games.deleteOne({ _id: created._id });
+          throw err;
+        },
+      );
     const game = toPublicGame(created.toObject());
     this.announce(game);
     await this.deps.activity.record({
@@ -246,21 +249,21 @@ export class GameService {
     throw new GameVersionConflictError(toPublicGame(doc));
   }
 
-  /** TooManyOpenChallengesError when the challenger's open challenges (besides `own`) fill a cap. */
+  /** TooManyOpenChallengesError when the challenger's open challenges (inserted before `before`) fill a cap. */
   private async refuseOverCaps(
     challengerId: string,
     opponentId: string,
     caps: OpenChallengeCaps,
-    own: 0 | 1,
+    before?: Types.ObjectId,
   ): Promise<void> {
     const since = new Date(Date.now() - OPEN_CHALLENGE_MS);
     const [total, toOpponent] = await Promise.all([
-      openChallengesQuery(this.deps.games, challengerId, since).countDocuments(),
-      openChallengesQuery(this.deps.games, challengerId, since, opponentId).countDocuments(),
+      openChallengesQuery(this.deps.games, challengerId, since, undefined, before).countDocuments(),
+      openChallengesQuery(this.deps.games, challengerId, since, opponentId, before).countDocuments(),
     ]);
-    if (toOpponent - own >= caps.perOpponent)
+    if (toOpponent >= caps.perOpponent)
       throw new TooManyOpenChallengesError(caps.perOpponent, 'to this opponent');
-    if (total - own >= caps.perUser) throw new TooManyOpenChallengesError(caps.perUser, 'in total');
+    if (total >= caps.perUser) throw new TooManyOpenChallengesError(caps.perUser, 'in total');
   }
 
   /** A game the user may see: their own, or any active one (spectating). */
