@@ -58,7 +58,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     logger,
     redis: redis.guard && { guard: redis.guard, prefix: config.redisKeyPrefix },
   });
-  const base = { config, logger, metrics, flags, mongo, redis: redis.guard };
+  const base = { config, logger, metrics, flags, mongo, redis: redis.guard, quotas: rateLimits.quotas };
   const extensions = extensionsOf(installedFeatures, base);
 
   const notifier = new LateBoundNotifier();

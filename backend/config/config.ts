@@ -87,6 +87,16 @@ const envSchema = z.object({
   RATE_LIMIT_API_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
   // sign-ups per client IP per hour (POST /api/auth/register), on top of the auth limit
   REGISTER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  // Per-user quotas on what reaches other people (docs/security.md "Limits"), shared by the
+  // instances like the limits above: posts and follows per minute, new conversations (a pair's
+  // first message) per hour; open invitations (chess challenges) in total and towards one
+  // person; rooms one socket may join on request (game:join).
+  QUOTA_POSTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  QUOTA_FOLLOWS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  QUOTA_CONVERSATIONS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  QUOTA_OPEN_INVITES: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  QUOTA_OPEN_INVITES_PER_RECIPIENT: z.coerce.number().int().min(1).max(1_000_000).default(3),
+  QUOTA_ROOMS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000_000).default(20),
   // How often every instance re-reads flag overrides, so a lost Redis message only delays a change.
   FLAGS_POLL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   // Socket.IO: per-socket event budget (token bucket) and the presence grace period that keeps
@@ -165,6 +175,17 @@ export interface Config {
   shutdown: { drainMs: number; timeoutMs: number };
   password: { memoryCost: number; timeCost: number };
   rateLimit: { windowMs: number; authLimit: number; apiLimit: number; registerPerHour: number };
+  /** per-user quotas: windows of actions that reach others, and caps of open things */
+  quotas: {
+    postsPerMinute: number;
+    followsPerMinute: number;
+    conversationsPerHour: number;
+    /** pending invitations (chess challenges) a user has open, in total and to one person */
+    openInvites: number;
+    openInvitesPerRecipient: number;
+    /** rooms one socket may join on its own request */
+    roomsPerSocket: number;
+  };
   flagsPollMs: number;
   realtime: {
     eventsPerSecond: number;
@@ -297,6 +318,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       authLimit: e.RATE_LIMIT_AUTH_MAX,
       apiLimit: e.RATE_LIMIT_API_MAX,
       registerPerHour: e.REGISTER_LIMIT_PER_HOUR,
+    },
+    quotas: {
+      postsPerMinute: e.QUOTA_POSTS_PER_MINUTE,
+      followsPerMinute: e.QUOTA_FOLLOWS_PER_MINUTE,
+      conversationsPerHour: e.QUOTA_CONVERSATIONS_PER_HOUR,
+      openInvites: e.QUOTA_OPEN_INVITES,
+      openInvitesPerRecipient: e.QUOTA_OPEN_INVITES_PER_RECIPIENT,
+      roomsPerSocket: e.QUOTA_ROOMS_PER_SOCKET,
     },
     flagsPollMs: e.FLAGS_POLL_MS,
     realtime: {

@@ -26,11 +26,13 @@ import { getUserModel } from '../modules/users/user-model';
 import { UserService } from '../modules/users/user-service';
 import type { NotificationKindSpec } from '../ports/activity-sink';
 import type { Notifier } from '../ports/notifier';
+import { quotaOf, type UserQuotas } from '../rate-limits/user-quotas';
 import { createAuthenticator } from '../sessions/authenticator';
 import { SessionVersions } from '../sessions/session-versions';
 
 /** How long a sender's cached name may outlive a rename notice lost while Redis was away. */
 const ACTOR_NAME_TTL_MS = 600_000;
+const MINUTE_MS = 60_000;
 
 /**
  * The social app's domains: accounts and sessions, follows, posts, messages, notifications,
@@ -49,6 +51,8 @@ export function createDomains(deps: {
   notificationKinds: readonly NotificationKindSpec[];
   /** where conversation updates go when an installed feature defers them; none = before the ack */
   outbox: ConversationOutbox | undefined;
+  /** per-user quotas of what reaches others; absent, nothing is counted */
+  quotas?: UserQuotas | undefined;
 }) {
   const { config, logger, metrics, mongo, cache, notifier } = deps;
   const m = {
@@ -69,6 +73,9 @@ export function createDomains(deps: {
     kinds: deps.notificationKinds,
   });
   const activity = notifications;
+  const q = config.quotas;
+  const quota = (name: string, limit: number, windowMs: number) =>
+    deps.quotas && quotaOf(deps.quotas, { name, limit, windowMs });
   const tokens = createTokenService(config.jwt);
   const sessions = new SessionVersions({ users: m.users, cacheMs: config.tokenVersionCacheMs });
   const contacts = new ContactBook({ ...m, cacheMs: config.realtime.contactsCacheMs });
@@ -77,7 +84,14 @@ export function createDomains(deps: {
     max: config.messages.cacheMax,
     ttlMs: ACTOR_NAME_TTL_MS,
   });
-  const users = new UserService({ ...m, activity, cache, relationships: contacts, profiles: actors });
+  const users = new UserService({
+    ...m,
+    activity,
+    cache,
+    relationships: contacts,
+    profiles: actors,
+    followQuota: quota('follows', q.followsPerMinute, MINUTE_MS),
+  });
   const postModels = {
     posts: getPostModel(mongo),
     likes: getLikeModel(mongo),
@@ -102,7 +116,15 @@ export function createDomains(deps: {
       logger,
     }),
     users,
-    posts: new PostService({ ...m, ...postModels, userService: users, activity, cache, logger }),
+    posts: new PostService({
+      ...m,
+      ...postModels,
+      userService: users,
+      activity,
+      cache,
+      logger,
+      postQuota: quota('posts', q.postsPerMinute, MINUTE_MS),
+    }),
     messages: new MessageService({
       messages: messageModel,
       ...m,
@@ -112,6 +134,7 @@ export function createDomains(deps: {
       metrics,
       settings: config.messages,
       outbox: deps.outbox,
+      conversationQuota: quota('conversations', q.conversationsPerHour, 60 * MINUTE_MS),
     }),
     notifications,
     contacts,

@@ -15,6 +15,7 @@ import type { SyncSource } from '../modules/sync/sync-source';
 import type { ActivitySink, NotificationKindSpec } from '../ports/activity-sink';
 import type { Notifier } from '../ports/notifier';
 import type { ShadowTally } from '../presence/shadow-tally';
+import type { UserQuotas } from '../rate-limits/user-quotas';
 import type { ClientEvent } from '../realtime/client-events';
 import type { DeliveryTrace } from '../realtime/instrument-adapter';
 import type { ServerEvent } from '../realtime/server-events';
@@ -99,6 +100,8 @@ export interface FeatureContext extends ExtensionContext {
   presenceTally: ShadowTally;
   /** every installed feature's descriptor (a page shell lists the panels others add) */
   installed: readonly Feature[];
+  /** per-user quotas of actions that reach others (counted where rateLimit.store says) */
+  quotas: UserQuotas;
   /** the user model's existence check, for features that act on another user */
   userExists(userId: string): Promise<boolean>;
 }

@@ -8,6 +8,7 @@ import type { Metrics } from '../infra/metrics';
 import type { RedisGuard } from '../infra/redis-guard';
 import { FailoverRateLimitStore } from './failover-rate-limit-store';
 import { redisSendCommand } from './redis-send-command';
+import { createUserQuotas, type UserQuotas } from './user-quotas';
 
 export interface RateLimitSettings {
   windowMs: number;
@@ -26,8 +27,10 @@ export interface RateLimits {
   auth: RequestHandler;
   api: RequestHandler;
   register: RequestHandler;
+  /** per-user quotas (posts, follows, new conversations), on the same flags and stores */
+  quotas: UserQuotas;
   /** where each limiter counts now (the flags choose; Redis only when configured) */
-  stores(): Record<'httpAuth' | 'httpApi' | 'httpRegister', 'redis' | 'memory'>;
+  stores(): Record<'httpAuth' | 'httpApi' | 'httpRegister' | 'userQuotas', 'redis' | 'memory'>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -107,9 +110,10 @@ export function createRateLimits(deps: {
     auth: make('auth', deps.settings.authLimit, 'memory'),
     api: make('api', deps.settings.apiLimit, 'pass'),
     register: make('register', deps.settings.registerPerHour, 'memory', HOUR_MS),
+    quotas: createUserQuotas(deps),
     stores: () => {
       const store = deps.flags.get('rateLimit.store') === 'redis' && deps.redis ? 'redis' : 'memory';
-      return { httpAuth: store, httpApi: store, httpRegister: store };
+      return { httpAuth: store, httpApi: store, httpRegister: store, userQuotas: store };
     },
   };
 }

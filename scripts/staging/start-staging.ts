@@ -34,6 +34,10 @@ export const STAGING_DEFAULTS: Record<string, string> = {
   RATE_LIMIT_API_MAX: '100000',
   // the load test signs its virtual users up from the one loopback address
   REGISTER_LIMIT_PER_HOUR: '100000',
+  // the load test's few virtual users post and open conversations far faster than people do
+  QUOTA_POSTS_PER_MINUTE: '100000',
+  QUOTA_FOLLOWS_PER_MINUTE: '100000',
+  QUOTA_CONVERSATIONS_PER_HOUR: '100000',
 };
 
 /** Variables of the launcher's own, never passed to the instances. */

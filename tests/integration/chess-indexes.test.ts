@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('When verify:indexes asks chess for its queries', () => {
-  it('then it seeds a game and answers the game list and sync queries, each served by an index of games', async () => {
+  it('then it seeds a game and answers the game list, sync and open-challenge queries, each served by an index of games', async () => {
     const [a, b, c] = await Promise.all([registerUser(t.http), registerUser(t.http), registerUser(t.http)]);
     const chess = t.services.features.get('chess');
     const checks = (await chess?.indexChecks?.({ a: a.id, b: b.id, c: c.id })) ?? [];
@@ -19,6 +19,8 @@ describe('When verify:indexes asks chess for its queries', () => {
       'my games by status',
       'my games (next page)',
       'sync games',
+      'open challenges',
+      'open challenges to one opponent',
     ]);
     const games = getGameModel(t.services.mongo);
     expect(await games.countDocuments({ players: a.id, status: 'active' })).toBe(1);

@@ -6,20 +6,30 @@ import { gameClientEvents, gameServerEvents } from './game-events';
 import { registerGameHandlers } from './game-handlers';
 import { getGameModel } from './game-model';
 import { gameNotificationKinds } from './game-notifications';
-import { changedAfterQuery, myGamesQuery } from './game-queries';
+import { changedAfterQuery, myGamesQuery, openChallengesQuery } from './game-queries';
 import { GameService } from './game-service';
 import { publicGameSchema, toPublicGame } from './game-view';
 import { gamesApi, gamesRoutes } from './games-routes';
 
 /** The game service on the core's parts (the feature's own, and what its tests build). */
 export function createGameService(
-  ctx: Pick<FeatureContext, 'mongo' | 'userExists' | 'notifier' | 'activity'>,
+  ctx: Pick<FeatureContext, 'mongo' | 'userExists' | 'notifier' | 'activity'> &
+    Partial<Pick<FeatureContext, 'config' | 'flags'>>,
 ): GameService {
+  const { config, flags } = ctx;
   return new GameService({
     games: getGameModel(ctx.mongo),
     userExists: ctx.userExists,
     notifier: ctx.notifier,
     activity: ctx.activity,
+    // the core's caps of open invitations, off with the other limits (rateLimit.enabled)
+    openChallengeCaps:
+      config &&
+      flags &&
+      (() =>
+        flags.get('rateLimit.enabled')
+          ? { perUser: config.quotas.openInvites, perOpponent: config.quotas.openInvitesPerRecipient }
+          : undefined),
   });
 }
 
@@ -44,7 +54,10 @@ export const chess: Feature = {
     const model = getGameModel(ctx.mongo);
     return {
       routes: [{ path: '/api/games', access: 'user', router: gamesRoutes({ games }) }],
-      onConnection: (on, socket) => registerGameHandlers(on, socket, games),
+      onConnection: (on, socket) =>
+        registerGameHandlers(on, socket, games, {
+          maxRooms: () => (ctx.flags.get('rateLimit.enabled') ? ctx.config.quotas.roomsPerSocket : undefined),
+        }),
       onAccountDeleted: (userId) => games.forgetPlayer(userId),
       syncSources: [
         {
@@ -68,6 +81,8 @@ export const chess: Feature = {
             query: myGamesQuery(model, a, { ...page, status: 'active', cursor }),
           },
           { name: 'sync games', query: changedAfterQuery(model, a, new Date(0), 200) },
+          { name: 'open challenges', query: openChallengesQuery(model, a, new Date(0)) },
+          { name: 'open challenges to one opponent', query: openChallengesQuery(model, a, new Date(0), b) },
         ];
       },
     };

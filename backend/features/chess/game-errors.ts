@@ -51,3 +51,19 @@ export class GameNotPendingError extends AppError {
     super(409, 'GAME_NOT_PENDING', `The game is ${game.status}`, stateDetail('status', game.status, game));
   }
 }
+
+/**
+ * 409 TOO_MANY_OPEN_CHALLENGES: the challenger already has as many pending invitations as
+ * allowed, in total or to this opponent (a cap of open things: retry once one is accepted or
+ * has aged out of the count).
+ */
+export class TooManyOpenChallengesError extends AppError {
+  constructor(limit: number, scope: 'in total' | 'to this opponent') {
+    super(
+      409,
+      'TOO_MANY_OPEN_CHALLENGES',
+      `You have ${limit} open challenges ${scope}; wait until one is accepted`,
+      [{ path: 'opponentId', message: `at most ${limit} open challenges ${scope}` }],
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors/app-error';
+import { NotFoundError, RateLimitedError } from '../../errors/app-error';
 import type { OnEvent, SocketContext } from '../../realtime/socket-events';
 import { gameClientEvents } from './game-events';
 import { gameRoom } from './game-room';
@@ -18,15 +18,23 @@ export function registerGameHandlers(
   on: OnEvent,
   socket: Pick<SocketContext, 'userId' | 'join' | 'leave' | 'joined'>,
   games: GameService,
+  limits: { maxRooms?: () => number | undefined } = {},
 ): void {
   const { userId } = socket;
+  /** the game rooms this socket is in by its own request (bounded: each costs every instance a subscription) */
+  const rooms = new Set<string>();
   on(gameClientEvents.join, async ({ gameId }) => {
+    const max = limits.maxRooms?.();
+    if (max !== undefined && !rooms.has(gameId) && rooms.size >= max)
+      throw new RateLimitedError(`A socket may watch at most ${max} games; leave one first (game:leave)`);
+    rooms.add(gameId);
     await socket.join(gameRoom(gameId));
     try {
       // the sharded adapter subscribes per room: wait until other instances' broadcasts arrive
       await socket.joined();
       return { game: await games.get(userId, gameId) };
     } catch (err) {
+      rooms.delete(gameId);
       await socket.leave(gameRoom(gameId));
       throw err;
     }
@@ -34,6 +42,7 @@ export function registerGameHandlers(
   // Leaving always succeeds; the game is answered while the user may still see it (a
   // spectator leaving a game that has just ended gets null).
   on(gameClientEvents.leave, async ({ gameId }) => {
+    rooms.delete(gameId);
     await socket.leave(gameRoom(gameId));
     const game = await games.get(userId, gameId).catch((err: unknown) => {
       if (err instanceof NotFoundError) return null;

@@ -72,6 +72,8 @@ gameSchema.index({ players: 1, createdAt: -1, _id: -1 });
 gameSchema.index({ players: 1, status: 1, createdAt: -1, _id: -1 });
 // sync: "my games that changed after a time", oldest change first
 gameSchema.index({ players: 1, updatedAt: 1, _id: 1 });
+// the open-challenge caps: a challenger's pending challenges, in total or to one opponent, by age
+gameSchema.index({ challenger: 1, status: 1, opponent: 1, createdAt: -1 });
 
 export function getGameModel(conn: Connection): GameModel {
   return (conn.models.Game as GameModel | undefined) ?? conn.model<GameDoc>('Game', gameSchema);

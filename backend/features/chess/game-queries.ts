@@ -4,7 +4,8 @@ import type { PageRequest } from '../../pagination/page-request';
 import type { GameModel, GameStatus } from './game-model';
 
 // Unexecuted queries: the service runs them, and verify-indexes explains exactly these. Each
-// is keyed by `players`, the multikey field holding both players.
+// is keyed by `players`, the multikey field holding both players, but the open challenges (by
+// `challenger`).
 
 export interface GameListRequest extends PageRequest {
   status?: GameStatus | undefined;
@@ -31,4 +32,26 @@ export function changedAfterQuery(games: GameModel, userId: string, since: Date,
     })
     .sort({ updatedAt: 1, _id: 1 })
     .limit(limit + 1);
+}
+
+/**
+ * The challenger's pending challenges created since `since` (to one opponent when given): the
+ * open-challenge caps count these (`.countDocuments()`), on their own challenger/status index.
+ */
+export function openChallengesQuery(
+  games: GameModel,
+  challengerId: string,
+  since: Date,
+  opponentId?: string,
+  /** only those inserted before this one (ids order the inserts the same for every reader) */
+  before?: Types.ObjectId,
+) {
+  const challenger = new Types.ObjectId(challengerId);
+  return games.find({
+    status: 'pending',
+    createdAt: mongoose.trusted({ $gte: since }),
+    challenger,
+    ...(opponentId ? { opponent: new Types.ObjectId(opponentId) } : {}),
+    ...(before ? { _id: mongoose.trusted({ $lt: before }) } : {}),
+  });
 }

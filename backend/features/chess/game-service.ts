@@ -18,10 +18,11 @@ import {
   GameNotPendingError,
   GameVersionConflictError,
   NotYourTurnError,
+  TooManyOpenChallengesError,
 } from './game-errors';
 import type { GameDoc, GameModel } from './game-model';
 import { gameNotificationKinds } from './game-notifications';
-import { changedAfterQuery, type GameListRequest, myGamesQuery } from './game-queries';
+import { changedAfterQuery, type GameListRequest, myGamesQuery, openChallengesQuery } from './game-queries';
 import { gameRoom } from './game-room';
 import { type PublicGame, toPublicGame } from './game-view';
 
@@ -41,6 +42,17 @@ export interface MoveRequest {
 const oid = (id: string) => new Types.ObjectId(id);
 /** A resignation is retried past moves that land meanwhile; this bounds a pathological loop. */
 const RESIGN_ATTEMPTS = 5;
+/**
+ * A pending challenge counts as open for a day: invitations have no decline yet, so one nobody
+ * answers stops holding the challenger's cap after that.
+ */
+export const OPEN_CHALLENGE_MS = 86_400_000;
+
+/** How many pending challenges a user may have open, in total and to one opponent. */
+export interface OpenChallengeCaps {
+  perUser: number;
+  perOpponent: number;
+}
 
 /**
  * Two-player chess, shared by REST and the `game:*` events. chess.js decides legality and
@@ -64,6 +76,8 @@ export class GameService {
       userExists(userId: string): Promise<boolean>;
       notifier: Notifier;
       activity: ActivitySink;
+      /** the caps now (they follow rateLimit.enabled); absent or undefined: no cap */
+      openChallengeCaps?: (() => OpenChallengeCaps | undefined) | undefined;
     },
   ) {}
 
@@ -75,6 +89,9 @@ export class GameService {
     const [white, black] = challengerWhite
       ? [challengerId, input.opponentId]
       : [input.opponentId, challengerId];
+    const caps = this.deps.openChallengeCaps?.();
+    // refused before anything is written; a race of creations is caught after the insert
+    if (caps) await this.refuseOverCaps(challengerId, input.opponentId, caps);
     const now = new Date();
     const created = await this.deps.games.create({
       challenger: oid(challengerId),
@@ -92,6 +109,16 @@ export class GameService {
       createdAt: now,
       updatedAt: now,
     });
+    if (caps)
+      // Concurrent creations (on any instance) may all have seen room before inserting. Each
+      // counts only the challenges inserted before it, so each knows whether it is past the cap
+      // and the first `cap` always stay; the others go before they are announced or notified.
+      await this.refuseOverCaps(challengerId, input.opponentId, caps, created._id).catch(
+        async (err: unknown) => {
+          await this.deps.games.deleteOne({ _id: created._id });
+          throw err;
+        },
+      );
     const game = toPublicGame(created.toObject());
     this.announce(game);
     await this.deps.activity.record({
@@ -237,6 +264,23 @@ export class GameService {
       }
     }
     await this.deps.games.deleteMany({ players: me, status: 'pending' });
+  }
+
+  /** TooManyOpenChallengesError when the challenger's open challenges (inserted before `before`) fill a cap. */
+  private async refuseOverCaps(
+    challengerId: string,
+    opponentId: string,
+    caps: OpenChallengeCaps,
+    before?: Types.ObjectId,
+  ): Promise<void> {
+    const since = new Date(Date.now() - OPEN_CHALLENGE_MS);
+    const [total, toOpponent] = await Promise.all([
+      openChallengesQuery(this.deps.games, challengerId, since, undefined, before).countDocuments(),
+      openChallengesQuery(this.deps.games, challengerId, since, opponentId, before).countDocuments(),
+    ]);
+    if (toOpponent >= caps.perOpponent)
+      throw new TooManyOpenChallengesError(caps.perOpponent, 'to this opponent');
+    if (total >= caps.perUser) throw new TooManyOpenChallengesError(caps.perUser, 'in total');
   }
 
   /** A game the user may see: their own, or any active one (spectating). */

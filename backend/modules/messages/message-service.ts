@@ -8,6 +8,7 @@ import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { Notifier } from '../../ports/notifier';
 import type { RelationshipChanges } from '../../ports/relationship-changes';
+import type { Quota } from '../../rate-limits/user-quotas';
 import type { ActorProfiles } from '../notifications/actor-profiles';
 import type { UserModel } from '../users/user-model';
 import { type ConversationDoc, type ConversationModel, conversationKey } from './conversation-model';
@@ -52,6 +53,8 @@ export interface MessageServiceDeps {
    * absent, every batch applies them before its ack.
    */
   outbox?: ConversationOutbox | undefined;
+  /** new conversations (a pair's first message) per sender and window: 429 RATE_LIMITED over it */
+  conversationQuota?: Quota | undefined;
 }
 
 interface Pair {
@@ -153,6 +156,12 @@ export class MessageService {
 
   private async upsertConversation(key: string, pair: Pair): Promise<Types.ObjectId> {
     const participants = [oid(pair.sender), oid(pair.recipient)];
+    if (this.deps.conversationQuota) {
+      // only a pair's first message starts a conversation; an existing one costs nothing
+      const existing = await this.deps.conversations.findOne({ key }, { _id: 1 }).lean();
+      if (existing) return existing._id;
+      await this.deps.conversationQuota.spend(pair.sender);
+    }
     const upsert = () =>
       this.deps.conversations
         .findOneAndUpdate(

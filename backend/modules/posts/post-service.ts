@@ -7,6 +7,7 @@ import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
+import type { Quota } from '../../rate-limits/user-quotas';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
@@ -45,10 +46,13 @@ export class PostService {
       activity: ActivitySink;
       cache: Pick<CacheAside, 'getOrLoad' | 'invalidate' | 'enabled' | 'mayHoldEntries'>;
       logger: Logger;
+      /** posts per user and window (429 RATE_LIMITED over it, before anything is written) */
+      postQuota?: Quota | undefined;
     },
   ) {}
 
   async create(authorId: string, text: string): Promise<PublicPost> {
+    await this.deps.postQuota?.spend(authorId);
     const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
     await this.invalidateFeedsWith(authorId);
     const [post] = await this.present([doc.toObject()], authorId);

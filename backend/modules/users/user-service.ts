@@ -8,6 +8,7 @@ import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { ProfileChanges } from '../../ports/profile-changes';
 import type { RelationshipChanges } from '../../ports/relationship-changes';
+import type { Quota } from '../../rate-limits/user-quotas';
 import { feedCacheKey, profileCacheKey } from './cache-keys';
 import type { FollowModel } from './follow-model';
 import type { UserModel } from './user-model';
@@ -30,6 +31,8 @@ export class UserService {
       relationships?: RelationshipChanges;
       /** told on a name change (message notifications carry the sender's name from a cache) */
       profiles?: ProfileChanges;
+      /** follows per user and window (429 RATE_LIMITED over it, before anything is written) */
+      followQuota?: Quota | undefined;
     },
   ) {}
 
@@ -90,6 +93,7 @@ export class UserService {
   async follow(followerId: string, followeeId: string): Promise<FollowResult> {
     if (followerId === followeeId) throw new ValidationError('You cannot follow yourself');
     await this.mustExist(followeeId);
+    await this.deps.followQuota?.spend(followerId);
     const edge = { follower: new Types.ObjectId(followerId), followee: new Types.ObjectId(followeeId) };
     try {
       await this.deps.follows.create({ ...edge, countersApplied: false });
