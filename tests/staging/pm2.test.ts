@@ -5,7 +5,7 @@ import { requestJson } from '../support/http-json';
 import { hammer } from '../support/http-load';
 import { type Pm2App, startPm2App } from '../support/pm2-app';
 import { request } from '../support/socket-clients';
-import { freshMongoUrl, TEST_JWT_SECRET, testRedisUrl } from '../support/test-env';
+import { freshMongoUrl, TEST_JWT_SECRET, TEST_QUOTAS, testRedisUrl } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -35,6 +35,7 @@ beforeAll(async () => {
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_API_MAX: '1000000',
     REGISTER_LIMIT_PER_HOUR: '100000',
+    ...TEST_QUOTAS,
     SHUTDOWN_DRAIN_MS: '1000',
     LOG_LEVEL: 'warn',
   });

@@ -25,6 +25,19 @@ export function freshMongoUrl(label = 't'): string {
   return base.toString();
 }
 
+/**
+ * Per-user quotas out of the way: tests (and load runs) post, follow, message and challenge
+ * many times quickly from few users; the quota tests set their own.
+ */
+export const TEST_QUOTAS = {
+  QUOTA_POSTS_PER_MINUTE: '100000',
+  QUOTA_FOLLOWS_PER_MINUTE: '100000',
+  QUOTA_CONVERSATIONS_PER_HOUR: '100000',
+  QUOTA_OPEN_INVITES: '100000',
+  QUOTA_OPEN_INVITES_PER_RECIPIENT: '100000',
+  QUOTA_ROOMS_PER_SOCKET: '100000',
+};
+
 /** Env for a server under test: cheap password hashing, quiet logs, shared secrets. */
 export function testServerEnv(
   overrides: Record<string, string | undefined> = {},
@@ -44,13 +57,7 @@ export function testServerEnv(
     SOCKET_HANDSHAKE_MAX: '100000',
     // many tests keep a user's sockets open across cases; the abuse tests set their own cap
     SOCKET_MAX_PER_USER: '1000',
-    // tests post, follow, message and challenge many times quickly; the quota tests set their own
-    QUOTA_POSTS_PER_MINUTE: '100000',
-    QUOTA_FOLLOWS_PER_MINUTE: '100000',
-    QUOTA_CONVERSATIONS_PER_HOUR: '100000',
-    QUOTA_OPEN_INVITES: '100000',
-    QUOTA_OPEN_INVITES_PER_RECIPIENT: '100000',
-    QUOTA_ROOMS_PER_SOCKET: '100000',
+    ...TEST_QUOTAS,
     PORT: '0',
     ...overrides,
   };
