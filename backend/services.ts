@@ -71,6 +71,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   });
   const { notifications, messages, actors } = domains;
   closers.add('messages', () => messages.drained());
+  closers.add('feed timelines', async () => domains.feedTimelines?.stop());
   const readiness = new Readiness();
   const health = new HealthService({
     mongo,

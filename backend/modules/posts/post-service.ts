@@ -11,6 +11,7 @@ import type { Quota } from '../../rate-limits/user-quotas';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
+import type { FeedTimelines } from './feed-timelines';
 import type { LikeModel } from './like-model';
 import type { PostDoc, PostModel } from './post-model';
 import { authorPostsQuery, feedQuery, inIds, repliesQuery } from './post-queries';
@@ -48,12 +49,15 @@ export class PostService {
       logger: Logger;
       /** posts per user and window (429 RATE_LIMITED over it, before anything is written) */
       postQuota?: Quota | undefined;
+      /** the feed's timelines: fan-out journaled before a post's ack, reads per feed.mode */
+      timelines?: FeedTimelines | undefined;
     },
   ) {}
 
   async create(authorId: string, text: string): Promise<PublicPost> {
     await this.deps.postQuota?.spend(authorId);
     const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
+    await this.deps.timelines?.posted(doc);
     await this.invalidateFeedsWith(authorId);
     const [post] = await this.present([doc.toObject()], authorId);
     return post!;
@@ -67,11 +71,12 @@ export class PostService {
   }
 
   async remove(postId: string, userId: string): Promise<void> {
-    const doc = await this.deps.posts.findById(postId, { postedBy: 1 }).lean();
+    const doc = await this.deps.posts.findById(postId, { postedBy: 1, createdAt: 1 }).lean();
     if (!doc) throw new NotFoundError('Post');
     if (!doc.postedBy.equals(userId)) throw new ForbiddenError('Only the author can delete a post');
     const post = new Types.ObjectId(postId);
     await this.deps.posts.deleteOne({ _id: post });
+    await this.deps.timelines?.deleted(doc);
     await Promise.all([
       this.deps.likes.deleteMany({ post }),
       this.deps.replies.deleteMany({ post }),
@@ -160,9 +165,36 @@ export class PostService {
   /**
    * Posts by everyone the user follows and by the user, newest first. With the cache on, the
    * first page comes from a cached window of post ids; the posts themselves (counters, authors,
-   * likedByMe) are read fresh by id. Later pages are live queries.
+   * likedByMe) are read fresh by id. Later pages are live queries. A reader whose feed comes
+   * from a timeline (feed.mode) reads it there, and here whenever the timeline cannot answer.
    */
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
+    const timelines = this.deps.timelines;
+    if (timelines?.readsTimeline(userId)) {
+      const hit = await timelines.page(userId, page);
+      if (hit) return { items: await this.present(hit.items, userId), nextCursor: hit.nextCursor };
+      return this.feedFromQuery(userId, page);
+    }
+    const served = await this.feedFromQuery(userId, page);
+    if (timelines) {
+      timelines.servedByQuery();
+      if (!page.cursor && timelines.shadows(userId))
+        timelines.shadow(
+          userId,
+          served.items.map((p) => p.id),
+          page.limit,
+          (u, limit) => this.queryFirstPage(u, limit),
+        );
+    }
+    return served;
+  }
+
+  private async queryFirstPage(userId: string, limit: number): Promise<string[]> {
+    const rows = await feedQuery(this.deps.posts, await this.feedAuthors(userId), { limit }).lean();
+    return rows.slice(0, limit).map((r) => r._id.toHexString());
+  }
+
+  private async feedFromQuery(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
     if (page.cursor || page.limit > FEED_WINDOW || !this.deps.cache.enabled())
       return this.pageOf(feedQuery(this.deps.posts, await this.feedAuthors(userId), page), userId, page);
     const key = feedCacheKey(userId);
