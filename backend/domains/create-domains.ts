@@ -143,6 +143,7 @@ export function createDomains(deps: {
       logger,
       postQuota: quota('posts', q.postsPerMinute, MINUTE_MS),
       timelines: feedTimelines,
+      actors,
     }),
     messages: new MessageService({
       messages: messageModel,

@@ -15,7 +15,7 @@ import type { UserModel } from '../users/user-model';
 import { followingIdsQuery } from '../users/user-queries';
 import { FanoutWorker } from './feed-fanout';
 import type { PostDoc, PostModel } from './post-model';
-import { feedQuery, inIds } from './post-queries';
+import { feedQuery } from './post-queries';
 
 const REPAIR_RETRY_MS = 1000;
 
@@ -36,7 +36,7 @@ export class FeedTimelines implements FollowEdges {
   readonly worker: FanoutWorker;
   private readonly rebuilding = new Map<string, Promise<void>>();
   private repairTimer: NodeJS.Timeout | undefined;
-  private repairPending = false;
+  private repairing: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly reads: Counter<'source'>;
   private readonly shadowReads: Counter<'result'>;
@@ -172,7 +172,12 @@ export class FeedTimelines implements FollowEdges {
    * away, the timeline is not built (a rebuild starts, off this request), the page runs past
    * the timeline's end, or a post of the page is gone (its entry is removed on the way).
    */
-  async page(userId: string, page: PageRequest): Promise<Page<PostDoc> | undefined> {
+  async page<X>(
+    userId: string,
+    page: PageRequest,
+    /** what the page needs besides the posts, from the ids alone: runs beside the posts' read */
+    alongside: (entries: TimelineEntry[]) => Promise<X>,
+  ): Promise<(Page<PostDoc> & { alongside: X }) | undefined> {
     const cursor = decodeCursor(page.cursor);
     const before = cursor && { at: cursor.createdAt.getTime(), postId: cursor.id.toHexString() };
     let window: Awaited<ReturnType<TimelineStore['window']>>;
@@ -187,7 +192,10 @@ export class FeedTimelines implements FollowEdges {
       this.reads.inc({ source: 'fallback' });
       return undefined;
     }
-    const docs = await this.postsInOrder(window.entries);
+    const [docs, extra] = await Promise.all([
+      this.postsInOrder(window.entries),
+      alongside(window.entries.slice(0, page.limit)),
+    ]);
     if (docs.length < window.entries.length) {
       const found = new Set(docs.map((d) => d._id.toHexString()));
       const gone = window.entries.filter((e) => !found.has(e.postId));
@@ -199,7 +207,7 @@ export class FeedTimelines implements FollowEdges {
       return undefined;
     }
     this.reads.inc({ source: 'timeline' });
-    return toPage(docs, page.limit, (d) => d);
+    return { ...toPage(docs, page.limit, (d) => d), alongside: extra };
   }
 
   /** the shadow tally of this instance, and the cluster's fan-out backlog (null: Redis away) */
@@ -275,30 +283,33 @@ export class FeedTimelines implements FollowEdges {
   rebuild(userId: string): Promise<void> {
     const running = this.rebuilding.get(userId);
     if (running) return running;
-    const next = (async () => {
-      const { store } = this.deps;
-      const generation = await store.startRebuild(userId);
-      const followees = (await followingIdsQuery(this.deps.follows, userId).lean()).map((r) => r.followee);
-      const authors = [...followees, new Types.ObjectId(userId)];
-      const rows = await feedQuery(this.deps.posts, authors, { limit: store.size - 1 }).lean();
-      const celebrities = new Set(await store.celebrities());
-      await store.finishRebuild(
-        userId,
-        generation,
-        rows.map((r) => ({
-          postId: r._id.toHexString(),
-          authorId: r.postedBy.toHexString(),
-          at: r.createdAt.getTime(),
-        })),
-        followees.map((f) => f.toHexString()).filter((f) => celebrities.has(f)),
-      );
-    })()
+    const next = this.rebuildOrThrow(userId)
       .catch((err: Error) =>
         this.deps.logger.warn({ userId, err: err.message }, 'feed timeline rebuild failed'),
       )
       .finally(() => this.rebuilding.delete(userId));
     this.rebuilding.set(userId, next);
     return next;
+  }
+
+  /** rebuild() without the single flight and the log: the backfill command counts failures */
+  async rebuildOrThrow(userId: string): Promise<void> {
+    const { store } = this.deps;
+    const generation = await store.startRebuild(userId);
+    const followees = (await followingIdsQuery(this.deps.follows, userId).lean()).map((r) => r.followee);
+    const authors = [...followees, new Types.ObjectId(userId)];
+    const rows = await feedQuery(this.deps.posts, authors, { limit: store.size - 1 }).lean();
+    const celebrities = new Set(await store.celebrities());
+    await store.finishRebuild(
+      userId,
+      generation,
+      rows.map((r) => ({
+        postId: r._id.toHexString(),
+        authorId: r.postedBy.toHexString(),
+        at: r.createdAt.getTime(),
+      })),
+      followees.map((f) => f.toHexString()).filter((f) => celebrities.has(f)),
+    );
   }
 
   private entryOf(post: Pick<PostDoc, '_id' | 'postedBy' | 'createdAt'>): TimelineEntry {
@@ -330,32 +341,38 @@ export class FeedTimelines implements FollowEdges {
 
   /** Makes every timeline stale, retrying until the store answers. */
   private repair(): void {
-    if (this.repairPending) return;
-    this.repairPending = true;
-    const attempt = () => {
-      this.deps.store.invalidateAll().then(
-        () => {
-          this.repairPending = false;
-          this.deps.logger.info('feed timelines invalidated; each is rebuilt on its next read');
-        },
-        () => {
-          this.repairTimer = setTimeout(attempt, REPAIR_RETRY_MS);
-          this.repairTimer.unref();
-        },
-      );
-    };
-    attempt();
+    if (this.repairing) return;
+    this.repairing = new Promise<void>((resolve) => {
+      const attempt = () => {
+        this.deps.store.invalidateAll().then(
+          () => {
+            this.repairing = undefined;
+            this.deps.logger.info('feed timelines invalidated; each is rebuilt on its next read');
+            resolve();
+          },
+          () => {
+            this.repairTimer = setTimeout(attempt, REPAIR_RETRY_MS);
+            this.repairTimer.unref();
+          },
+        );
+      };
+      attempt();
+    });
   }
 
+  /** resolves once no invalidation of every timeline is pending (after a mode change, an outage) */
+  async repaired(): Promise<void> {
+    await this.repairing;
+  }
+
+  /**
+   * The page's posts, each by `_id`: the one lookup every store serves from its index (the
+   * embedded store scans for `$in`, even on `_id`), all in flight at once.
+   */
   private async postsInOrder(entries: TimelineEntry[]): Promise<PostDoc[]> {
-    if (entries.length === 0) return [];
-    const rows = await this.deps.posts
-      .find({ _id: inIds(entries.map((e) => new Types.ObjectId(e.postId))) })
-      .lean();
-    const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
-    return entries.flatMap((e) => {
-      const row = byId.get(e.postId);
-      return row ? [row] : [];
-    });
+    const rows = await Promise.all(
+      entries.map((e) => this.deps.posts.findById(new Types.ObjectId(e.postId)).lean<PostDoc>()),
+    );
+    return rows.flatMap((r) => (r ? [r] : []));
   }
 }

@@ -8,6 +8,7 @@ import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { Quota } from '../../rate-limits/user-quotas';
+import type { ActorProfiles } from '../notifications/actor-profiles';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
@@ -51,6 +52,8 @@ export class PostService {
       postQuota?: Quota | undefined;
       /** the feed's timelines: fan-out journaled before a post's ack, reads per feed.mode */
       timelines?: FeedTimelines | undefined;
+      /** authors' names, cached per instance and dropped on rename; absent: read per page */
+      actors?: Pick<ActorProfiles, 'get'> | undefined;
     },
   ) {}
 
@@ -171,8 +174,15 @@ export class PostService {
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
     const timelines = this.deps.timelines;
     if (timelines?.readsTimeline(userId)) {
-      const hit = await timelines.page(userId, page);
-      if (hit) return { items: await this.present(hit.items, userId), nextCursor: hit.nextCursor };
+      // a timeline entry names its post and author: authors and likes are read beside the posts
+      const hit = await timelines.page(userId, page, (entries) =>
+        this.lookups(
+          entries.map((e) => new Types.ObjectId(e.authorId)),
+          entries.map((e) => new Types.ObjectId(e.postId)),
+          userId,
+        ),
+      );
+      if (hit) return { items: this.presentWith(hit.items, hit.alongside), nextCursor: hit.nextCursor };
       return this.feedFromQuery(userId, page);
     }
     const served = await this.feedFromQuery(userId, page);
@@ -281,6 +291,11 @@ export class PostService {
 
   private async authors(ids: Types.ObjectId[]): Promise<Map<string, AuthorSummary>> {
     const unique = [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+    const actors = this.deps.actors;
+    if (actors) {
+      const found = await Promise.all(unique.map((id) => actors.get(id.toHexString())));
+      return new Map(found.flatMap((a) => (a ? [[a.id, a] as const] : [])));
+    }
     const users = await this.deps.users.find({ _id: inIds(unique) }, { username: 1, name: 1 }).lean();
     return new Map(
       users.map((u) => [
@@ -292,14 +307,31 @@ export class PostService {
 
   private async present(docs: PostDoc[], viewerId: string): Promise<PublicPost[]> {
     if (docs.length === 0) return [];
+    return this.presentWith(
+      docs,
+      await this.lookups(
+        docs.map((d) => d.postedBy),
+        docs.map((d) => d._id),
+        viewerId,
+      ),
+    );
+  }
+
+  /** the authors of the posts and which of them the viewer liked */
+  private async lookups(authorIds: Types.ObjectId[], postIds: Types.ObjectId[], viewerId: string) {
+    if (postIds.length === 0) return { authors: new Map<string, AuthorSummary>(), liked: new Set<string>() };
     const [authors, liked] = await Promise.all([
-      this.authors(docs.map((d) => d.postedBy)),
-      this.deps.likes
-        .find({ user: new Types.ObjectId(viewerId), post: inIds(docs.map((d) => d._id)) }, { post: 1 })
-        .lean(),
+      this.authors(authorIds),
+      this.deps.likes.find({ user: new Types.ObjectId(viewerId), post: inIds(postIds) }, { post: 1 }).lean(),
     ]);
-    const likedSet = new Set(liked.map((l) => l.post.toHexString()));
-    return docs.map((d) => toPublicPost(d, authors, likedSet.has(d._id.toHexString())));
+    return { authors, liked: new Set(liked.map((l) => l.post.toHexString())) };
+  }
+
+  private presentWith(
+    docs: PostDoc[],
+    { authors, liked }: { authors: Map<string, AuthorSummary>; liked: Set<string> },
+  ): PublicPost[] {
+    return docs.map((d) => toPublicPost(d, authors, liked.has(d._id.toHexString())));
   }
 
   private async presentReplies(docs: ReplyDoc[]): Promise<PublicReply[]> {
