@@ -92,6 +92,11 @@ export class FeedTimelines implements FollowEdges {
     });
   }
 
+  /** this instance's shadow-comparison tally */
+  get tally(): Pick<ShadowTally, 'snapshot'> {
+    return this.deps.tally;
+  }
+
   /** starts the fan-out worker and follows feed.mode */
   start(): void {
     this.worker.start();
