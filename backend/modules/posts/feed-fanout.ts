@@ -13,6 +13,8 @@ const READER_BATCH = 1000;
 /** journal entries taken per round */
 const JOB_BATCH = 50;
 const IDLE_POLL_MS = 250;
+/** while nothing is journaled (feed.mode read), a look now and then for what is left */
+const QUIET_POLL_MS = 2000;
 
 export interface FanoutObserver {
   job(kind: FanoutJob['kind'], readers: number): void;
@@ -44,6 +46,8 @@ export class FanoutWorker {
       celebrityFollowers: number;
       logger: Logger;
       observer?: FanoutObserver;
+      /** whether writes journal jobs now; when not, the journal is polled rarely */
+      active?: () => boolean;
     },
   ) {}
 
@@ -83,7 +87,13 @@ export class FanoutWorker {
         jobs = [];
       }
       if (jobs.length === 0 && !this.stopped)
-        await this.idle(this.failures > 0 ? Math.min(250 * 2 ** this.failures, 5000) : IDLE_POLL_MS);
+        await this.idle(
+          this.failures > 0
+            ? Math.min(250 * 2 ** this.failures, 5000)
+            : (this.deps.active?.() ?? true)
+              ? IDLE_POLL_MS
+              : QUIET_POLL_MS,
+        );
     }
   }
 

@@ -85,6 +85,7 @@ export class FeedTimelines implements FollowEdges {
     });
     this.worker = new FanoutWorker({
       ...deps,
+      active: () => this.writing,
       observer: {
         job: (kind) => jobs.inc({ kind }),
         delivered: (ms) => this.delay.observe(ms / 1000),
