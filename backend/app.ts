@@ -28,7 +28,9 @@ import { conversationsRoutes, messagesRoutes } from './modules/messages/messages
 import type { NotificationService } from './modules/notifications/notification-service';
 import { notificationsRoutes } from './modules/notifications/notifications-routes';
 import { authorPostsRoutes } from './modules/posts/author-posts-routes';
+import { feedAdminRoutes } from './modules/posts/feed-admin-routes';
 import { feedRoutes } from './modules/posts/feed-routes';
+import type { FeedTimelines } from './modules/posts/feed-timelines';
 import type { PostService } from './modules/posts/post-service';
 import { postsRoutes } from './modules/posts/posts-routes';
 import { authRoutes } from './modules/users/auth-routes';
@@ -49,6 +51,8 @@ export interface AppDeps {
   flagAdmin: FlagAdmin;
   instances(): Promise<InstanceInfo[]>;
   presenceTally: ShadowTally;
+  /** the feed's timelines (undefined without Redis) */
+  feedTimelines?: Pick<FeedTimelines, 'consistency'> | undefined;
   health: HealthService;
   /** current flag values, as /health/features reports them */
   flagValues(): Record<string, unknown>;
@@ -143,6 +147,14 @@ export function createApp(services: AppDeps): Express {
   admin.use(
     '/presence',
     presenceAdminRoutes({ tally: services.presenceTally, instanceId: config.instanceId }),
+  );
+  admin.use(
+    '/feed',
+    feedAdminRoutes({
+      timelines: services.feedTimelines,
+      mode: () => services.flags.get('feed.mode'),
+      instanceId: config.instanceId,
+    }),
   );
   app.use('/admin', admin);
 

@@ -60,7 +60,6 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   });
   const base = { config, logger, metrics, flags, mongo, redis: redis.guard, quotas: rateLimits.quotas };
   const extensions = extensionsOf(installedFeatures, base);
-
   const notifier = new LateBoundNotifier();
   const domains = createDomains({
     ...base,
@@ -71,6 +70,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
   });
   const { notifications, messages, actors } = domains;
   closers.add('messages', () => messages.drained());
+  closers.add('feed timelines', async () => domains.feedTimelines?.stop());
   const readiness = new Readiness();
   const health = new HealthService({
     mongo,
@@ -92,6 +92,7 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
       instances,
       liveInstanceIds: () => presence.liveInstanceIds(),
       presenceTally: presence.tally,
+      feedTally: domains.feedTimelines?.tally,
       installed: installedFeatures,
       userExists: async (id) => (await domains.userModel.exists({ _id: id })) !== null,
     },

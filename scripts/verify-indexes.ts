@@ -18,7 +18,12 @@ import { getPostModel } from '../backend/modules/posts/post-model';
 import { authorPostsQuery, feedQuery } from '../backend/modules/posts/post-queries';
 import { getFollowModel } from '../backend/modules/users/follow-model';
 import { getUserModel } from '../backend/modules/users/user-model';
-import { edgesQuery, followingIdsQuery, loginQuery } from '../backend/modules/users/user-queries';
+import {
+  edgesQuery,
+  followersOfQuery,
+  followingIdsQuery,
+  loginQuery,
+} from '../backend/modules/users/user-queries';
 import { createServices, type Services } from '../backend/services';
 import { startDatabases } from './databases/start-databases';
 import { type IndexKey, indexServes, queryShapes } from './indexes/index-coverage';
@@ -47,6 +52,7 @@ function checkedQueries(s: Services, ids: Seeded): IndexCheck[] {
     { name: 'followers', query: edgesQuery(m.follows, 'followee', ids.a, page) },
     { name: 'following', query: edgesQuery(m.follows, 'follower', ids.a, page) },
     { name: 'feed fan-in ids', query: followingIdsQuery(m.follows, ids.a) },
+    { name: 'feed fan-out followers', query: followersOfQuery(m.follows, ids.a) },
     { name: 'login by username', query: loginQuery(m.users, 'verify_a') },
     { name: 'login by email', query: loginQuery(m.users, 'verify_a@example.test') },
     { name: 'conversations', query: conversationsQuery(m.conversations, ids.a, page) },

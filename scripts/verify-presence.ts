@@ -102,7 +102,7 @@ function parse(args: string[]) {
   });
 }
 
-async function liveInstanceUrls(target: RedisTarget, prefix: string): Promise<string[]> {
+export async function liveInstanceUrls(target: RedisTarget, prefix: string): Promise<string[]> {
   const logger = createLogger({ level: 'silent', instanceId: 'verify-presence', version: '0' });
   const redis = createRedisClient(target, 'fail-fast', logger, 'verify-presence');
   const where = 'url' in target ? target.url : 'the Redis Cluster';

@@ -4,6 +4,7 @@ import { metricsApi } from '../health/metrics-api';
 import { conversationsApi, messagesApi } from '../modules/messages/messages-routes';
 import { notificationsApi } from '../modules/notifications/notifications-routes';
 import { authorPostsApi } from '../modules/posts/author-posts-routes';
+import { feedAdminApi } from '../modules/posts/feed-admin-routes';
 import { feedApi } from '../modules/posts/feed-routes';
 import { postsApi } from '../modules/posts/posts-routes';
 import { authApi } from '../modules/users/auth-routes';
@@ -23,6 +24,7 @@ export const apiGroups: ApiGroup[] = [
   metricsApi,
   adminApi,
   presenceAdminApi,
+  feedAdminApi,
   authApi,
   usersApi,
   authorPostsApi,

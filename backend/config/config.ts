@@ -124,6 +124,10 @@ const envSchema = z.object({
   // how often each instance publishes its status (health, shadow-read tally) for /console
   CONSOLE_STATUS_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
   PRESENCE_REAP_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(5000),
+  // Feed timelines (docs/feed-migration.md): entries kept per reader, and the follower count
+  // above which an author's posts are merged in at read time instead of fanned out.
+  FEED_TIMELINE_SIZE: z.coerce.number().int().min(20).max(10_000).default(800),
+  FEED_CELEBRITY_FOLLOWERS: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
   // The message pipeline (docs/realtime.md "The message hot path"): messages per batch, sends
   // waiting for a batch before new ones are refused UNAVAILABLE, pairs and users remembered
   // per instance, and how late a retried send may still complete its first attempt.
@@ -198,6 +202,7 @@ export interface Config {
   notificationDedupMs: number;
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
   presence: { reapIntervalMs: number };
+  feed: { timelineSize: number; celebrityFollowers: number };
   console: { statusIntervalMs: number };
   messages: {
     batchMax: number;
@@ -343,6 +348,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       url: e.INSTANCE_URL,
     },
     presence: { reapIntervalMs: e.PRESENCE_REAP_INTERVAL_MS },
+    feed: { timelineSize: e.FEED_TIMELINE_SIZE, celebrityFollowers: e.FEED_CELEBRITY_FOLLOWERS },
     console: { statusIntervalMs: e.CONSOLE_STATUS_INTERVAL_MS },
     messages: {
       batchMax: e.MESSAGE_BATCH_MAX,

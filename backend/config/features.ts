@@ -82,6 +82,22 @@ export const features = {
     restartRequired: true,
     description: 'Socket.IO adapter: in-memory (one instance) or Redis pub/sub, sharded pub/sub, streams',
   }),
+  'feed.mode': define({
+    schema: z.enum(['read', 'dual', 'timeline']),
+    default: 'read',
+    env: 'FEED_MODE',
+    restartRequired: false,
+    description:
+      'Feed reads: the read-time query, timelines written beside it (shadow-compared), or timelines',
+  }),
+  'feed.timelineReadPercent': define({
+    schema: z.number().int().min(0).max(100),
+    default: 0,
+    env: 'FEED_TIMELINE_READ_PERCENT',
+    restartRequired: false,
+    rollout: true,
+    description: 'In dual, share of users (stable buckets) whose feed is read from their timeline',
+  }),
   'rateLimit.enabled': define({
     schema: bool,
     default: true,

@@ -15,6 +15,7 @@ export function flagsNeedingRedisUrl(flags: FlagValues): string[] {
   if (flags['presence.mode'] !== 'memory') out.push(`presence.mode=${flags['presence.mode']}`);
   if (flags['rateLimit.store'] === 'redis') out.push('rateLimit.store=redis');
   if (flags['cache.enabled']) out.push('cache.enabled');
+  if (flags['feed.mode'] !== 'read') out.push(`feed.mode=${flags['feed.mode']}`);
   if (flags['messages.conversationWrites'] === 'deferred') out.push('messages.conversationWrites=deferred');
   return out;
 }

@@ -5,6 +5,7 @@ import { ContactBook } from '../contacts/contact-book';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
+import type { RedisGuard } from '../infra/redis-guard';
 import { AccountDeletion } from '../modules/accounts/account-deletion';
 import { getConversationModel } from '../modules/messages/conversation-model';
 import { getMessageModel } from '../modules/messages/message-model';
@@ -14,6 +15,7 @@ import { ActorProfiles } from '../modules/notifications/actor-profiles';
 import { getNotificationModel } from '../modules/notifications/notification-model';
 import { NotificationService } from '../modules/notifications/notification-service';
 import { getUnreadCounterModel } from '../modules/notifications/unread-counter-model';
+import { createFeedTimelines } from '../modules/posts/create-feed-timelines';
 import { getLikeModel } from '../modules/posts/like-model';
 import { getPostModel } from '../modules/posts/post-model';
 import { PostService } from '../modules/posts/post-service';
@@ -53,6 +55,8 @@ export function createDomains(deps: {
   outbox: ConversationOutbox | undefined;
   /** per-user quotas of what reaches others; absent, nothing is counted */
   quotas?: UserQuotas | undefined;
+  /** the fail-fast Redis: feed timelines live there */
+  redis?: RedisGuard | undefined;
 }) {
   const { config, logger, metrics, mongo, cache, notifier } = deps;
   const m = {
@@ -84,37 +88,51 @@ export function createDomains(deps: {
     max: config.messages.cacheMax,
     ttlMs: ACTOR_NAME_TTL_MS,
   });
+  const postModels = {
+    posts: getPostModel(mongo),
+    likes: getLikeModel(mongo),
+    replies: getReplyModel(mongo),
+  };
+  const feedTimelines = createFeedTimelines({
+    ...m,
+    ...postModels,
+    config,
+    flags: deps.flags,
+    logger,
+    metrics,
+    redis: deps.redis,
+  });
   const users = new UserService({
     ...m,
+    followEdges: feedTimelines,
     activity,
     cache,
     relationships: contacts,
     profiles: actors,
     followQuota: quota('follows', q.followsPerMinute, MINUTE_MS),
   });
-  const postModels = {
-    posts: getPostModel(mongo),
-    likes: getLikeModel(mongo),
-    replies: getReplyModel(mongo),
-  };
   const hasher = createArgon2Hasher(config.password);
   const messageModel = getMessageModel(mongo);
+  const accounts = new AccountDeletion({
+    ...m,
+    ...postModels,
+    ...notificationModels,
+    messages: messageModel,
+    hasher,
+    versions: sessions,
+    cache,
+    logger,
+  });
+  if (feedTimelines) accounts.onDeleted((id) => feedTimelines.accountDeleted(id));
   return {
     userModel: m.users,
     tokens,
     sessions,
     authenticate: createAuthenticator({ tokens, versions: sessions }),
     auth: new AuthService({ ...m, hasher, tokens, versions: sessions }),
-    accounts: new AccountDeletion({
-      ...m,
-      ...postModels,
-      ...notificationModels,
-      messages: messageModel,
-      hasher,
-      versions: sessions,
-      cache,
-      logger,
-    }),
+    accounts,
+    /** undefined without Redis: the feed is then the read-time query */
+    feedTimelines,
     users,
     posts: new PostService({
       ...m,
@@ -124,6 +142,8 @@ export function createDomains(deps: {
       cache,
       logger,
       postQuota: quota('posts', q.postsPerMinute, MINUTE_MS),
+      timelines: feedTimelines,
+      actors,
     }),
     messages: new MessageService({
       messages: messageModel,

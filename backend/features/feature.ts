@@ -98,6 +98,8 @@ export interface FeatureContext extends ExtensionContext {
   liveInstanceIds(): Promise<Set<string>>;
   /** this instance's presence shadow-read tally */
   presenceTally: ShadowTally;
+  /** this instance's feed shadow-comparison tally (undefined without Redis: no timelines) */
+  feedTally?: Pick<ShadowTally, 'snapshot'> | undefined;
   /** every installed feature's descriptor (a page shell lists the panels others add) */
   installed: readonly Feature[];
   /** per-user quotas of actions that reach others (counted where rateLimit.store says) */

@@ -18,16 +18,20 @@ export interface ClusterConsistency {
   unreachable: number;
 }
 
-/** Asks each instance for its shadow-read tally (GET /admin/presence/consistency) and sums them. */
+/**
+ * Asks each instance for its shadow-read tally (GET /admin/presence/consistency, or the path
+ * given: the feed's is /admin/feed/consistency) and sums them.
+ */
 export async function clusterConsistency(
   urls: string[],
   adminToken: string,
   timeoutMs = 3000,
+  path = '/admin/presence/consistency',
 ): Promise<ClusterConsistency> {
   const instances = await Promise.all(
     urls.map(async (url): Promise<InstanceTally> => {
       try {
-        const res = await fetch(new URL('/admin/presence/consistency', url), {
+        const res = await fetch(new URL(path, url), {
           headers: { authorization: `Bearer ${adminToken}` },
           signal: AbortSignal.timeout(timeoutMs),
         });

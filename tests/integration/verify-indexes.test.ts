@@ -18,13 +18,14 @@ describe('When verify-indexes runs against the test database server', () => {
     const verdicts = lines.filter((l) => /^(PASS|FAIL) /.test(l));
     // the core's queries, in order; installed features' follow (each feature checks its own names)
     const names = verdicts.map((l) => l.slice(6, 28).trim());
-    expect(names.slice(0, 15)).toEqual([
+    expect(names.slice(0, 16)).toEqual([
       'feed (first page)',
       'feed (next page)',
       'profile posts',
       'followers',
       'following',
       'feed fan-in ids',
+      'feed fan-out followers',
       'login by username',
       'login by email',
       'conversations',

@@ -170,6 +170,8 @@ describe('When flags are read from env', () => {
       [
         'cache.enabled',
         'cache.ttlSeconds',
+        'feed.mode',
+        'feed.timelineReadPercent',
         // beyond the contract's list: docs/realtime.md "Deferred conversation writes"
         'messages.conversationWrites',
         'metrics.enabled',

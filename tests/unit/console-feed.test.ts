@@ -51,6 +51,15 @@ describe('When the console feed reads the cluster', () => {
     expect(state.sample.instances.map((i) => i.id)).toEqual(['a', 'b']);
   });
 
+  it("then the feed migration's tally is the sum of the instances that have timelines", async () => {
+    const withFeed = (id: string, compared: number, mismatches: number): InstanceStatus => ({
+      ...status(id, 0, 0),
+      feed: { compared, mismatches, errors: 1, since: at },
+    });
+    const state = await feed([withFeed('a', 8, 0), withFeed('b', 4, 1), status('c', 2, 0)]).state();
+    expect(state.sample.feed).toEqual({ compared: 12, mismatches: 1, errors: 2 });
+  });
+
   it('then a live instance without a published status is listed from its heartbeat alone', async () => {
     const state = await feed([status('a', 0, 0)]).state();
     const c = state.instances.find((i) => i.id === 'c')!;

@@ -28,6 +28,7 @@ const layers: Readonly<Record<string, number>> = {
   'flags/': 3,
   'cache/': 3,
   'presence/': 3,
+  'timelines/': 3, // per-reader feed timelines and the fan-out journal: stores, no domain
   'rate-limits/': 3,
   'instances/': 3,
   'integrity/': 3,

@@ -10,7 +10,7 @@ import { createConsole } from './create-console';
 export const opsConsole: Feature = {
   name: 'console',
   description:
-    'The ops console at /console: instances, flags (set, roll out, reset) and presence consistency, live',
+    'The ops console at /console: instances, flags (set, roll out, reset), presence and feed consistency, live',
   api: [consoleApi],
   create: (ctx) => {
     const ops = createConsole({
@@ -20,6 +20,7 @@ export const opsConsole: Feature = {
       instances: () => ctx.instances(),
       health: ctx.health,
       tally: ctx.presenceTally,
+      feedTally: ctx.feedTally,
       readiness: ctx.readiness,
       logger: ctx.logger,
       redis: ctx.redis,

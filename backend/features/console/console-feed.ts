@@ -16,6 +16,8 @@ export interface ConsistencySample {
   at: string;
   cluster: ConsistencyCount;
   instances: Array<ConsistencyCount & { id: string }>;
+  /** the feed migration's shadow comparisons, summed over the instances */
+  feed: ConsistencyCount;
 }
 
 export interface ConsoleInstance {
@@ -104,12 +106,20 @@ export class ConsoleFeed {
       }),
       { compared: 0, mismatches: 0, errors: 0 },
     );
+    const feed = instances.reduce(
+      (sum, i) => ({
+        compared: sum.compared + (i.status?.feed?.compared ?? 0),
+        mismatches: sum.mismatches + (i.status?.feed?.mismatches ?? 0),
+        errors: sum.errors + (i.status?.feed?.errors ?? 0),
+      }),
+      { compared: 0, mismatches: 0, errors: 0 },
+    );
     return {
       at: new Date(now).toISOString(),
       servedBy: this.deps.instanceId,
       instances,
       flags: this.deps.flags().map((f) => ({ ...f, input: flagInput(f.name as FlagName) })),
-      sample: { at: new Date(now).toISOString(), cluster, instances: perInstance },
+      sample: { at: new Date(now).toISOString(), cluster, instances: perInstance, feed },
     };
   }
 

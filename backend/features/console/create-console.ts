@@ -31,6 +31,7 @@ export function createConsole(deps: {
   instances: () => Promise<InstanceInfo[]>;
   health: HealthService;
   tally: Pick<ShadowTally, 'snapshot'>;
+  feedTally?: Pick<ShadowTally, 'snapshot'> | undefined;
   readiness: Readiness;
   logger: Logger;
   redis?: RedisGuard;
@@ -48,6 +49,7 @@ export function createConsole(deps: {
       at: new Date().toISOString(),
       health: await deps.health.report(),
       consistency: deps.tally.snapshot(),
+      ...(deps.feedTally ? { feed: deps.feedTally.snapshot() } : {}),
       flagVersion: deps.flags.version,
       flags: { ...deps.flags.snapshot() },
     }),

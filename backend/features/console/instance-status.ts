@@ -8,6 +8,8 @@ export interface InstanceStatus {
   at: string;
   health: HealthReport;
   consistency: ShadowTallySnapshot;
+  /** the feed migration's shadow comparisons; absent on an instance without timelines */
+  feed?: ShadowTallySnapshot;
   flagVersion: number;
   /** every flag's value in force on that instance */
   flags: Record<string, unknown>;

@@ -8,9 +8,11 @@ import { encodeCursor, type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
 import type { Quota } from '../../rate-limits/user-quotas';
+import type { ActorProfiles } from '../notifications/actor-profiles';
 import { feedCacheKey } from '../users/cache-keys';
 import type { UserModel } from '../users/user-model';
 import type { UserService } from '../users/user-service';
+import type { FeedTimelines } from './feed-timelines';
 import type { LikeModel } from './like-model';
 import type { PostDoc, PostModel } from './post-model';
 import { authorPostsQuery, feedQuery, inIds, repliesQuery } from './post-queries';
@@ -48,12 +50,17 @@ export class PostService {
       logger: Logger;
       /** posts per user and window (429 RATE_LIMITED over it, before anything is written) */
       postQuota?: Quota | undefined;
+      /** the feed's timelines: fan-out journaled before a post's ack, reads per feed.mode */
+      timelines?: FeedTimelines | undefined;
+      /** authors' names, cached per instance and dropped on rename; absent: read per page */
+      actors?: Pick<ActorProfiles, 'get'> | undefined;
     },
   ) {}
 
   async create(authorId: string, text: string): Promise<PublicPost> {
     await this.deps.postQuota?.spend(authorId);
     const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
+    await this.deps.timelines?.posted(doc);
     await this.invalidateFeedsWith(authorId);
     const [post] = await this.present([doc.toObject()], authorId);
     return post!;
@@ -67,11 +74,12 @@ export class PostService {
   }
 
   async remove(postId: string, userId: string): Promise<void> {
-    const doc = await this.deps.posts.findById(postId, { postedBy: 1 }).lean();
+    const doc = await this.deps.posts.findById(postId, { postedBy: 1, createdAt: 1 }).lean();
     if (!doc) throw new NotFoundError('Post');
     if (!doc.postedBy.equals(userId)) throw new ForbiddenError('Only the author can delete a post');
     const post = new Types.ObjectId(postId);
     await this.deps.posts.deleteOne({ _id: post });
+    await this.deps.timelines?.deleted(doc);
     await Promise.all([
       this.deps.likes.deleteMany({ post }),
       this.deps.replies.deleteMany({ post }),
@@ -160,9 +168,43 @@ export class PostService {
   /**
    * Posts by everyone the user follows and by the user, newest first. With the cache on, the
    * first page comes from a cached window of post ids; the posts themselves (counters, authors,
-   * likedByMe) are read fresh by id. Later pages are live queries.
+   * likedByMe) are read fresh by id. Later pages are live queries. A reader whose feed comes
+   * from a timeline (feed.mode) reads it there, and here whenever the timeline cannot answer.
    */
   async feed(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
+    const timelines = this.deps.timelines;
+    if (timelines?.readsTimeline(userId)) {
+      // a timeline entry names its post and author: authors and likes are read beside the posts
+      const hit = await timelines.page(userId, page, (entries) =>
+        this.lookups(
+          entries.map((e) => new Types.ObjectId(e.authorId)),
+          entries.map((e) => new Types.ObjectId(e.postId)),
+          userId,
+        ),
+      );
+      if (hit) return { items: this.presentWith(hit.items, hit.alongside), nextCursor: hit.nextCursor };
+      return this.feedFromQuery(userId, page);
+    }
+    const served = await this.feedFromQuery(userId, page);
+    if (timelines) {
+      timelines.servedByQuery();
+      if (!page.cursor && timelines.shadows(userId))
+        timelines.shadow(
+          userId,
+          served.items.map((p) => p.id),
+          page.limit,
+          (u, limit) => this.queryFirstPage(u, limit),
+        );
+    }
+    return served;
+  }
+
+  private async queryFirstPage(userId: string, limit: number): Promise<string[]> {
+    const rows = await feedQuery(this.deps.posts, await this.feedAuthors(userId), { limit }).lean();
+    return rows.slice(0, limit).map((r) => r._id.toHexString());
+  }
+
+  private async feedFromQuery(userId: string, page: PageRequest): Promise<Page<PublicPost>> {
     if (page.cursor || page.limit > FEED_WINDOW || !this.deps.cache.enabled())
       return this.pageOf(feedQuery(this.deps.posts, await this.feedAuthors(userId), page), userId, page);
     const key = feedCacheKey(userId);
@@ -249,6 +291,11 @@ export class PostService {
 
   private async authors(ids: Types.ObjectId[]): Promise<Map<string, AuthorSummary>> {
     const unique = [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+    const actors = this.deps.actors;
+    if (actors) {
+      const found = await Promise.all(unique.map((id) => actors.get(id.toHexString())));
+      return new Map(found.flatMap((a) => (a ? [[a.id, a] as const] : [])));
+    }
     const users = await this.deps.users.find({ _id: inIds(unique) }, { username: 1, name: 1 }).lean();
     return new Map(
       users.map((u) => [
@@ -260,14 +307,31 @@ export class PostService {
 
   private async present(docs: PostDoc[], viewerId: string): Promise<PublicPost[]> {
     if (docs.length === 0) return [];
+    return this.presentWith(
+      docs,
+      await this.lookups(
+        docs.map((d) => d.postedBy),
+        docs.map((d) => d._id),
+        viewerId,
+      ),
+    );
+  }
+
+  /** the authors of the posts and which of them the viewer liked */
+  private async lookups(authorIds: Types.ObjectId[], postIds: Types.ObjectId[], viewerId: string) {
+    if (postIds.length === 0) return { authors: new Map<string, AuthorSummary>(), liked: new Set<string>() };
     const [authors, liked] = await Promise.all([
-      this.authors(docs.map((d) => d.postedBy)),
-      this.deps.likes
-        .find({ user: new Types.ObjectId(viewerId), post: inIds(docs.map((d) => d._id)) }, { post: 1 })
-        .lean(),
+      this.authors(authorIds),
+      this.deps.likes.find({ user: new Types.ObjectId(viewerId), post: inIds(postIds) }, { post: 1 }).lean(),
     ]);
-    const likedSet = new Set(liked.map((l) => l.post.toHexString()));
-    return docs.map((d) => toPublicPost(d, authors, likedSet.has(d._id.toHexString())));
+    return { authors, liked: new Set(liked.map((l) => l.post.toHexString())) };
+  }
+
+  private presentWith(
+    docs: PostDoc[],
+    { authors, liked }: { authors: Map<string, AuthorSummary>; liked: Set<string> },
+  ): PublicPost[] {
+    return docs.map((d) => toPublicPost(d, authors, liked.has(d._id.toHexString())));
   }
 
   private async presentReplies(docs: ReplyDoc[]): Promise<PublicReply[]> {

@@ -30,3 +30,8 @@ export function loginQuery(users: UserModel, login: string) {
   const filter = key.includes('@') ? { email: key } : { username: key };
   return users.findOne(filter).select('+passwordHash');
 }
+
+/** Every follower of the user, unsorted: one pass over the followers index, for the feed's fan-out. */
+export function followersOfQuery(follows: FollowModel, userId: string) {
+  return follows.find({ followee: new Types.ObjectId(userId) }, { follower: 1, _id: 0 });
+}

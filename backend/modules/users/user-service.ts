@@ -6,6 +6,7 @@ import { applyCountersOnce } from '../../integrity/apply-counters-once';
 import { type Page, toPage } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
 import type { ActivitySink } from '../../ports/activity-sink';
+import type { FollowEdges } from '../../ports/follow-edges';
 import type { ProfileChanges } from '../../ports/profile-changes';
 import type { RelationshipChanges } from '../../ports/relationship-changes';
 import type { Quota } from '../../rate-limits/user-quotas';
@@ -33,6 +34,8 @@ export class UserService {
       profiles?: ProfileChanges;
       /** follows per user and window (429 RATE_LIMITED over it, before anything is written) */
       followQuota?: Quota | undefined;
+      /** told on follow and unfollow (feed timelines gain or lose the followee's posts) */
+      followEdges?: FollowEdges | undefined;
     },
   ) {}
 
@@ -109,6 +112,7 @@ export class UserService {
     if (applied) {
       await this.invalidateFollowEdge(followerId, followeeId);
       this.deps.relationships?.changed([followerId, followeeId]);
+      await this.deps.followEdges?.followed(followerId, followeeId);
       await this.deps.activity.record({ kind: 'follow', actorId: followerId, userId: followeeId });
     }
     return { following: true, followersCount: await this.followersCount(followeeId) };
@@ -128,6 +132,7 @@ export class UserService {
       ]);
       await this.invalidateFollowEdge(followerId, followeeId);
       this.deps.relationships?.changed([followerId, followeeId]);
+      await this.deps.followEdges?.unfollowed(followerId, followeeId);
     }
     return { following: false, followersCount: await this.followersCount(followeeId) };
   }

@@ -120,6 +120,7 @@ function render() {
   const s = view.state;
   renderInstances(s.instances);
   renderConsistency(s);
+  renderFeedConsistency(s);
   renderFlags(s.flags);
   const version = Math.max(0, ...s.instances.map((i) => i.flagVersion));
   if (version !== view.historyVersion) {
@@ -163,6 +164,22 @@ function renderInstances(instances) {
     );
   });
   $('#instances tbody').replaceChildren(...rows);
+}
+
+function renderFeedConsistency(state) {
+  const points = view.samples.flatMap((s) =>
+    s.feed && s.feed.compared > 0
+      ? [{ t: Date.parse(s.at), v: ((s.feed.compared - s.feed.mismatches) / s.feed.compared) * 100 }]
+      : [],
+  );
+  const minPct = Math.min(100, ...points.map((p) => p.v));
+  drawLineChart($('#chart-feed'), [{ name: 'cluster', cls: 's0', points }], {
+    yMin: Math.max(0, Math.floor(minPct / 10) * 10 - (minPct >= 100 ? 10 : 0)),
+    yMax: 100,
+    unit: '%',
+  });
+  const f = state.sample.feed ?? { compared: 0, mismatches: 0, errors: 0 };
+  $('#feed-total').textContent = `${f.compared} compared, ${f.mismatches} mismatches, ${f.errors} errors`;
 }
 
 function renderConsistency(state) {

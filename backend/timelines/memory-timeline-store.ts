@@ -1,0 +1,142 @@
+import {
+  isOlder,
+  mergeNewest,
+  newerFirst,
+  type TimelineEntry,
+  type TimelinePosition,
+  type TimelineStore,
+  type TimelineWindow,
+} from './timeline-store';
+
+interface List {
+  /** newest first */
+  entries: TimelineEntry[];
+  /** entries fell off the end */
+  truncated: boolean;
+}
+
+interface Timeline extends List {
+  generation: number;
+}
+
+/** Timelines in this process: tests, and a single instance without Redis. */
+export class MemoryTimelineStore implements TimelineStore {
+  private generation = 1;
+  private readonly timelines = new Map<string, Timeline>();
+  private readonly celebrityFollows = new Map<string, Set<string>>();
+  private readonly celebrityIds = new Set<string>();
+  private readonly authorLists = new Map<string, List>();
+
+  constructor(readonly size: number) {}
+
+  async push(readerIds: readonly string[], entry: TimelineEntry): Promise<void> {
+    for (const id of readerIds) {
+      const t = this.timelines.get(id);
+      if (t) this.insert(t, [entry]);
+    }
+  }
+
+  async add(readerId: string, entries: readonly TimelineEntry[]): Promise<void> {
+    const t = this.timelines.get(readerId);
+    if (t) this.insert(t, entries);
+  }
+
+  async remove(readerIds: readonly string[], entries: readonly TimelineEntry[]): Promise<void> {
+    const gone = new Set(entries.map((e) => e.postId));
+    for (const id of readerIds) {
+      const t = this.timelines.get(id);
+      if (t) t.entries = t.entries.filter((e) => !gone.has(e.postId));
+    }
+  }
+
+  async removeAuthor(readerId: string, authorId: string): Promise<void> {
+    const t = this.timelines.get(readerId);
+    if (t) t.entries = t.entries.filter((e) => e.authorId !== authorId);
+  }
+
+  async startRebuild(readerId: string): Promise<number> {
+    this.timelines.set(readerId, { entries: [], truncated: false, generation: 0 });
+    this.celebrityFollows.delete(readerId);
+    return this.generation;
+  }
+
+  async finishRebuild(
+    readerId: string,
+    generation: number,
+    entries: readonly TimelineEntry[],
+    celebrities: readonly string[],
+  ): Promise<void> {
+    const t = this.timelines.get(readerId);
+    if (!t) return;
+    this.insert(t, entries);
+    if (entries.length >= this.size) t.truncated = true;
+    const set = this.celebrityFollows.get(readerId) ?? new Set<string>();
+    for (const c of celebrities) set.add(c);
+    this.celebrityFollows.set(readerId, set);
+    t.generation = generation;
+  }
+
+  async window(
+    readerId: string,
+    before: TimelinePosition | undefined,
+    count: number,
+  ): Promise<TimelineWindow> {
+    const t = this.timelines.get(readerId);
+    if (!t || t.generation !== this.generation) return { entries: [], built: false, exhausted: false };
+    const sources: List[] = [t];
+    for (const c of this.celebrityFollows.get(readerId) ?? [])
+      sources.push(this.authorLists.get(c) ?? { entries: [], truncated: false });
+    let exhausted = false;
+    const lists = sources.map((s) => {
+      const older = s.entries.filter((e) => isOlder(e, before)).slice(0, count);
+      if (older.length < count && s.truncated) exhausted = true;
+      return older;
+    });
+    return { entries: mergeNewest(lists, count), built: true, exhausted };
+  }
+
+  async drop(readerId: string): Promise<void> {
+    this.timelines.delete(readerId);
+    this.celebrityFollows.delete(readerId);
+  }
+
+  async invalidateAll(): Promise<void> {
+    this.generation += 1;
+  }
+
+  async setCelebrityFollow(readerId: string, authorId: string, follows: boolean): Promise<void> {
+    const set = this.celebrityFollows.get(readerId) ?? new Set<string>();
+    if (follows) set.add(authorId);
+    else set.delete(authorId);
+    this.celebrityFollows.set(readerId, set);
+  }
+
+  async celebrities(): Promise<string[]> {
+    return [...this.celebrityIds];
+  }
+
+  async markCelebrity(authorId: string): Promise<void> {
+    this.celebrityIds.add(authorId);
+  }
+
+  async pushAuthor(entry: TimelineEntry): Promise<void> {
+    const list = this.authorLists.get(entry.authorId) ?? { entries: [], truncated: false };
+    this.authorLists.set(entry.authorId, list);
+    this.insert(list, [entry]);
+  }
+
+  async removeAuthorEntries(entries: readonly TimelineEntry[]): Promise<void> {
+    for (const e of entries) {
+      const list = this.authorLists.get(e.authorId);
+      if (list) list.entries = list.entries.filter((x) => x.postId !== e.postId);
+    }
+  }
+
+  private insert(list: List, entries: readonly TimelineEntry[]): void {
+    const byId = new Map(list.entries.map((e) => [e.postId, e]));
+    for (const e of entries) byId.set(e.postId, e);
+    const sorted = [...byId.values()].sort(newerFirst);
+    if (sorted.length > this.size) list.truncated = true;
+    list.entries = sorted.slice(0, this.size);
+  }
+}

@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { withoutEmptyValues } from '../backend/config/config';
+import { parseRedisConnection } from '../backend/config/redis-connection';
+import type { RedisTarget } from '../backend/infra/redis';
+import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
+import { liveInstanceUrls } from './verify-presence';
+
+const USAGE = `usage: npm run verify:feed -- [options] [instance-url ...]
+
+Asks every live instance for its feed shadow-comparison tally (feed.mode dual: the read-time
+query's first page against the reader's timeline) and prints the consistency per instance and
+across the cluster, with the fan-out backlog. Instances come from the heartbeats in Redis
+(REDIS_URL, or REDIS_CLUSTER_NODES, and REDIS_KEY_PREFIX) unless URLs are given.
+
+  --redis-url URL   Redis with the heartbeats (default $REDIS_URL)
+  --prefix P        key prefix (default $REDIS_KEY_PREFIX or social:)
+  --token T         admin token (default $ADMIN_TOKEN)
+  --min PERCENT     exit 1 when the cluster is below this (default: report only)
+  --json            print the report as JSON
+`;
+
+/** Exit code 0 when every instance answered (and the cluster is at or above --min), else 1; 2 on bad usage. */
+export async function main(
+  args: string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+) {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const token = values.token ?? process.env.ADMIN_TOKEN;
+  if (!token) {
+    process.stderr.write(`no admin token: set ADMIN_TOKEN or pass --token\n${USAGE}`);
+    return 2;
+  }
+  let urls = positionals;
+  if (urls.length === 0) {
+    const redis = parseRedisConnection(
+      withoutEmptyValues({ ...process.env, REDIS_URL: values['redis-url'] ?? process.env.REDIS_URL }),
+    );
+    if (redis.problems.length > 0) {
+      process.stderr.write(`${redis.problems.join('\n')}\n${USAGE}`);
+      return 2;
+    }
+    const { connection } = redis;
+    const target: RedisTarget | undefined = redis.url
+      ? { url: redis.url, connection }
+      : redis.clusterNodes
+        ? { clusterNodes: redis.clusterNodes, connection }
+        : undefined;
+    if (!target) {
+      process.stderr.write(
+        `no instances: pass their URLs, or REDIS_URL / --redis-url to find them\n${USAGE}`,
+      );
+      return 2;
+    }
+    const prefix = values.prefix ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
+    urls = await liveInstanceUrls(target, prefix);
+    if (urls.length === 0) {
+      process.stderr.write(`no live instance with an address under prefix ${prefix}\n`);
+      return 1;
+    }
+  }
+
+  const report = await clusterConsistency(urls, token, 3000, '/admin/feed/consistency');
+  const backlog = report.instances.find((i) => typeof (i as { backlog?: unknown }).backlog === 'number') as
+    | { backlog: number }
+    | undefined;
+  if (values.json) out(JSON.stringify({ ...report, backlog: backlog?.backlog ?? null }, null, 2));
+  else {
+    out(consistencyTable(report));
+    out(
+      report.percent === null
+        ? 'no shadow comparisons yet: is feed.mode dual, with readers outside feed.timelineReadPercent?'
+        : `feed shadow consistency across ${urls.length} instance(s): ${formatPercent(report.percent)} (${report.mismatches} mismatches in ${report.compared} comparisons)`,
+    );
+    out(`fan-out backlog: ${backlog ? `${backlog.backlog} job(s)` : 'unknown (Redis unreachable)'}`);
+  }
+  if (report.unreachable > 0) return 1;
+  const min = values.min === undefined ? undefined : Number(values.min);
+  if (min !== undefined && (report.percent === null || report.percent < min)) return 1;
+  return 0;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'redis-url': { type: 'string' },
+      prefix: { type: 'string' },
+      token: { type: 'string' },
+      min: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
