@@ -12,7 +12,11 @@ export interface ConversationLaneOptions {
   chunk: number;
   /** messages owed at most; past it `room` waits, and so does the next batch's insert */
   maxOwed: number;
+  /** true while sends wait for their insert: the lane then leaves the store to them a while */
+  insertsWaiting?: (() => boolean) | undefined;
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The conversation updates of inserted messages, applied off the insert path and before the
@@ -23,7 +27,7 @@ export interface ConversationLaneOptions {
  * Owed updates are kept per conversation, in order, and coalesced across batches: when the
  * store falls behind, a conversation's messages pile up and land in one update. A write takes
  * a few conversations (`chunk`), so an insert waits behind one small write, never behind
- * a whole batch's. A failed write fails the sends it carried, and their retries complete them
+ * a whole batch's; while inserts wait, the lane pauses between writes. A failed write fails the sends it carried, and their retries complete them
  * (the updates are ConversationUpdates', idempotent and seen-guarded).
  */
 export class ConversationLane {
@@ -109,6 +113,7 @@ export class ConversationLane {
           this.owed.delete(c);
         }
         this.writing = slice;
+        const started = performance.now();
         try {
           const { countedUnread } = await this.updates.apply(slice.map((o) => o.message));
           const counted = new Set(countedUnread.map((m) => m.id));
@@ -119,6 +124,10 @@ export class ConversationLane {
         this.writing = [];
         this.size -= slice.length;
         if (this.size < this.opts.maxOwed) for (const wake of this.roomWaiters.splice(0)) wake();
+        // Inserts first: on a store with one writer (FerretDB on SQLite) back-to-back updates
+        // would hold every insert behind one. Paused as long as the write took, the lane takes
+        // at most half the writer, and what piles up meanwhile lands in fewer, larger updates.
+        if (this.owed.size > 0 && this.opts.insertsWaiting?.()) await sleep(performance.now() - started);
       }
     } finally {
       this.running = false;

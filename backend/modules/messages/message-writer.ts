@@ -100,12 +100,16 @@ type Outcome = Settled<SendResult>;
  */
 export class MessageWriter {
   private lastTime = 0;
+  private inserting = false;
   private readonly updates: ConversationUpdates;
   private readonly lane: ConversationLane;
 
   constructor(private readonly deps: MessageWriterDeps) {
     this.updates = new ConversationUpdates(deps.conversations);
-    this.lane = new ConversationLane(deps.conversations, deps.lane);
+    this.lane = new ConversationLane(deps.conversations, {
+      ...deps.lane,
+      insertsWaiting: () => this.inserting || deps.queued() > 0,
+    });
   }
 
   async write(batch: QueuedSend[]): Promise<Array<Outcome | Promise<Outcome>>> {
@@ -131,7 +135,10 @@ export class MessageWriter {
     });
     this.stagesSince('queue', batch);
     // 3
-    const insert = await this.timed('insert', batch.length, () => this.insert(docs));
+    this.inserting = true;
+    const insert = await this.timed('insert', batch.length, () => this.insert(docs)).finally(() => {
+      this.inserting = false;
+    });
     if (!insert.ok) return batch.map(() => ({ ok: false, error: insert.error }));
     const inserted: number[] = [];
     const storedBefore: number[] = [];
