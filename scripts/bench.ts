@@ -4,7 +4,13 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { type Connected, connectPairs, rssKiB, startBaseline, startOurs } from './bench/fleet';
+import { type Connected, connectPairs, DEFAULTS_ENV, rssKiB, startBaseline, startOurs } from './bench/fleet';
+import {
+  MESSAGE_SWEEP_RATES,
+  type MessageSweepResult,
+  runMessageSweep,
+  sweepTable,
+} from './bench/message-sweep';
 import { type RunFigures, runScenario, type ScenarioName, type Side, sideCpuMs } from './bench/scenario-run';
 import { measureStoreCeiling, type StoreCeiling } from './bench/store-ceiling';
 import { type SweepRow, sweepSpec } from './bench/sweep-chart';
@@ -132,9 +138,10 @@ export async function main(args: string[]): Promise<number> {
       return u.toString();
     };
     log('starting 2 of our servers and 2 baseline processes…');
+    const oursDb = dbUrl('bench_ours');
     const ours = await startOurs(
       {
-        MONGO_URL: dbUrl('bench_ours'),
+        MONGO_URL: oursDb,
         REDIS_URL: redisServer.url,
         JWT_SECRET: secret,
         ADMIN_TOKEN: adminToken,
@@ -244,6 +251,47 @@ export async function main(args: string[]): Promise<number> {
           );
         }
       }
+    }
+
+    // the message targets: shipped configuration and defaults (a third pair of our servers)
+    let messageSweep: MessageSweepResult | undefined;
+    if (sweep && scenarios.includes('persisted')) {
+      log('starting 2 of our servers in the defaults (no Redis-dependent write path)…');
+      const defaults = await startOurs(
+        {
+          MONGO_URL: oursDb,
+          REDIS_URL: redisServer.url,
+          JWT_SECRET: secret,
+          ADMIN_TOKEN: adminToken,
+          ...oursEnv,
+          REDIS_KEY_PREFIX: 'benchd:',
+        },
+        2,
+        DEFAULTS_ENV,
+        'defaults',
+      );
+      servers.push(...defaults);
+      const c = await connectPairs(defaults, senders, receivers, () => {});
+      sockets.push(...c.sockets);
+      const defaultsSide: Side = {
+        kind: 'ours',
+        servers: defaults,
+        pairs: c.pairs,
+        idleCpuMsPerSecond: sides[0]!.idleCpuMsPerSecond,
+      };
+      await run('persisted', defaultsSide, Math.min(persistedRate, pairsN * 2), warmMs, 0);
+      messageSweep = await runMessageSweep({
+        shipped: sides[0]!,
+        defaults: defaultsSide,
+        baseline: sides[1]!,
+        mongoUrls: { shipped: oursDb, defaults: oursDb },
+        rates: MESSAGE_SWEEP_RATES,
+        repeats,
+        durationMs: sweepMs,
+        relayRate,
+        run,
+        log,
+      });
     }
 
     const sweeps: SweepResult[] = [];
@@ -386,7 +434,9 @@ export async function main(args: string[]): Promise<number> {
         );
     else out.push('bottleneck: neither the load generator nor Redis was saturated in any run');
     out.push('', 'targets (ours against the baseline, this run):');
-    for (const t of targets) out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
+    for (const t of [...targets, ...(messageSweep?.targets ?? [])])
+      out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
+    if (messageSweep) out.push('', ...sweepTable(messageSweep.points));
 
     // the CI gate: a crash throws above; a lost acknowledged message in a run that kept up fails
     const lostWhileHealthy = allRuns.filter((f) => f.lost > 0 && !f.overloaded && f.bottlenecks.length === 0);
@@ -457,6 +507,7 @@ export async function main(args: string[]): Promise<number> {
       targets,
       fixedRuns: fixed.map(strip),
       sweeps: sweeps.map((s) => ({ ...s, runs: s.runs.map(strip) })),
+      messageSweep,
       failures: lostWhileHealthy.length,
     };
     const dir = resolve(__dirname, '..', '..', 'bench-results');

@@ -18,7 +18,10 @@ export interface StageFigures {
 }
 
 /** message_stage_seconds from our servers' /metrics, summed over them (the baseline has none). */
-export async function readMessageStages(servers: ServerProcess[], adminToken: string): Promise<StageCounters> {
+export async function readMessageStages(
+  servers: ServerProcess[],
+  adminToken: string,
+): Promise<StageCounters> {
   const out: StageCounters = {};
   for (const s of servers) {
     let text: string;
@@ -33,7 +36,8 @@ export async function readMessageStages(servers: ServerProcess[], adminToken: st
       const labels = m[2]!;
       const stage = /stage="([^"]+)"/.exec(labels)?.[1];
       if (!stage) continue;
-      const h = (out[stage] ??= { buckets: [], sum: 0, count: 0 });
+      const h = out[stage] ?? { buckets: [], sum: 0, count: 0 };
+      out[stage] = h;
       const v = Number(m[3]);
       if (m[1] === 'sum') h.sum += v;
       else if (m[1] === 'count') h.count += v;

@@ -88,7 +88,10 @@ export class GroupCommit<I, O> {
       }
       batch.forEach((w, i) => {
         const r = results[i] ?? { ok: false, error: new Error('batch writer answered no result') };
-        if (!isPromiseLike(r)) return settle(w, r);
+        if (!isPromiseLike(r)) {
+          settle(w, r);
+          return;
+        }
         this.pending += 1;
         void Promise.resolve(r)
           .then(

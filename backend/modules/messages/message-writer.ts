@@ -158,7 +158,10 @@ export class MessageWriter {
     inserted.forEach((k, n) => {
       this.announce(batch[firsts[k]!]!, messages[n]!);
     });
-    this.stagesSince('message_new', inserted.map((k) => batch[firsts[k]!]!));
+    this.stagesSince(
+      'message_new',
+      inserted.map((k) => batch[firsts[k]!]!),
+    );
 
     // 6 and 7 complete while the next batch is written: the acks wait for them, the inserts do not
     const completed = (async (): Promise<Outcome[]> => {
