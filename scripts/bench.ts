@@ -35,7 +35,9 @@ receivers on B, open-loop sends at a fixed rate, latency from the scheduled send
 receiver's event. Scenarios alternate ours/baseline over several repeats; medians and ratios.
   relay      typing at --relay-rate/s (no store)
   persisted  message:send at --persisted-rate/s (ack + message:new on the receiver)
-  sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms
+  sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms; and the message
+             sweep: persisted at 100-800/s on the shipped configuration and the defaults
+             beside the naive handler, with the message target lines (docs/benchmarks.md)
 Also: the store's own insert / insertMany / update ceiling, connect latency and memory per
 connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
