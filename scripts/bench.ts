@@ -4,7 +4,13 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { type Connected, connectPairs, rssKiB, startBaseline, startOurs } from './bench/fleet';
+import { type Connected, connectPairs, DEFAULTS_ENV, rssKiB, startBaseline, startOurs } from './bench/fleet';
+import {
+  MESSAGE_SWEEP_RATES,
+  type MessageSweepResult,
+  runMessageSweep,
+  sweepTable,
+} from './bench/message-sweep';
 import { type RunFigures, runScenario, type ScenarioName, type Side, sideCpuMs } from './bench/scenario-run';
 import { measureStoreCeiling, type StoreCeiling } from './bench/store-ceiling';
 import { type SweepRow, sweepSpec } from './bench/sweep-chart';
@@ -29,7 +35,9 @@ receivers on B, open-loop sends at a fixed rate, latency from the scheduled send
 receiver's event. Scenarios alternate ours/baseline over several repeats; medians and ratios.
   relay      typing at --relay-rate/s (no store)
   persisted  message:send at --persisted-rate/s (ack + message:new on the receiver)
-  sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms
+  sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms; and the message
+             sweep: persisted at 100-800/s on the shipped configuration and the defaults
+             beside the naive handler, with the message target lines (docs/benchmarks.md)
 Also: the store's own insert / insertMany / update ceiling, connect latency and memory per
 connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
@@ -132,9 +140,10 @@ export async function main(args: string[]): Promise<number> {
       return u.toString();
     };
     log('starting 2 of our servers and 2 baseline processes…');
+    const oursDb = dbUrl('bench_ours');
     const ours = await startOurs(
       {
-        MONGO_URL: dbUrl('bench_ours'),
+        MONGO_URL: oursDb,
         REDIS_URL: redisServer.url,
         JWT_SECRET: secret,
         ADMIN_TOKEN: adminToken,
@@ -244,6 +253,47 @@ export async function main(args: string[]): Promise<number> {
           );
         }
       }
+    }
+
+    // the message targets: shipped configuration and defaults (a third pair of our servers)
+    let messageSweep: MessageSweepResult | undefined;
+    if (sweep && scenarios.includes('persisted')) {
+      log('starting 2 of our servers in the defaults (no Redis-dependent write path)…');
+      const defaults = await startOurs(
+        {
+          MONGO_URL: oursDb,
+          REDIS_URL: redisServer.url,
+          JWT_SECRET: secret,
+          ADMIN_TOKEN: adminToken,
+          ...oursEnv,
+          REDIS_KEY_PREFIX: 'benchd:',
+        },
+        2,
+        DEFAULTS_ENV,
+        'defaults',
+      );
+      servers.push(...defaults);
+      const c = await connectPairs(defaults, senders, receivers, () => {});
+      sockets.push(...c.sockets);
+      const defaultsSide: Side = {
+        kind: 'ours',
+        servers: defaults,
+        pairs: c.pairs,
+        idleCpuMsPerSecond: sides[0]!.idleCpuMsPerSecond,
+      };
+      await run('persisted', defaultsSide, Math.min(persistedRate, pairsN * 2), warmMs, 0);
+      messageSweep = await runMessageSweep({
+        shipped: sides[0]!,
+        defaults: defaultsSide,
+        baseline: sides[1]!,
+        mongoUrls: { shipped: oursDb, defaults: oursDb },
+        rates: MESSAGE_SWEEP_RATES,
+        repeats,
+        durationMs: sweepMs,
+        relayRate,
+        run,
+        log,
+      });
     }
 
     const sweeps: SweepResult[] = [];
@@ -386,7 +436,9 @@ export async function main(args: string[]): Promise<number> {
         );
     else out.push('bottleneck: neither the load generator nor Redis was saturated in any run');
     out.push('', 'targets (ours against the baseline, this run):');
-    for (const t of targets) out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
+    for (const t of [...targets, ...(messageSweep?.targets ?? [])])
+      out.push(`  ${t.verdict.padEnd(4)}  ${t.name}: ${t.detail}`);
+    if (messageSweep) out.push('', ...sweepTable(messageSweep.points));
 
     // the CI gate: a crash throws above; a lost acknowledged message in a run that kept up fails
     const lostWhileHealthy = allRuns.filter((f) => f.lost > 0 && !f.overloaded && f.bottlenecks.length === 0);
@@ -457,6 +509,7 @@ export async function main(args: string[]): Promise<number> {
       targets,
       fixedRuns: fixed.map(strip),
       sweeps: sweeps.map((s) => ({ ...s, runs: s.runs.map(strip) })),
+      messageSweep,
       failures: lostWhileHealthy.length,
     };
     const dir = resolve(__dirname, '..', '..', 'bench-results');

@@ -135,6 +135,9 @@ const envSchema = z.object({
   MESSAGE_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   MESSAGE_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MESSAGE_RETRY_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  // Conversations per update write while the next batch is inserted (docs/realtime.md "Where a
+  // send waits"): an insert waits behind at most one such write on a single-writer store.
+  MESSAGE_UPDATE_CHUNK: z.coerce.number().int().min(1).max(1000).default(4),
   // Deferred conversation writes (flag messages.conversationWrites): conversations per lane
   // bulkWrite, and acked messages whose update an instance may owe before it applies inline.
   MESSAGE_LANE_CHUNK: z.coerce.number().int().min(1).max(1000).default(10),
@@ -209,6 +212,7 @@ export interface Config {
     queueMax: number;
     cacheMax: number;
     retryWindowMs: number;
+    updateChunk: number;
     laneChunk: number;
     laneMax: number;
     laneMinBatch: number;
@@ -355,6 +359,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       queueMax: e.MESSAGE_QUEUE_MAX,
       cacheMax: e.MESSAGE_CACHE_MAX,
       retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
+      updateChunk: e.MESSAGE_UPDATE_CHUNK,
       laneChunk: e.MESSAGE_LANE_CHUNK,
       laneMax: e.MESSAGE_LANE_MAX,
       laneMinBatch: e.MESSAGE_LANE_MIN_BATCH,

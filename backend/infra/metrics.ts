@@ -96,6 +96,13 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: r,
     }),
+    messageStageSeconds: new Histogram({
+      name: 'message_stage_seconds',
+      help: 'Time of a persisted send per stage: queue (submit to its batch), insert, journal (outbox), conversation (update), message_new (submit to message:new), ack (submit to ack)',
+      labelNames: ['stage'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024],
+      registers: r,
+    }),
     messageQueueDepth: new Gauge({
       name: 'message_queue_depth',
       help: 'Sends waiting for the next write batch on this instance',

@@ -11,14 +11,39 @@ export function rssKiB(pid: number): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-/** Two of our built servers as production runs them, scaled out: Redis adapter and presence. */
-export async function startOurs(env: Record<string, string>, count: number): Promise<ServerProcess[]> {
+/**
+ * What docker-compose.yml and `ecosystem.config.js --env production` set for every instance
+ * (a unit test keeps the three in step): the configuration `npm run bench` calls "shipped".
+ */
+export const SHIPPED_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  SOCKET_ADAPTER: 'redis',
+  PRESENCE_MODE: 'redis',
+  RATE_LIMIT_STORE: 'redis',
+};
+
+/**
+ * The server's defaults, with the one setting two instances need to reach each other's
+ * sockets: no Redis-dependent write path, presence in memory.
+ */
+export const DEFAULTS_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  SOCKET_ADAPTER: 'redis',
+};
+
+/** Two of our built servers as production ships them (SHIPPED_ENV unless `profile` says otherwise). */
+export async function startOurs(
+  env: Record<string, string>,
+  count: number,
+  profile: Record<string, string> = SHIPPED_ENV,
+  name = 'ours',
+): Promise<ServerProcess[]> {
   const servers: ServerProcess[] = [];
   // one at a time: the first creates the indexes, the rest find them
   for (let i = 0; i < count; i++)
     servers.push(
       await startServerProcess({
-        NODE_ENV: 'production',
+        ...profile,
         LOG_LEVEL: 'info',
         PASSWORD_MEMORY_KIB: '1024',
         PASSWORD_TIME_COST: '1',
@@ -27,14 +52,9 @@ export async function startOurs(env: Record<string, string>, count: number): Pro
         SOCKET_EVENT_BURST: '10000',
         // measuring, not defending: many sockets per user from one address
         SOCKET_MAX_PER_USER: '1000',
-        SOCKET_ADAPTER: 'redis',
-        PRESENCE_MODE: 'redis',
-        // a multi-instance deployment's message path: conversation updates after the ack, from
-        // the journaled lane (docs/realtime.md "Deferred conversation writes")
-        MESSAGE_CONVERSATION_WRITES: 'deferred',
         REDIS_KEY_PREFIX: 'bench:',
         ...env,
-        INSTANCE_ID: `ours-${String.fromCharCode(97 + i)}`,
+        INSTANCE_ID: `${name}-${String.fromCharCode(97 + i)}`,
       }),
     );
   return servers;

@@ -3,6 +3,7 @@ import type { Histogram, LatencySummary } from '../load/latency-histogram';
 import { type OpenLoopResult, type Pair, runOpenLoop, type Workload } from '../load/open-loop';
 import { processCpuMs } from '../load/process-cpu';
 import type { ServerProcess } from '../servers/server-process';
+import { formatStages, readMessageStages, type StageFigures, stageDelta } from './message-stages';
 import { readRedisCounters } from './redis-counters';
 import { readServerCounters, type ServerKind } from './server-counters';
 
@@ -54,6 +55,8 @@ export interface RunFigures {
   /** the servers fell behind (acks timed out or p99 over the line): a loss here is not a CI failure */
   overloaded: boolean;
   bottlenecks: string[];
+  /** ours, persisted: ms per stage of a send (message_stage_seconds), mean and p99 bucket */
+  stages?: Record<string, StageFigures> | undefined;
   histogram: Histogram;
 }
 
@@ -75,9 +78,11 @@ export async function runScenario(opts: {
 }): Promise<RunFigures> {
   const { side } = opts;
   const tag = `${opts.scenario[0]}${side.kind[0]}${opts.repeat}r${opts.rate}x${Math.random().toString(36).slice(2, 6)}.`;
-  const [s0, r0] = await Promise.all([
+  const staged = side.kind === 'ours' && opts.scenario === 'persisted';
+  const [s0, r0, st0] = await Promise.all([
     readServerCounters(side.kind, side.servers, opts.adminToken),
     readRedisCounters(opts.redis),
+    staged ? readMessageStages(side.servers, opts.adminToken) : undefined,
   ]);
   const res: OpenLoopResult = await runOpenLoop({
     label: `${opts.scenario} ${side.kind}`,
@@ -92,10 +97,13 @@ export async function runScenario(opts: {
   // Wait for the servers to go idle, so work queued by an overloaded run is charged to it and
   // does not slow the next one.
   const settleMs = await settle(side, opts.progress);
-  const [s1, r1] = await Promise.all([
+  const [s1, r1, st1] = await Promise.all([
     readServerCounters(side.kind, side.servers, opts.adminToken),
     readRedisCounters(opts.redis),
+    staged ? readMessageStages(side.servers, opts.adminToken) : undefined,
   ]);
+  const stages = st0 && st1 ? stageDelta(st0, st1) : undefined;
+  if (stages) opts.progress(`  stages, ms per send: ${formatStages(stages)}`);
   for (const s of side.servers)
     if (s.child.exitCode !== null || s.child.signalCode !== null)
       throw new Error(
@@ -147,6 +155,7 @@ export async function runScenario(opts: {
       res.latency.p99 < HELD_P99_MS,
     overloaded,
     bottlenecks,
+    stages,
     histogram: res.histogram,
   };
 }

@@ -429,3 +429,124 @@ async function batchCount(): Promise<number> {
   const metric = await t.services.metrics.messageBatchSize.get();
   return metric.values.find((v) => v.metricName === 'message_batch_size_count')?.value ?? 0;
 }
+
+/** Records emits, and says when a user has been sent `count` of an event. */
+class AwaitingNotifier extends RecordingNotifier {
+  private waiters: Array<() => void> = [];
+  override toUsersExceptSocket(
+    userIds: readonly string[],
+    exceptSocketId: string | undefined,
+    event: string,
+    payload: object,
+  ): void {
+    super.toUsersExceptSocket(userIds, exceptSocketId, event, payload);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+  async received(userId: string, event: string, count: number): Promise<void> {
+    while (this.to(userId, event).length < count) await new Promise<void>((r) => this.waiters.push(r));
+  }
+}
+
+/** An instance whose conversation writes can be held (from `hold()` on) and are counted. */
+function heldUpdates() {
+  const notifier = new AwaitingNotifier();
+  const gate = holdFirst();
+  let holding = false;
+  let writes = 0;
+  const instance = otherInstance({
+    notifier,
+    conversationWrites: {
+      before: async () => {
+        if (!holding) return;
+        writes += 1;
+        await gate.hook();
+      },
+    },
+  });
+  return {
+    instance,
+    notifier,
+    gate,
+    hold: () => {
+      holding = true;
+    },
+    writes: () => writes,
+  };
+}
+
+const textsTo = (n: RecordingNotifier, to: TestUser, from: TestUser) =>
+  n
+    .to(to.id, 'message:new')
+    .map((e) => (e.payload as { message: { senderId: string; text: string } }).message)
+    .filter((m) => m.senderId === from.id)
+    .map((m) => m.text);
+
+describe("When a batch's conversation update is still being written", () => {
+  it('then later batches are inserted and pushed meanwhile, each send is acked once its own update lands, and their updates land together with exact counts', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(t.http),
+      registerUser(t.http),
+      registerUser(t.http),
+    ]);
+    const h = heldUpdates();
+    const send = (from: TestUser, text: string) => h.instance.send(from.id, { recipientId: bob.id, text });
+    const ab = (await send(alice, 'warm')).message.conversationId;
+    const cb = (await send(carol, 'warm')).message.conversationId;
+    h.hold();
+    const acked: string[] = [];
+    const tracked = (from: TestUser, text: string) =>
+      send(from, text).then((r) => {
+        acked.push(text);
+        return r;
+      });
+    const first = tracked(alice, 'a0');
+    await h.gate.arrived;
+    const later = [tracked(alice, 'a1'), tracked(carol, 'c0'), tracked(alice, 'a2')];
+    await h.notifier.received(bob.id, 'message:new', 2 + 4);
+
+    // pushed in each sender's order while the first update is held; nothing acked yet
+    expect(textsTo(h.notifier, bob, alice)).toEqual(['warm', 'a0', 'a1', 'a2']);
+    expect(textsTo(h.notifier, bob, carol)).toEqual(['warm', 'c0']);
+    expect(acked).toEqual([]);
+    expect(h.writes()).toBe(1);
+
+    h.gate.release();
+    const results = await Promise.all([first, ...later]);
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(acked).toContain('a0');
+    // the three owed behind the held one land in one more write
+    expect(h.writes()).toBe(2);
+    expect(await unreadOf(ab, bob)).toBe(4);
+    expect(await unreadOf(cb, bob)).toBe(2);
+    expect((await conversation(ab))?.lastMessage.text).toBe('a2');
+    expect(h.notifier.to(bob.id, 'notification:new')).toHaveLength(2 + 4);
+  });
+
+  it('then a retry of a send whose update is still owed waits for it, is answered created false, and is pushed and counted once', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const h = heldUpdates();
+    const send = (text: string, clientId?: string) =>
+      h.instance.send(alice.id, { recipientId: bob.id, text, clientId });
+    const ab = (await send('warm')).message.conversationId;
+    h.hold();
+    const first = send('once', 'retry-1');
+    await h.gate.arrived;
+    let retryAnswered = false;
+    const retry = send('once', 'retry-1').then((r) => {
+      retryAnswered = true;
+      return r;
+    });
+    // a later send is inserted and pushed behind it, so the retry's batch has been written too
+    const behind = send('behind');
+    await h.notifier.received(bob.id, 'message:new', 3);
+    expect(retryAnswered).toBe(false);
+
+    h.gate.release();
+    const [a, b] = await Promise.all([first, retry, behind]);
+    expect(a.created).toBe(true);
+    expect(b).toEqual({ message: a.message, created: false });
+    expect(textsTo(h.notifier, bob, alice)).toEqual(['warm', 'once', 'behind']);
+    expect(await unreadOf(ab, bob)).toBe(3);
+    expect(h.notifier.to(bob.id, 'notification:new')).toHaveLength(3);
+  });
+});

@@ -110,3 +110,34 @@ describe('When items are submitted to a group commit', () => {
     await expect(later).resolves.toBe('v5');
   });
 });
+
+describe('When a batch answers its outcomes as still pending', () => {
+  it('then the next batch is written before they settle, each item resolves with its own outcome, and drained waits for them', async () => {
+    const written: number[][] = [];
+    const completions: Array<(outcome: Settled<string>) => void> = [];
+    const gc = new GroupCommit<number, string>({
+      maxBatch: 10,
+      maxQueue: 10,
+      write: async (batch) => {
+        written.push(batch);
+        return batch.map(() => new Promise<Settled<string>>((resolve) => completions.push(resolve)));
+      },
+    });
+    const first = gc.submit(1);
+    const second = gc.submit(2);
+    await new Promise((r) => setImmediate(r));
+    // the first batch's outcome is still pending, and the second batch was written anyway
+    expect(written).toEqual([[1], [2]]);
+    let drained = false;
+    const idle = gc.drained().then(() => {
+      drained = true;
+    });
+    completions[1]!({ ok: true, value: 'v2' });
+    await expect(second).resolves.toBe('v2');
+    expect(drained).toBe(false);
+    completions[0]!({ ok: false, error: new Error('update failed') });
+    await expect(first).rejects.toThrow('update failed');
+    await idle;
+    expect(drained).toBe(true);
+  });
+});

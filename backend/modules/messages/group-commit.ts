@@ -8,8 +8,11 @@ export interface GroupCommitOptions<I, O> {
   maxBatch: number;
   /** items waiting (not counting the batch in flight) at most; beyond it submit is refused */
   maxQueue: number;
-  /** writes one batch; answers one Settled per item, same order; a throw fails every item */
-  write(batch: I[]): Promise<Array<Settled<O>>>;
+  /**
+   * Writes one batch; answers one outcome per item, same order; a throw fails every item. An
+   * outcome may still be pending (a promise): the next batch is written without waiting for it.
+   */
+  write(batch: I[]): Promise<Array<Settled<O> | PromiseLike<Settled<O>>>>;
   onBatch?(size: number): void;
   onDepth?(depth: number): void;
   onReject?(): void;
@@ -25,14 +28,17 @@ interface Waiting<I, O> {
  * Natural group commit: a batch is written the moment nothing is in flight (no timer, so an
  * idle instance adds no latency), and whatever arrives while it is in flight waits for the
  * next one, so the batch grows with the load and the store sees one command per batch
- * instead of one per item. One batch in flight at a time keeps the items in submit order
- * across batches. The queue is bounded: past `maxQueue` waiting items, submit is refused
- * with UNAVAILABLE at once, so a store slower than the arrival rate costs clients a retry,
- * never the instance its memory.
+ * instead of one per item. One batch written at a time keeps the items in submit order
+ * across batches; `write` may answer some outcomes as still pending (the message writer's
+ * conversation updates), and the next batch is written meanwhile. The queue is bounded: past
+ * `maxQueue` waiting items, submit is refused with UNAVAILABLE at once, so a store slower than
+ * the arrival rate costs clients a retry, never the instance its memory.
  */
 export class GroupCommit<I, O> {
   private queue: Array<Waiting<I, O>> = [];
   private inFlight = false;
+  /** outcomes answered pending by `write` and not yet settled */
+  private pending = 0;
   private idle: Array<() => void> = [];
 
   constructor(private readonly opts: GroupCommitOptions<I, O>) {}
@@ -56,8 +62,16 @@ export class GroupCommit<I, O> {
 
   /** resolves once nothing is queued or in flight (shutdown, tests) */
   drained(): Promise<void> {
-    if (!this.inFlight && this.queue.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return !this.inFlight && this.queue.length === 0 && this.pending === 0;
+  }
+
+  private wakeIfIdle(): void {
+    if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async run(): Promise<void> {
@@ -66,7 +80,7 @@ export class GroupCommit<I, O> {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       this.opts.onDepth?.(this.queue.length);
       this.opts.onBatch?.(batch.length);
-      let results: Array<Settled<O>>;
+      let results: Array<Settled<O> | PromiseLike<Settled<O>>>;
       try {
         results = await this.opts.write(batch.map((w) => w.item));
       } catch (error) {
@@ -74,11 +88,32 @@ export class GroupCommit<I, O> {
       }
       batch.forEach((w, i) => {
         const r = results[i] ?? { ok: false, error: new Error('batch writer answered no result') };
-        if (r.ok) w.resolve(r.value);
-        else w.reject(r.error);
+        if (!isPromiseLike(r)) {
+          settle(w, r);
+          return;
+        }
+        this.pending += 1;
+        void Promise.resolve(r)
+          .then(
+            (outcome) => settle(w, outcome),
+            (error: unknown) => w.reject(error),
+          )
+          .finally(() => {
+            this.pending -= 1;
+            this.wakeIfIdle();
+          });
       });
     }
     this.inFlight = false;
-    for (const resolve of this.idle.splice(0)) resolve();
+    this.wakeIfIdle();
   }
+}
+
+function settle<I, O>(w: Waiting<I, O>, r: Settled<O>): void {
+  if (r.ok) w.resolve(r.value);
+  else w.reject(r.error);
+}
+
+function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
+  return typeof (x as { then?: unknown }).then === 'function';
 }

@@ -44,8 +44,18 @@ export interface MessageServiceDeps {
   notifier: Notifier;
   /** the sender's public name for the recipient's derived notification */
   actors: ActorProfiles;
-  metrics: Pick<Metrics, 'messageBatchSize' | 'messageQueueDepth' | 'messageRejections'>;
-  settings: { batchMax: number; queueMax: number; cacheMax: number; retryWindowMs: number };
+  metrics: Pick<
+    Metrics,
+    'messageBatchSize' | 'messageQueueDepth' | 'messageRejections' | 'messageStageSeconds'
+  >;
+  settings: {
+    batchMax: number;
+    queueMax: number;
+    cacheMax: number;
+    retryWindowMs: number;
+    /** conversations per update write (MESSAGE_UPDATE_CHUNK) */
+    updateChunk: number;
+  };
   /** told when a pair may have its first conversation (typing and presence privacy) */
   relationships?: RelationshipChanges | undefined;
   /**
@@ -105,6 +115,12 @@ export class MessageService {
       outbox: deps.outbox,
       queued: () => this.queue.depth,
       retryWindowMs: deps.settings.retryWindowMs,
+      // updates owed are bounded like sends queued: past it, inserts wait for the store
+      lane: { chunk: deps.settings.updateChunk, maxOwed: deps.settings.queueMax },
+      onStage: (stage, ms, sends) => {
+        const h = deps.metrics.messageStageSeconds.labels(stage);
+        for (let i = 0; i < sends; i++) h.observe(ms / 1000);
+      },
     });
     deps.outbox?.onCounted((counted) => this.writer.notifyCounted(counted));
     this.queue = new GroupCommit({
@@ -135,6 +151,7 @@ export class MessageService {
       clientId: input.clientId ?? randomUUID(),
       socketId: origin.socketId,
       actor,
+      queuedAt: performance.now(),
     });
   }
 

@@ -3,6 +3,7 @@ import { ConflictError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../errors/is-duplicate-key';
 import type { Notifier } from '../../ports/notifier';
 import type { Actor, ActorProfiles } from '../notifications/actor-profiles';
+import { ConversationLane, type ConversationLaneOptions } from './conversation-lane';
 import { ConversationUpdates, type MessageSummary, summarize } from './conversation-update';
 import type { Settled } from './group-commit';
 import type { MessageDoc } from './message-model';
@@ -20,7 +21,12 @@ export interface QueuedSend {
   socketId?: string | undefined;
   /** the sender as the recipient's notification shows them */
   actor: Actor;
+  /** performance.now() when it was queued: the stage timings count from here */
+  queuedAt?: number | undefined;
 }
+
+/** Where a send spends its time (metric message_stage_seconds, docs/realtime.md "Where a send waits"). */
+export type MessageStage = 'queue' | 'insert' | 'journal' | 'conversation' | 'message_new' | 'ack';
 
 export interface SendResult {
   message: PublicMessage;
@@ -61,6 +67,10 @@ interface MessageWriterDeps {
   /** a retry later than this after its first attempt is answered without completing anything */
   retryWindowMs: number;
   now?: () => number;
+  /** conversations per update write, and updates owed at most (conversation-lane.ts) */
+  lane: ConversationLaneOptions;
+  /** told each stage's duration, once per send it covered */
+  onStage?: ((stage: MessageStage, ms: number, sends: number) => void) | undefined;
 }
 
 type Outcome = Settled<SendResult>;
@@ -74,26 +84,38 @@ type Outcome = Settled<SendResult>;
  *    E11000 and goes to step 7;
  * 4. the outbox, when there is one and it wants this batch, records their conversation updates;
  * 5. `message:new` for each inserted message, as soon as it is stored;
- * 6. the conversation update, unless the outbox took it: one `updateOne`, or one `bulkWrite`
- *    for several conversations (conversation-update.ts); then `notification:new` for the
- *    messages it counted unread, and the acks;
+ * 6. the conversation update, unless the outbox took it: handed to the lane
+ *    (conversation-lane.ts), which applies it with the other owed updates of its conversation
+ *    while the next batch is inserted; then `notification:new` for the messages it counted
+ *    unread, and the acks;
  * 7. sends whose clientId was stored before (a retry, or the same send from another device or
  *    instance): answered with the stored message, after applying its conversation update if
  *    the first attempt never did (then it is pushed now too); another text or recipient with
  *    the same clientId is a CONFLICT.
  *
- * Nothing is acked before it is durable, and each send fails alone: a failed command fails
- * the sends it carried, and a retry with the same clientId completes what they left undone.
+ * Steps 1–5 run one batch at a time, so inserts and message:new keep submit order; steps 6–7
+ * are answered as pending outcomes and complete while the next batch runs 1–5. Nothing is
+ * acked before it is durable, and each send fails alone: a failed command fails the sends it
+ * carried, and a retry with the same clientId completes what they left undone.
  */
 export class MessageWriter {
   private lastTime = 0;
+  private inserting = false;
   private readonly updates: ConversationUpdates;
+  private readonly lane: ConversationLane;
 
   constructor(private readonly deps: MessageWriterDeps) {
     this.updates = new ConversationUpdates(deps.conversations);
+    this.lane = new ConversationLane(deps.conversations, {
+      ...deps.lane,
+      insertsWaiting: () => this.inserting || deps.queued() > 0,
+    });
   }
 
-  async write(batch: QueuedSend[]): Promise<Outcome[]> {
+  async write(batch: QueuedSend[]): Promise<Array<Outcome | Promise<Outcome>>> {
+    // the lane's backlog is bounded: a store that cannot keep up holds the inserts, and the
+    // write queue behind them refuses sends past its own bound
+    await this.lane.room();
     const out: Array<Outcome | undefined> = new Array(batch.length);
     // 1
     const { firsts, repeats } = splitRepeats(batch);
@@ -111,8 +133,12 @@ export class MessageWriter {
         createdAt,
       };
     });
+    this.stagesSince('queue', batch);
     // 3
-    const insert = await this.insert(docs);
+    this.inserting = true;
+    const insert = await this.timed('insert', batch.length, () => this.insert(docs)).finally(() => {
+      this.inserting = false;
+    });
     if (!insert.ok) return batch.map(() => ({ ok: false, error: insert.error }));
     const inserted: number[] = [];
     const storedBefore: number[] = [];
@@ -123,34 +149,64 @@ export class MessageWriter {
       else out[i] = { ok: false, error: failure };
     });
 
-    try {
-      const insertedDocs = inserted.map((k) => docs[k]!);
-      const summaries = insertedDocs.map(summarize);
-      // 4
-      const outboxTookThem = await this.handToOutbox(summaries);
-      // 5: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
-      const messages = insertedDocs.map(toPublicMessage);
-      inserted.forEach((k, n) => {
-        this.announce(batch[firsts[k]!]!, messages[n]!);
-      });
-      // 6: with the outbox, notification:new comes once it has applied the update
-      if (!outboxTookThem) {
-        const { countedUnread } = await this.updates.apply(summaries);
-        await this.notifyCounted(countedUnread, batch);
-      }
-      inserted.forEach((k, n) => {
-        out[firsts[k]!] = { ok: true, value: { message: messages[n]!, created: true } };
-      });
-      // 7
-      await this.answerStoredBefore(storedBefore, batch, out);
-    } catch (error) {
-      // Stored but not applied to their conversations: the error goes back, and the client's
-      // retry with the same clientId completes them.
-      for (const i of firsts) out[i] ??= { ok: false, error };
-    }
+    const insertedDocs = inserted.map((k) => docs[k]!);
+    const summaries = insertedDocs.map(summarize);
+    // 4
+    const outboxTookThem = await this.timed('journal', summaries.length, () => this.handToOutbox(summaries));
+    // 5: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
+    const messages = insertedDocs.map(toPublicMessage);
+    inserted.forEach((k, n) => {
+      this.announce(batch[firsts[k]!]!, messages[n]!);
+    });
+    this.stagesSince(
+      'message_new',
+      inserted.map((k) => batch[firsts[k]!]!),
+    );
 
-    for (const [i, first] of repeats) out[i] = repeatOutcome(batch[i]!, out[first]!);
-    return out as Outcome[];
+    // 6 and 7 complete while the next batch is written: the acks wait for them, the inserts do not
+    const completed = (async (): Promise<Outcome[]> => {
+      try {
+        // with the outbox, notification:new comes once it has applied the update
+        if (!outboxTookThem && summaries.length > 0) {
+          const { countedUnread } = await this.timed('conversation', summaries.length, () =>
+            this.lane.apply(summaries),
+          );
+          await this.notifyCounted(countedUnread, batch);
+        }
+        inserted.forEach((k, n) => {
+          out[firsts[k]!] = { ok: true, value: { message: messages[n]!, created: true } };
+        });
+        // 7
+        await this.answerStoredBefore(storedBefore, batch, out);
+      } catch (error) {
+        // Stored but not applied to their conversations: the error goes back, and the client's
+        // retry with the same clientId completes them.
+        for (const i of firsts) out[i] ??= { ok: false, error };
+      }
+      for (const [i, first] of repeats) out[i] = repeatOutcome(batch[i]!, out[first]!);
+      this.stagesSince('ack', batch);
+      return out as Outcome[];
+    })();
+    return batch.map((_, i) => completed.then((o) => o[i]!));
+  }
+
+  /** Runs one step of a batch and reports its duration for each of the `sends` it covers. */
+  private async timed<T>(stage: MessageStage, sends: number, step: () => Promise<T>): Promise<T> {
+    if (!this.deps.onStage || sends === 0) return step();
+    const t = performance.now();
+    try {
+      return await step();
+    } finally {
+      this.deps.onStage(stage, performance.now() - t, sends);
+    }
+  }
+
+  /** Reports, per send, the time from its submit to now. */
+  private stagesSince(stage: MessageStage, sends: readonly QueuedSend[]): void {
+    const report = this.deps.onStage;
+    if (!report) return;
+    const at = performance.now();
+    for (const s of sends) if (s.queuedAt !== undefined) report(stage, at - s.queuedAt, 1);
   }
 
   /**
@@ -252,6 +308,8 @@ export class MessageWriter {
       }
       const message = toPublicMessage(m);
       let created = false;
+      // its first attempt's update may still be owed in this instance's lane: that one applies it
+      await this.lane.pending(m.conversation.toHexString(), m._id.toHexString());
       // Within the window its id is still among the conversation's applied ids if it was
       // applied, so applying again is safe (docs/realtime.md "Completion").
       if (this.tick() - m.createdAt.getTime() <= this.deps.retryWindowMs) {
