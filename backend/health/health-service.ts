@@ -16,7 +16,10 @@ export interface TimedCheck {
 export interface SocketCheck {
   status: CheckStatus;
   connections: number;
+  /** the adapter this instance publishes on alone */
   adapter: string;
+  /** a live adapter move in progress, else null */
+  migration: { from: string; to: string; stage: string } | null;
 }
 
 export type LimitStore = 'redis' | 'memory';
@@ -136,7 +139,12 @@ export class HealthService {
           )
         : Promise.resolve<TimedCheck & { hasFallback?: boolean }>({ status: 'disabled' }),
     ]);
-    const socket = this.deps.probes.socket?.() ?? { status: 'ok', connections: 0, adapter: 'none' };
+    const socket = this.deps.probes.socket?.() ?? {
+      status: 'ok',
+      connections: 0,
+      adapter: 'none',
+      migration: null,
+    };
     const { hasFallback, ...redisCheck } = redis;
     let status: HealthReport['status'] = 'ok';
     if (database.status === 'fail' || socket.status === 'fail') status = 'fail';
