@@ -24,7 +24,15 @@ const healthBody = z.union([
       checks: z.object({
         database: timedCheck,
         redis: timedCheck,
-        socket: z.object({ status: checkStatus, connections: z.number().int(), adapter: z.string() }),
+        socket: z.object({
+          status: checkStatus,
+          connections: z.number().int(),
+          adapter: z.string().meta({ description: 'the adapter this instance publishes on alone' }),
+          migration: z
+            .object({ from: z.string(), to: z.string(), stage: z.enum(['attach', 'dual', 'target']) })
+            .nullable()
+            .meta({ description: 'a live adapter move in progress (docs/adapter-migration.md), else null' }),
+        }),
         rateLimits: z
           .object({
             status: z.enum(['ok', 'disabled']),
