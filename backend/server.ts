@@ -59,12 +59,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // on the flag's value (an override included) and moves live when the flag changes.
   const adapter = services.socketAdapter();
   const realtime = startRealtime(http, services, adapter, { trace: services.deliveryTrace });
-  services.health.setProbe('socket', () => ({
-    status: adapter.connected() ? 'ok' : 'fail',
-    connections: realtime.connections(),
-    adapter: adapter.name,
-    migration: adapter.migration(),
-  }));
+  services.health.setProbe('socket', () => {
+    const shadow = adapter.shadowDelivery();
+    return {
+      status: adapter.connected() ? 'ok' : 'fail',
+      connections: realtime.connections(),
+      adapter: adapter.name,
+      migration: adapter.migration(),
+      ...(shadow.since ? { shadow } : {}),
+    };
+  });
   services.health.setProbe(
     'rateLimits',
     rateLimitsProbe(services.flags, services.rateLimits, services.abuseLimits),

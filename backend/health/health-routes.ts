@@ -32,6 +32,21 @@ const healthBody = z.union([
             .object({ from: z.string(), to: z.string(), stage: z.enum(['attach', 'dual', 'target']) })
             .nullable()
             .meta({ description: 'a live adapter move in progress (docs/adapter-migration.md), else null' }),
+          shadow: z
+            .object({
+              from: z.string().nullable(),
+              to: z.string().nullable(),
+              both: z.number().int(),
+              oldOnly: z.number().int(),
+              newOnly: z.number().int(),
+              latencyDeltaMs: z.number().nullable(),
+              since: z.string().nullable(),
+            })
+            .optional()
+            .meta({
+              description:
+                'shadow delivery of the latest adapter move: what arrived over both transports, the old only, the new only',
+            }),
         }),
         rateLimits: z
           .object({

@@ -20,6 +20,19 @@ export interface SocketCheck {
   adapter: string;
   /** a live adapter move in progress, else null */
   migration: { from: string; to: string; stage: string } | null;
+  /** shadow delivery of the latest adapter move (absent before any) */
+  shadow?: ShadowDelivery;
+}
+
+/** What arrived here over both transports, the old only or the new only during an adapter move. */
+export interface ShadowDelivery {
+  from: string | null;
+  to: string | null;
+  both: number;
+  oldOnly: number;
+  newOnly: number;
+  latencyDeltaMs: number | null;
+  since: string | null;
 }
 
 export type LimitStore = 'redis' | 'memory';

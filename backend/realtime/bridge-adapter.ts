@@ -117,12 +117,20 @@ export class BridgeAdapter {
   async attach(mode: SocketAdapterName, Inner: InnerConstructor): Promise<void> {
     if (this.inners.has(mode)) return;
     const inner = new Inner(this.nsp);
-    this.host.prepare(inner);
     const apply = inner.apply.bind(inner);
+    // Only a packet with recipients here enters the window: a transport may drop one for a
+    // room this instance does not hold before it gets this far (the pub/sub adapter does),
+    // and shadow delivery must compare like with like.
     inner.apply = (opts, callback) => {
       const id = opts.flags?.[PACKET_ID];
-      if (typeof id !== 'string' || this.host.admit(id, mode)) apply(opts, callback);
+      if (typeof id !== 'string') return apply(opts, callback);
+      const sockets: unknown[] = [];
+      apply(opts, (socket) => sockets.push(socket));
+      if (sockets.length === 0 || !this.host.admit(id, mode)) return;
+      for (const socket of sockets) callback(socket);
     };
+    // after the window: a dropped copy is no delivery for the metrics or the trace
+    this.host.prepare(inner);
     const from = this.inners.size > 0 ? this.primary : undefined;
     this.inners.set(mode, inner);
     if (from) for (const [sid, rooms] of from.sids) quiet(inner.addAll(sid, new Set(rooms)));

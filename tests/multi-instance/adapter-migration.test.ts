@@ -1,7 +1,9 @@
 import supertest from 'supertest';
+import { main as verifyAdapter } from '../../scripts/verify-adapter';
 import { registerUser, type TestUser } from '../support/api-users';
 import { type Cluster, startCluster } from '../support/cluster';
 import { requestJson } from '../support/http-json';
+import { scrapeMetric } from '../support/scrape-metrics';
 import { type ClientSocket, nextEvent, request, SocketClients } from '../support/socket-clients';
 import { TEST_ADMIN_TOKEN } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -152,6 +154,15 @@ describe('When three instances under typing and message load move redis → redi
     expect([...messagesHeard].filter(([, n]) => n > 1)).toEqual([]);
     // every move went through its dual stage, seen from health
     for (const stages of stagesSeen) expect(stages).toContain('dual');
+    // shadow delivery of the last move, per instance and for the cluster
+    const lines: string[] = [];
+    expect(await verifyAdapter([...urls, '--token', TEST_ADMIN_TOKEN, '--json'], (l) => lines.push(l))).toBe(
+      0,
+    );
+    const report = JSON.parse(lines.join('\n'));
+    expect(report.instances).toHaveLength(3);
+    expect(report.cluster.both).toBeGreaterThan(0);
+    process.stdout.write(`shadow delivery of the last move: ${JSON.stringify(report.cluster)}\n`);
     expect(cluster.instances.map((i) => i.child.pid)).toEqual(pids);
     expect(cluster.instances.every((i) => i.child.exitCode === null)).toBe(true);
   }, 180_000);
@@ -264,6 +275,43 @@ describe('When two instances hold the dual stage of a move redis → redis-strea
     await api.post('/api/auth/logout').set(bob.auth).expect(204);
     expect(await revoked).toEqual(expect.objectContaining({ code: 'UNAUTHORIZED' }));
     await gone;
+  });
+
+  it('then verify:adapter and /metrics show every dual-published packet arrived over both transports, on each instance and for the cluster', async () => {
+    // a message each way: each instance then has packets to count
+    const api = supertest(A);
+    const [erin, frank] = await Promise.all([registerUser(api), registerUser(api)]);
+    const erinOnA = await clients.connect(erin.token, { url: A });
+    const frankOnB = await clients.connect(frank.token, { url: B });
+    const toFrank = nextEvent(frankOnB, 'message:new');
+    await request(erinOnA, 'message:send', { recipientId: frank.id, text: 'there', clientId: cid() });
+    await toFrank;
+    const toErin = nextEvent(erinOnA, 'message:new');
+    await request(frankOnB, 'message:send', { recipientId: erin.id, text: 'back', clientId: cid() });
+    await toErin;
+    // both copies are in once the health answers count them
+    await waitFor(
+      'every instance counting both copies',
+      () =>
+        Promise.all(
+          [A, B].map(async (url) => (await socketCheck(url)) as SocketCheck & { shadow?: { both: number } }),
+        ),
+      (checks) => checks.every((c) => (c.shadow?.both ?? 0) > 0),
+    );
+    const lines: string[] = [];
+    const code = await verifyAdapter([A, B, '--token', TEST_ADMIN_TOKEN, '--strict'], (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(code).toBe(0);
+    expect(text).toMatch(/^scope\s+adapter\s+move\s+both\s+old only\s+new only/m);
+    for (const i of cluster.instances)
+      expect(text).toMatch(
+        new RegExp(`^${i.instanceId}\\s+redis\\s+redis→redis-streams dual\\s+[1-9]\\d*\\s+0\\s+0`, 'm'),
+      );
+    expect(text).toMatch(/^cluster\s+redis\s+[1-9]\d*\s+0\s+0/m);
+    expect(
+      await scrapeMetric(B, 'socketio_adapter_shadow_deliveries_total', { via: 'both' }),
+    ).toBeGreaterThan(0);
+    expect(await scrapeMetric(B, 'socketio_adapter_shadow_deliveries_total', { via: 'old' })).toBe(0);
   });
 
   it('then setting the flag back to redis rolls the move back on both, and messages still cross', async () => {
