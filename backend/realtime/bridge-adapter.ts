@@ -110,6 +110,11 @@ export class BridgeAdapter {
     return [...this.inners.keys()];
   }
 
+  /** their adapters on this namespace */
+  innerAdapters(): InnerAdapter[] {
+    return [...this.inners.values()];
+  }
+
   /**
    * Builds the transport's adapter for this namespace and copies the rooms of the one in
    * force into it before anything else can run, so no join is missed.

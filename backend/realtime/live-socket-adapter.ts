@@ -151,6 +151,8 @@ export class LiveSocketAdapter implements BridgeHost {
   /** each inner adapter, those built so far and those to come (delivery metrics, tracing) */
   onInner(prepare: (inner: InnerAdapter) => void): void {
     this.preparers.push(prepare);
+    // Socket.IO built the main namespace's adapter with the server, before anyone could ask
+    for (const bridge of this.bridges) for (const inner of bridge.innerAdapters()) prepare(inner);
   }
 
   joined(): Promise<void> {
