@@ -55,15 +55,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app,
   );
   http.keepAliveTimeout = keepAliveTimeoutMs;
-  // Attached before listen, so no Socket.IO request ever reaches Express. The adapter flag
-  // needs a restart, so it is read once, here.
+  // Attached before listen, so no Socket.IO request ever reaches Express. The adapter starts
+  // on the flag's value (an override included) and moves live when the flag changes.
   const adapter = services.socketAdapter();
   const realtime = startRealtime(http, services, adapter, { trace: services.deliveryTrace });
-  services.health.setProbe('socket', () => ({
-    status: adapter.connected() ? 'ok' : 'fail',
-    connections: realtime.connections(),
-    adapter: adapter.name,
-  }));
+  services.health.setProbe('socket', () => {
+    const shadow = adapter.shadowDelivery();
+    return {
+      status: adapter.connected() ? 'ok' : 'fail',
+      connections: realtime.connections(),
+      adapter: adapter.name,
+      migration: adapter.migration(),
+      ...(shadow.since ? { shadow } : {}),
+    };
+  });
   services.health.setProbe(
     'rateLimits',
     rateLimitsProbe(services.flags, services.rateLimits, services.abuseLimits),

@@ -18,7 +18,7 @@ import { LateBoundNotifier } from './ports/late-bound-notifier';
 import { createPresence } from './presence/create-presence';
 import { createRateLimits } from './rate-limits/create-rate-limits';
 import { createAbuseLimits } from './realtime/create-abuse-limits';
-import { createSocketAdapter } from './realtime/socket-adapter';
+import { createLiveSocketAdapter } from './realtime/create-live-socket-adapter';
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
 
@@ -136,12 +136,13 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     featureRoutes: parts.flatMap((p) => p.routes ?? []),
     socketHandlers: parts.flatMap((p) => (p.onConnection ? [p.onConnection] : [])),
     deliveryTrace: parts.find((p) => p.deliveryTrace)?.deliveryTrace,
-    /** the Socket.IO adapter flag socket.adapter names, with its own Redis clients */
+    /** the Socket.IO adapter flag socket.adapter names; a change of the flag moves it live */
     socketAdapter: () =>
-      createSocketAdapter(flags.get('socket.adapter'), {
+      createLiveSocketAdapter({
+        ...base,
+        presence,
+        flagAdmin: liveFlags.admin,
         redisClient: redis.adapterClient,
-        keyPrefix: config.redisKeyPrefix,
-        logger,
       }),
     /** current flag values, as /health/features reports them */
     flagValues: () => flags.snapshot(),

@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { holdAdapterMove } from './bench/adapter-move';
 import { type Connected, connectPairs, DEFAULTS_ENV, rssKiB, startBaseline, startOurs } from './bench/fleet';
 import {
   MESSAGE_SWEEP_RATES,
@@ -26,7 +27,7 @@ import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
        [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted]
-       [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...]
+       [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...] [--adapter-move MODE]
 
 Two of our built servers (Redis adapter, presence in Redis) beside two baseline processes
 (bare Socket.IO + the same Redis adapter; the naive MERN message handler on the same store),
@@ -43,7 +44,9 @@ connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
 acknowledged messages lost in a run that was not overloaded; no timing is asserted.
 --ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false),
---baseline-env to the baseline's (e.g. a CPU-profile preload, docs/benchmarks.md).`;
+--baseline-env to the baseline's (e.g. a CPU-profile preload, docs/benchmarks.md).
+--adapter-move MODE measures our servers in the dual stage of a socket.adapter move from redis
+to MODE (every broadcast on both transports, de-duplicated on arrival), held for the whole run.`;
 
 const RELAY_SWEEP = [500, 1000, 2000, 4000, 8000];
 // steps of 1.5x above 200/s, where the two sides part: a doubling step would halve the resolution of the ratio
@@ -74,6 +77,7 @@ export async function main(args: string[]): Promise<number> {
       only: { type: 'string' },
       'ours-env': { type: 'string', multiple: true, default: [] },
       'baseline-env': { type: 'string', multiple: true, default: [] },
+      'adapter-move': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,6 +106,9 @@ export async function main(args: string[]): Promise<number> {
       }),
     );
   const oursEnv = envPairs('ours-env');
+  const adapterMove = values['adapter-move'];
+  // held for the whole run: the cutover never comes
+  if (adapterMove) oursEnv.ADAPTER_DUAL_MIN_MS ??= '3600000';
   const baselineEnv = envPairs('baseline-env');
   const started = Date.now();
   const log = (l: string) =>
@@ -153,6 +160,7 @@ export async function main(args: string[]): Promise<number> {
       2,
     );
     servers.push(...ours);
+    if (adapterMove) await holdAdapterMove(ours, adminToken, adapterMove, log);
     const base = await startBaseline(
       { MONGO_URL: dbUrl('bench_base'), REDIS_URL: redisServer.url, JWT_SECRET: secret, ...baselineEnv },
       2,

@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
-import { withoutEmptyValues } from '../backend/config/config';
-import { parseRedisConnection } from '../backend/config/redis-connection';
-import type { RedisTarget } from '../backend/infra/redis';
 import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
-import { liveInstanceUrls } from './verify-presence';
+import { instanceUrls } from './verify-presence';
 
 const USAGE = `usage: npm run verify:feed -- [options] [instance-url ...]
 
@@ -43,31 +40,12 @@ export async function main(
   }
   let urls = positionals;
   if (urls.length === 0) {
-    const redis = parseRedisConnection(
-      withoutEmptyValues({ ...process.env, REDIS_URL: values['redis-url'] ?? process.env.REDIS_URL }),
-    );
-    if (redis.problems.length > 0) {
-      process.stderr.write(`${redis.problems.join('\n')}\n${USAGE}`);
-      return 2;
+    const found = await instanceUrls(values['redis-url'], values.prefix);
+    if (typeof found === 'string') {
+      process.stderr.write(found.startsWith('no live') ? `${found}\n` : `${found}\n${USAGE}`);
+      return found.startsWith('no live') ? 1 : 2;
     }
-    const { connection } = redis;
-    const target: RedisTarget | undefined = redis.url
-      ? { url: redis.url, connection }
-      : redis.clusterNodes
-        ? { clusterNodes: redis.clusterNodes, connection }
-        : undefined;
-    if (!target) {
-      process.stderr.write(
-        `no instances: pass their URLs, or REDIS_URL / --redis-url to find them\n${USAGE}`,
-      );
-      return 2;
-    }
-    const prefix = values.prefix ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
-    urls = await liveInstanceUrls(target, prefix);
-    if (urls.length === 0) {
-      process.stderr.write(`no live instance with an address under prefix ${prefix}\n`);
-      return 1;
-    }
+    urls = found;
   }
 
   const report = await clusterConsistency(urls, token, 3000, '/admin/feed/consistency');

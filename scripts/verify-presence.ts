@@ -43,32 +43,12 @@ export async function main(
   }
   let urls = positionals;
   if (urls.length === 0) {
-    // the server's own parsing: the login and TLS variables apply, and the URL shown has no password
-    const redis = parseRedisConnection(
-      withoutEmptyValues({ ...process.env, REDIS_URL: values['redis-url'] ?? process.env.REDIS_URL }),
-    );
-    if (redis.problems.length > 0) {
-      process.stderr.write(`${redis.problems.join('\n')}\n${USAGE}`);
-      return 2;
+    const found = await instanceUrls(values['redis-url'], values.prefix);
+    if (typeof found === 'string') {
+      process.stderr.write(found.startsWith('no live') ? `${found}\n` : `${found}\n${USAGE}`);
+      return found.startsWith('no live') ? 1 : 2;
     }
-    const { connection } = redis;
-    const target: RedisTarget | undefined = redis.url
-      ? { url: redis.url, connection }
-      : redis.clusterNodes
-        ? { clusterNodes: redis.clusterNodes, connection }
-        : undefined;
-    if (!target) {
-      process.stderr.write(
-        `no instances: pass their URLs, or REDIS_URL / --redis-url / REDIS_CLUSTER_NODES to find them\n${USAGE}`,
-      );
-      return 2;
-    }
-    const prefix = values.prefix ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
-    urls = await liveInstanceUrls(target, prefix);
-    if (urls.length === 0) {
-      process.stderr.write(`no live instance with an address under prefix ${prefix}\n`);
-      return 1;
-    }
+    urls = found;
   }
 
   const report = await clusterConsistency(urls, token);
@@ -102,7 +82,33 @@ function parse(args: string[]) {
   });
 }
 
-export async function liveInstanceUrls(target: RedisTarget, prefix: string): Promise<string[]> {
+/**
+ * The addresses of the live instances, from their heartbeats in Redis (REDIS_URL or --redis-url,
+ * or REDIS_CLUSTER_NODES), or why they cannot be had: a usage problem, or 'no live …'.
+ */
+export async function instanceUrls(
+  redisUrl: string | undefined,
+  prefixArg: string | undefined,
+): Promise<string[] | string> {
+  // the server's own parsing: the login and TLS variables apply, and the URL shown has no password
+  const redis = parseRedisConnection(
+    withoutEmptyValues({ ...process.env, REDIS_URL: redisUrl ?? process.env.REDIS_URL }),
+  );
+  if (redis.problems.length > 0) return redis.problems.join('\n');
+  const { connection } = redis;
+  const target: RedisTarget | undefined = redis.url
+    ? { url: redis.url, connection }
+    : redis.clusterNodes
+      ? { clusterNodes: redis.clusterNodes, connection }
+      : undefined;
+  if (!target)
+    return 'no instances: pass their URLs, or REDIS_URL / --redis-url / REDIS_CLUSTER_NODES to find them';
+  const prefix = prefixArg ?? process.env.REDIS_KEY_PREFIX ?? 'social:';
+  const urls = await liveInstanceUrls(target, prefix);
+  return urls.length > 0 ? urls : `no live instance with an address under prefix ${prefix}`;
+}
+
+async function liveInstanceUrls(target: RedisTarget, prefix: string): Promise<string[]> {
   const logger = createLogger({ level: 'silent', instanceId: 'verify-presence', version: '0' });
   const redis = createRedisClient(target, 'fail-fast', logger, 'verify-presence');
   const where = 'url' in target ? target.url : 'the Redis Cluster';

@@ -118,6 +118,9 @@ const envSchema = z.object({
     .max(7 * 86_400_000)
     .default(86_400_000),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60000).default(2000),
+  // A live socket.adapter move: the shortest dual stage, and how long the old transport drains.
+  ADAPTER_DUAL_MIN_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  ADAPTER_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   // Instance liveness (presence reaping, /admin/instances); short values are for tests.
   HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(300000).default(10000),
@@ -201,6 +204,8 @@ export interface Config {
     maxSocketsPerUser: number;
     handshakeLimit: number;
     contactsCacheMs: number;
+    adapterDualMinMs: number;
+    adapterDrainMs: number;
   };
   notificationDedupMs: number;
   instances: { heartbeatTtlSeconds: number; heartbeatIntervalMs: number; url: string | undefined };
@@ -344,6 +349,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       maxSocketsPerUser: e.SOCKET_MAX_PER_USER,
       handshakeLimit: e.SOCKET_HANDSHAKE_MAX,
       contactsCacheMs: e.CONTACTS_CACHE_MS,
+      adapterDualMinMs: e.ADAPTER_DUAL_MIN_MS,
+      adapterDrainMs: e.ADAPTER_DRAIN_MS,
     },
     notificationDedupMs: e.NOTIFICATION_DEDUP_MS,
     instances: {

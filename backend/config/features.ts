@@ -79,8 +79,9 @@ export const features = {
     default: 'memory',
     env: 'SOCKET_ADAPTER',
     legacyEnv: (env) => (env.USE_REDIS_ADAPTER && envBool(env.USE_REDIS_ADAPTER) ? 'redis' : undefined),
-    restartRequired: true,
-    description: 'Socket.IO adapter: in-memory (one instance) or Redis pub/sub, sharded pub/sub, streams',
+    restartRequired: false,
+    description:
+      'Socket.IO adapter: in-memory (one instance) or Redis pub/sub, sharded pub/sub, streams; a change moves it live',
   }),
   'feed.mode': define({
     schema: z.enum(['read', 'dual', 'timeline']),

@@ -3,6 +3,9 @@ import { NotFoundError, ValidationError } from '../errors/app-error';
 import type { FlagAuditEntry, FlagOverrideStore } from './flag-override-store';
 import type { FlagDescription, LiveFlags } from './live-flags';
 
+/** A check a capability adds for its own flag; it throws an AppError to refuse the value. */
+export type FlagVeto = (name: FlagName, value: unknown) => Promise<void>;
+
 export interface FlagPublisher {
   publish(flag: string, version: number): Promise<boolean>;
 }
@@ -12,6 +15,8 @@ export interface FlagPublisher {
  * tell the other instances. Nothing is written when validation fails.
  */
 export class FlagAdmin {
+  private readonly vetoes = new Set<FlagVeto>();
+
   constructor(
     private readonly deps: {
       store: FlagOverrideStore;
@@ -21,6 +26,12 @@ export class FlagAdmin {
       refuse?: (name: FlagName, value: unknown) => string | undefined;
     },
   ) {}
+
+  /** adds a check run before any change is written; returns its removal */
+  addVeto(veto: FlagVeto): () => void {
+    this.vetoes.add(veto);
+    return () => this.vetoes.delete(veto);
+  }
 
   list(): FlagDescription[] {
     return this.deps.flags.describe();
@@ -37,11 +48,13 @@ export class FlagAdmin {
       ]);
     const refusal = this.deps.refuse?.(flag, parsed.data);
     if (refusal) throw new ValidationError(refusal, [{ path: 'value', message: refusal }]);
+    for (const veto of this.vetoes) await veto(flag, parsed.data);
     return this.change(flag, 'set', parsed.data, actor);
   }
 
   async reset(flag: string, actor: string): Promise<FlagDescription> {
     if (!isFlagName(flag)) throw new NotFoundError(`Flag ${flag}`);
+    for (const veto of this.vetoes) await veto(flag, this.deps.flags.envValue(flag));
     return this.change(flag, 'reset', null, actor);
   }
 

@@ -24,7 +24,30 @@ const healthBody = z.union([
       checks: z.object({
         database: timedCheck,
         redis: timedCheck,
-        socket: z.object({ status: checkStatus, connections: z.number().int(), adapter: z.string() }),
+        socket: z.object({
+          status: checkStatus,
+          connections: z.number().int(),
+          adapter: z.string().meta({ description: 'the adapter this instance publishes on alone' }),
+          migration: z
+            .object({ from: z.string(), to: z.string(), stage: z.enum(['attach', 'dual', 'target']) })
+            .nullable()
+            .meta({ description: 'a live adapter move in progress (docs/adapter-migration.md), else null' }),
+          shadow: z
+            .object({
+              from: z.string().nullable(),
+              to: z.string().nullable(),
+              both: z.number().int(),
+              oldOnly: z.number().int(),
+              newOnly: z.number().int(),
+              latencyDeltaMs: z.number().nullable(),
+              since: z.string().nullable(),
+            })
+            .optional()
+            .meta({
+              description:
+                'shadow delivery of the latest adapter move: what arrived over both transports, the old only, the new only',
+            }),
+        }),
         rateLimits: z
           .object({
             status: z.enum(['ok', 'disabled']),

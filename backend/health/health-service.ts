@@ -16,7 +16,23 @@ export interface TimedCheck {
 export interface SocketCheck {
   status: CheckStatus;
   connections: number;
+  /** the adapter this instance publishes on alone */
   adapter: string;
+  /** a live adapter move in progress, else null */
+  migration: { from: string; to: string; stage: string } | null;
+  /** shadow delivery of the latest adapter move (absent before any) */
+  shadow?: ShadowDelivery;
+}
+
+/** What arrived here over both transports, the old only or the new only during an adapter move. */
+export interface ShadowDelivery {
+  from: string | null;
+  to: string | null;
+  both: number;
+  oldOnly: number;
+  newOnly: number;
+  latencyDeltaMs: number | null;
+  since: string | null;
 }
 
 export type LimitStore = 'redis' | 'memory';
@@ -136,7 +152,12 @@ export class HealthService {
           )
         : Promise.resolve<TimedCheck & { hasFallback?: boolean }>({ status: 'disabled' }),
     ]);
-    const socket = this.deps.probes.socket?.() ?? { status: 'ok', connections: 0, adapter: 'none' };
+    const socket = this.deps.probes.socket?.() ?? {
+      status: 'ok',
+      connections: 0,
+      adapter: 'none',
+      migration: null,
+    };
     const { hasFallback, ...redisCheck } = redis;
     let status: HealthReport['status'] = 'ok';
     if (database.status === 'fail' || socket.status === 'fail') status = 'fail';

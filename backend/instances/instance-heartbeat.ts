@@ -13,7 +13,16 @@ export interface InstanceInfo {
   lastSeen: string;
   /** base URL other instances and scripts reach it at (verify:presence asks each one) */
   url?: string;
+  /** the Socket.IO adapter: the one in force, those it receives on, a move in progress */
+  socket?: {
+    adapter: string;
+    receives: string[];
+    migration: { from: string; to: string; stage: string } | null;
+  };
 }
+
+/** Fields a capability adds to this instance's heartbeat. */
+export type HeartbeatDetails = () => Partial<Pick<InstanceInfo, 'socket'>>;
 
 // One hash tag for the registry: on a Redis Cluster, beat()'s transaction and listInstances'
 // MGET need every key in one slot (a handful of small keys, so no hot spot).
@@ -29,6 +38,7 @@ export class InstanceHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
   private url: string | undefined;
+  private readonly details: HeartbeatDetails[] = [];
 
   constructor(
     private readonly deps: {
@@ -53,11 +63,17 @@ export class InstanceHeartbeat {
       ...(this.url ? { url: this.url } : {}),
       ...this.deps.stats(),
     };
+    for (const d of this.details) Object.assign(info, d());
     await redis
       .multi()
       .set(key(prefix, instanceId), JSON.stringify(info), 'EX', this.deps.ttlSeconds ?? HEARTBEAT_TTL_SECONDS)
       .sadd(setKey(prefix), instanceId)
       .exec();
+  }
+
+  /** adds fields to every beat from now on */
+  addDetails(details: HeartbeatDetails): void {
+    this.details.push(details);
   }
 
   /** the address is known only once the server listens; announce it at once */

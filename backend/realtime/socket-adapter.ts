@@ -19,6 +19,11 @@ export interface SocketAdapter {
    * PING on the same connection answers after that SSUBSCRIBE has been applied.
    */
   joined(): Promise<void>;
+  /**
+   * Resolves once this transport receives what other instances publish on it (its
+   * subscriptions are in place): a live move reports the transport only after this.
+   */
+  ready(): Promise<void>;
   /** false while an adapter Redis connection is down: other instances cannot reach our sockets */
   connected(): boolean;
   /** closes the adapter's own Redis clients (after io.close() closed the adapter) */
@@ -74,11 +79,16 @@ const memory: SocketAdapter = {
   factory: undefined,
   recovery: false,
   joined: async () => {},
+  ready: async () => {},
   connected: () => true,
   close: async () => {},
 };
 
-/** The adapter of flag socket.adapter; read once at start (the flag requires a restart). */
+/**
+ * One transport of flag socket.adapter, with its own Redis clients. Each transport has its
+ * own channels, so two can be attached at once during a live move (live-socket-adapter.ts):
+ * the streams adapter's request channels would otherwise match the pub/sub adapter's pattern.
+ */
 export function createSocketAdapter(name: SocketAdapterName, deps: AdapterDeps): SocketAdapter {
   if (name === 'memory') return memory;
   const redisClient = deps.redisClient;
@@ -95,11 +105,15 @@ export function createSocketAdapter(name: SocketAdapterName, deps: AdapterDeps):
       name,
       factory: createStreamsAdapter(client, {
         streamName: base,
-        channelPrefix: base,
+        channelPrefix: `${base}-streams`,
         sessionKeyPrefix: `${deps.keyPrefix}sio:session:`,
       }),
       recovery: true,
       joined: async () => {},
+      // the adapter starts its XREAD loop on a duplicate as soon as it is built
+      ready: async () => {
+        await client.ping();
+      },
       connected: () => client.status === 'ready',
       close: () => closeRedis(client),
     };
@@ -117,6 +131,10 @@ export function createSocketAdapter(name: SocketAdapterName, deps: AdapterDeps):
     // Bounded: with Redis away the handshake goes on (local delivery works) instead of hanging.
     joined:
       name === 'redis-sharded' ? () => settleWithin(pingSubscribers(sub), JOIN_WAIT_MS) : async () => {},
+    // the PING answers after the (P|S)SUBSCRIBE queued before it on the same connection
+    ready: async () => {
+      await pingSubscribers(sub);
+    },
     connected: () => clients.every((c) => c.status === 'ready'),
     close: async () => {
       await Promise.all(clients.map((c) => closeRedis(c)));

@@ -16,12 +16,12 @@ import type { SessionVersions } from '../sessions/session-versions';
 import { clientAddress } from './client-address';
 import type { AbuseLimits } from './create-abuse-limits';
 import { type AdapterHooks, type DeliveryTrace, instrumentAdapter } from './instrument-adapter';
+import type { LiveSocketAdapter } from './live-socket-adapter';
 import { registerMessageHandlers } from './message-handlers';
 import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
 import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
-import type { SocketAdapter } from './socket-adapter';
 import { refused, type SocketData, socketAuth, userRoom } from './socket-auth';
 import { eventGate, eventRegistrar, type SocketHandlers } from './socket-events';
 import { SocketNotifier } from './socket-notifier';
@@ -54,7 +54,7 @@ export interface RealtimeServices {
 
 export interface Realtime {
   io: Server;
-  adapter: SocketAdapter;
+  adapter: LiveSocketAdapter;
   /** sockets connected to this instance */
   connections(): number;
   /**
@@ -72,7 +72,7 @@ export interface Realtime {
 export function startRealtime(
   http: HttpServer,
   services: RealtimeServices,
-  adapter: SocketAdapter,
+  adapter: LiveSocketAdapter,
   opts: { trace?: DeliveryTrace } = {},
 ): Realtime {
   const { config, logger, metrics } = services;
@@ -84,7 +84,7 @@ export function startRealtime(
       maxHttpBufferSize: MAX_PACKET_BYTES,
       cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true },
       allowRequest: originCheck(config.corsOrigins),
-      ...(adapter.factory ? { adapter: adapter.factory } : {}),
+      adapter: adapter.factory,
       ...(adapter.recovery
         ? {
             connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
@@ -93,8 +93,11 @@ export function startRealtime(
     },
   ) as unknown as Server;
 
-  // delivery latency always; the trace across instances only while tracing is on
-  instrumentAdapter(io.of('/').adapter as unknown as AdapterHooks, { metrics, trace: opts.trace });
+  // delivery latency always; the trace across instances only while tracing is on. On each
+  // transport's adapter: a broadcast that came over Redis is delivered by that one.
+  adapter.onInner((inner) =>
+    instrumentAdapter(inner as unknown as AdapterHooks, { metrics, trace: opts.trace }),
+  );
   // read at scrape time: the adapter's maps must stay flat under connection churn (chaos soak)
   new Gauge({
     name: 'socketio_adapter_entries',
@@ -138,13 +141,13 @@ export function startRealtime(
     }),
   );
 
-  // Cluster notices through the adapter (no-ops with the memory adapter, one instance).
+  // Cluster notices through the adapter (no-ops with the memory adapter, one instance; during
+  // an adapter move on both transports, so an instance may hear one twice: each is idempotent).
   const serverSide = io as unknown as {
     serverSideEmit(event: string, ...args: unknown[]): boolean;
     on(event: string, listener: (...args: unknown[]) => void): void;
   };
   const tellOtherInstances = (event: string, payload: unknown) => {
-    if (adapter.name === 'memory') return;
     try {
       serverSide.serverSideEmit(event, payload);
     } catch (err) {
@@ -168,17 +171,15 @@ export function startRealtime(
   const stopRenameNotices = services.actors.onRenamed((userId) =>
     tellOtherInstances('actors:renamed', userId),
   );
-  if (adapter.name !== 'memory') {
-    serverSide.on('session:revoked', (userId) => {
-      if (typeof userId === 'string') revokeHere(userId);
-    });
-    serverSide.on('contacts:changed', (userIds) => {
-      if (Array.isArray(userIds)) services.contacts.forget(userIds.filter((id) => typeof id === 'string'));
-    });
-    serverSide.on('actors:renamed', (userId) => {
-      if (typeof userId === 'string') services.actors.forget(userId);
-    });
-  }
+  serverSide.on('session:revoked', (userId) => {
+    if (typeof userId === 'string') revokeHere(userId);
+  });
+  serverSide.on('contacts:changed', (userIds) => {
+    if (Array.isArray(userIds)) services.contacts.forget(userIds.filter((id) => typeof id === 'string'));
+  });
+  serverSide.on('actors:renamed', (userId) => {
+    if (typeof userId === 'string') services.actors.forget(userId);
+  });
 
   const announcer = new PresenceAnnouncer({
     presence: services.presence,

@@ -87,6 +87,10 @@ beforeAll(async () => {
     SOCKET_EVENTS_PER_SECOND: '1000',
     SOCKET_EVENT_BURST: '1000',
     PRESENCE_GRACE_MS: '0',
+    // two instances that hear each other; a move of the adapter stays in its dual stage while
+    // the chart is looked at
+    SOCKET_ADAPTER: 'redis',
+    ADAPTER_DUAL_MIN_MS: '600000',
   });
   [a, b] = bc.cluster.instances as [ServerProcess, ServerProcess];
   [watcher, bob, amy] = await Promise.all([registerOn(a, 'w'), registerOn(a, 'bob'), registerOn(a, 'amy')]);
@@ -226,5 +230,51 @@ describe('When an operator migrates presence from the console', () => {
       ['presence.shadowRead', 'set', 'false', 'true', 'admin'],
     ]);
     await saveScreenshot(onA, 'console-rolled-back');
+  });
+});
+
+describe('When an operator moves the Socket.IO adapter from the console', () => {
+  it('then both instances enter the dual stage and messages between them fill the shadow-delivery chart', async () => {
+    await onA.setViewportSize({ width: 1280, height: 900 });
+    await flagCard(onA, 'socket.adapter')
+      .getByLabel('New value', { exact: true })
+      .selectOption('redis-streams');
+    await changeFlag(onA, 'socket.adapter', 'Set');
+    await onA.waitForFunction(
+      () =>
+        (document.querySelector('#adapter-state')?.textContent ?? '').split('redis-streams (dual)').length ===
+        3,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    // messages each way: each instance delivers packets that came over both transports
+    for (let i = 0; i < 5; i++)
+      for (const [from, to, url] of [
+        [bob, amy, a.url],
+        [amy, bob, b.url],
+      ] as const) {
+        const res = await fetch(`${url}/api/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${from.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ recipientId: to.id, text: `over both ${i}` }),
+        });
+        expect(res.status).toBe(201);
+      }
+    await onA.waitForFunction(
+      () => Number(document.querySelector('#chart-delivery')?.getAttribute('data-total')) >= 10,
+      undefined,
+      { timeout: 15_000 },
+    );
+    for (const id of [a.instanceId, b.instanceId]) {
+      const both = await onA.locator(`#delivery tr[data-scope="${id}"] td[data-label="Both"]`).textContent();
+      expect(Number(both)).toBeGreaterThan(0);
+    }
+    expect(
+      await onA.locator('#delivery tr[data-scope="cluster"] td[data-label="Old only"]').textContent(),
+    ).toBe('0');
+    await onA.locator('#delivery-title').scrollIntoViewIfNeeded();
+    await saveScreenshot(onA, 'console-adapter-move');
   });
 });

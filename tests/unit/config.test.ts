@@ -187,7 +187,7 @@ describe('When flags are read from env', () => {
       expect(features[name].env).toMatch(/^[A-Z_]+$/);
       expect(features[name].description.length).toBeGreaterThan(10);
     }
-    expect(features['socket.adapter'].restartRequired).toBe(true);
+    expect(features['socket.adapter'].restartRequired).toBe(false);
   });
 
   it('then the seed names map to their values and the primary variable wins', () => {

@@ -25,7 +25,7 @@ const status = (id: string, compared: number, mismatches: number): InstanceStatu
     checks: {
       database: { status: 'ok', latencyMs: 1 },
       redis: { status: 'ok', latencyMs: 1, breaker: 'closed' },
-      socket: { status: 'ok', connections: 7, adapter: 'redis' },
+      socket: { status: 'ok', connections: 7, adapter: 'redis', migration: null },
     },
   },
   consistency: { compared, mismatches, errors: 0, since: at },

@@ -127,31 +127,38 @@ describe('When flags are live', () => {
     flags.stop();
   });
 
-  it('then a restartRequired flag keeps its value in force and reports the pending one', async () => {
+  it('then a change of socket.adapter is in force at once and its listeners hear it (the adapter moves live)', async () => {
     const { flags, admin } = setup();
     await flags.start();
     const heard: unknown[] = [];
-    flags.onChange((name) => heard.push(name));
+    flags.onChange((name, value, previous) => heard.push([name, value, previous]));
     const d = await admin.set('socket.adapter', 'redis', 'ops');
-    expect(d).toMatchObject({
-      value: 'memory',
-      source: 'default',
-      pendingValue: 'redis',
-      pendingSource: 'override',
-      restartPending: true,
-      restartRequired: true,
-    });
-    expect(flags.get('socket.adapter')).toBe('memory');
-    expect(heard).toEqual([]);
-    // a reset makes the pending value the one in force again: nothing to restart for
-    expect(await admin.reset('socket.adapter', 'ops')).toMatchObject({
-      pendingValue: 'memory',
-      restartPending: false,
-    });
+    expect(d).toMatchObject({ value: 'redis', source: 'override', restartRequired: false });
+    expect(d.restartPending).toBeUndefined();
+    expect(flags.get('socket.adapter')).toBe('redis');
+    expect(await admin.reset('socket.adapter', 'ops')).toMatchObject({ value: 'memory', source: 'default' });
+    expect(heard).toEqual([
+      ['socket.adapter', 'redis', 'memory'],
+      ['socket.adapter', 'memory', 'redis'],
+    ]);
     flags.stop();
   });
 
-  it('then a restartRequired override present at start is in force after that start', async () => {
+  it('then a veto refuses a value before anything is written', async () => {
+    const { flags, admin } = setup();
+    await flags.start();
+    admin.addVeto(async (name, value) => {
+      if (name === 'socket.adapter' && value === 'memory') throw new Error('refused');
+    });
+    await admin.set('socket.adapter', 'redis', 'ops');
+    await expect(admin.set('socket.adapter', 'memory', 'ops')).rejects.toThrow('refused');
+    await expect(admin.reset('socket.adapter', 'ops')).rejects.toThrow('refused');
+    expect(flags.get('socket.adapter')).toBe('redis');
+    expect((await admin.history({ limit: 10 })).map((h) => h.newValue)).toEqual(['redis']);
+    flags.stop();
+  });
+
+  it('then an override of socket.adapter present at start is in force after that start', async () => {
     const first = setup();
     await first.store.apply({
       flag: 'socket.adapter',
@@ -163,7 +170,7 @@ describe('When flags are live', () => {
     });
     await first.flags.start();
     expect(first.flags.get('socket.adapter')).toBe('redis-streams');
-    expect(first.flags.describeOne('socket.adapter').restartPending).toBe(false);
+    expect(first.flags.describeOne('socket.adapter').source).toBe('override');
     first.flags.stop();
   });
 

@@ -11,13 +11,24 @@ export interface ConsistencyCount {
   errors: number;
 }
 
-/** One point of the consistency chart: every instance's tally and their sum. */
+/** Shadow delivery of an adapter move, as one instance or the cluster counts it. */
+export interface DeliveryCount {
+  both: number;
+  oldOnly: number;
+  newOnly: number;
+  /** mean new-minus-old arrival (ms), weighted by `both` in the cluster's sum */
+  latencyDeltaMs: number | null;
+}
+
+/** One point of the console's charts: every instance's tallies and their sums. */
 export interface ConsistencySample {
   at: string;
   cluster: ConsistencyCount;
   instances: Array<ConsistencyCount & { id: string }>;
   /** the feed migration's shadow comparisons, summed over the instances */
   feed: ConsistencyCount;
+  /** the adapter's shadow delivery (instances that reported a move only) */
+  delivery: { cluster: DeliveryCount; instances: Array<DeliveryCount & { id: string }> };
 }
 
 export interface ConsoleInstance {
@@ -47,6 +58,24 @@ const count = (c: ConsistencyCount): ConsistencyCount => ({
   mismatches: c.mismatches,
   errors: c.errors,
 });
+
+const delivery = (d: DeliveryCount): DeliveryCount => ({
+  both: d.both,
+  oldOnly: d.oldOnly,
+  newOnly: d.newOnly,
+  latencyDeltaMs: d.latencyDeltaMs,
+});
+
+function deliverySum(list: DeliveryCount[]): DeliveryCount {
+  const both = list.reduce((n, d) => n + d.both, 0);
+  const weighted = list.reduce((n, d) => n + (d.latencyDeltaMs ?? 0) * d.both, 0);
+  return {
+    both,
+    oldOnly: list.reduce((n, d) => n + d.oldOnly, 0),
+    newOnly: list.reduce((n, d) => n + d.newOnly, 0),
+    latencyDeltaMs: both > 0 ? weighted / both : null,
+  };
+}
 
 /**
  * The console's view of the cluster, sampled on a timer while someone watches. The samples are
@@ -114,12 +143,22 @@ export class ConsoleFeed {
       }),
       { compared: 0, mismatches: 0, errors: 0 },
     );
+    const deliveries = instances.flatMap((i) => {
+      const d = i.status?.health.checks.socket.shadow;
+      return d ? [{ id: i.id, ...delivery(d) }] : [];
+    });
     return {
       at: new Date(now).toISOString(),
       servedBy: this.deps.instanceId,
       instances,
       flags: this.deps.flags().map((f) => ({ ...f, input: flagInput(f.name as FlagName) })),
-      sample: { at: new Date(now).toISOString(), cluster, instances: perInstance, feed },
+      sample: {
+        at: new Date(now).toISOString(),
+        cluster,
+        instances: perInstance,
+        feed,
+        delivery: { cluster: deliverySum(deliveries), instances: deliveries },
+      },
     };
   }
 

@@ -121,6 +121,7 @@ function render() {
   renderInstances(s.instances);
   renderConsistency(s);
   renderFeedConsistency(s);
+  renderDelivery(s);
   renderFlags(s.flags);
   const version = Math.max(0, ...s.instances.map((i) => i.flagVersion));
   if (version !== view.historyVersion) {
@@ -229,6 +230,62 @@ function renderConsistency(state) {
       .filter((i) => i.status)
       .map((i) => row(i.id, i.status.consistency, i.status.consistency.since)),
   );
+}
+
+// Adapter move: per instance and for the cluster, the share of dual-published packets that
+// arrived over both transports, and the counts behind it.
+function renderDelivery(state) {
+  const samples = view.samples.filter((s) => s.delivery);
+  const ids = [...new Set(samples.flatMap((s) => s.delivery.instances.map((i) => i.id)))].sort();
+  const share = (d, at) => {
+    const total = d.both + d.oldOnly + d.newOnly;
+    return total === 0 ? [] : [{ t: Date.parse(at), v: (d.both / total) * 100 }];
+  };
+  const series = [
+    { name: 'cluster', cls: 's0', points: samples.flatMap((s) => share(s.delivery.cluster, s.at)) },
+    ...ids.map((id, n) => ({
+      name: id,
+      cls: `s${(n % 5) + 1}`,
+      points: samples.flatMap((s) => {
+        const d = s.delivery.instances.find((i) => i.id === id);
+        return d ? share(d, s.at) : [];
+      }),
+    })),
+  ];
+  const minPct = Math.min(100, ...series.flatMap((s) => s.points.map((p) => p.v)));
+  drawLineChart($('#chart-delivery'), series, {
+    yMin: Math.max(0, Math.floor(minPct / 10) * 10 - (minPct >= 100 ? 10 : 0)),
+    yMax: 100,
+    unit: '%',
+  });
+  const sample = state.sample.delivery ?? {
+    cluster: { both: 0, oldOnly: 0, newOnly: 0, latencyDeltaMs: null },
+    instances: [],
+  };
+  $('#chart-delivery').dataset.total = String(sample.cluster.both);
+  const row = (scope, d) =>
+    h(
+      'tr',
+      { 'data-scope': scope },
+      h('th', { scope: 'row', 'data-label': 'Scope' }, scope),
+      cell('Both', String(d.both)),
+      cell('Old only', String(d.oldOnly)),
+      cell('New only', String(d.newOnly)),
+      cell('Latency Δ', d.latencyDeltaMs === null ? '—' : `${d.latencyDeltaMs.toFixed(1)} ms`),
+    );
+  $('#delivery tbody').replaceChildren(
+    row('cluster', sample.cluster),
+    ...sample.instances.map((d) => row(d.id, d)),
+  );
+  const moves = state.instances.flatMap((i) => {
+    const m = i.status?.health.checks.socket.migration;
+    return m ? [`${i.id}: ${m.from} → ${m.to} (${m.stage})`] : [];
+  });
+  const adapters = [
+    ...new Set(state.instances.flatMap((i) => (i.status ? [i.status.health.checks.socket.adapter] : []))),
+  ];
+  $('#adapter-state').textContent =
+    moves.length > 0 ? `Moving: ${moves.join('; ')}` : `Adapter in force: ${adapters.join(', ') || '—'}`;
 }
 
 // Flags: a card is rebuilt only when its own flag changes, so a value being typed into another
