@@ -108,7 +108,6 @@ export async function createServices(config: Config, opts: { logger?: Logger } =
     settleMs: config.sync.settleMs,
   });
   await store.ensureIndexes();
-
   return {
     ...domains,
     config,
