@@ -1,3 +1,4 @@
+import { inRollout } from '../../backend/flags/rollout-bucket';
 import { main as feedBackfill } from '../../scripts/feed-backfill';
 import { main as verifyFeed } from '../../scripts/verify-feed';
 import { type Cluster, startCluster } from '../support/cluster';
@@ -60,6 +61,11 @@ async function feed(instance: ServerProcess, reader: ClusterUser, limit = 4): Pr
     if (res.body.nextCursor === null) return ids;
     cursor = res.body.nextCursor;
   }
+}
+
+async function firstPage(instance: ServerProcess, reader: ClusterUser): Promise<void> {
+  const res = await requestJson(`${instance.url}/api/feed?limit=20`, { token: reader.token });
+  expect(res.status).toBe(200);
 }
 
 const consistency = async (instance: ServerProcess) =>
@@ -145,21 +151,28 @@ describe('When the feed migrates to timelines across instances', () => {
     expect(await timelineReads()).toBe(0);
   });
 
-  it('then at 50 % some readers read timelines, and in timeline mode all do, with the same feeds', async () => {
+  it('then at 50 % exactly the readers in the rollout read timelines, and in timeline mode all do, with the same feeds', async () => {
     await setFlag(cluster, 'feed.timelineReadPercent', 50);
     await mixedLoad(3);
     await fannedOut();
-    const before = await timelineReads();
     await everyFeedIsRight();
-    const at50 = (await timelineReads()) - before;
-    expect(at50).toBeGreaterThan(0);
+    // one first page per reader: a timeline read exactly when the reader's stable bucket is in
+    for (const [i, r] of readers.entries()) {
+      const before = await timelineReads();
+      await firstPage(on(i), r);
+      const expected = inRollout('feed.timelineReadPercent', r.id, 50) ? 1 : 0;
+      expect([r.id, (await timelineReads()) - before]).toEqual([r.id, expected]);
+    }
 
     await setFlag(cluster, 'feed.mode', 'timeline');
     await mixedLoad(4);
     await fannedOut();
-    const before100 = await timelineReads();
     await everyFeedIsRight();
-    expect((await timelineReads()) - before100).toBeGreaterThan(at50);
+    for (const [i, r] of readers.entries()) {
+      const before = await timelineReads();
+      await firstPage(on(i), r);
+      expect([r.id, (await timelineReads()) - before]).toEqual([r.id, 1]);
+    }
   });
 
   it('then a rollback to read loses nothing, and coming back rebuilds timelines with what happened meanwhile', async () => {
