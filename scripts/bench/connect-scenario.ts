@@ -31,6 +31,8 @@ export interface ConnectFigures {
 export interface IdleFigures {
   sockets: number;
   rssMiB: number;
+  /** (RSS now − RSS before the first connection) / sockets */
+  memoryPerConnectionKiB: number;
   eventLoopP99Ms: number;
   cpuMsPerSecond: number;
 }
@@ -136,6 +138,18 @@ async function eventLoopP99Ms(kind: ServerKind, server: ServerProcess, adminToke
   return m ? Number(m[1]) * 1000 : Number.NaN;
 }
 
+/** Waits until Redis is quiet (the closed sockets' work done), so the next side's count is its own. */
+async function settled(redis: Redis): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last = (await readRedisCounters(redis)).commands;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = (await readRedisCounters(redis)).commands;
+    if (now - last < 100) return;
+    last = now;
+  }
+}
+
 const cpuMsOf = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -172,7 +186,9 @@ export async function runConnectScenario(opts: ConnectScenarioOptions): Promise<
         // one address opens every socket here: its handshake limit is out of the way, not off
         SOCKET_HANDSHAKE_MAX: '1000000',
         // the cap at its default for the comparison; the idle line reuses the users, more sockets each
-        SOCKET_MAX_PER_USER: String(Math.min(1000, Math.max(10, Math.ceil(idleSockets / userCount) + 1))),
+        SOCKET_MAX_PER_USER: String(
+          Math.min(1000, Math.max(10, (Math.ceil(idleSockets / sockets) + 1) * opts.perUser)),
+        ),
         ...opts.oursEnv,
         INSTANCE_ID: 'ours-connect',
       },
@@ -262,6 +278,7 @@ export async function runConnectScenario(opts: ConnectScenarioOptions): Promise<
         figures.idle = {
           sockets: c.sockets.length + top.sockets.length,
           rssMiB: rssKiB(pid) / 1024,
+          memoryPerConnectionKiB: (rssKiB(pid) - rssBeforeKiB) / (c.sockets.length + top.sockets.length),
           eventLoopP99Ms: await eventLoopP99Ms(side, server, opts.adminToken),
           cpuMsPerSecond: (cpuMsOf(pid) - cpu0) / opts.idleSeconds,
         };
@@ -270,6 +287,7 @@ export async function runConnectScenario(opts: ConnectScenarioOptions): Promise<
         );
       }
       for (const s of open.splice(0)) s.disconnect();
+      await settled(opts.redis);
       results.push(figures);
     }
     return results;
@@ -296,6 +314,7 @@ export function connectRows(figures: ConnectFigures[]): Array<[string, number, n
   if (o.idle && b.idle)
     rows.push(
       [`idle ${o.idle.sockets} sockets: RSS MiB`, o.idle.rssMiB, b.idle.rssMiB, 0],
+      ['idle: memory per connection KiB', o.idle.memoryPerConnectionKiB, b.idle.memoryPerConnectionKiB, 1],
       ['idle: event-loop delay p99 ms', o.idle.eventLoopP99Ms, b.idle.eventLoopP99Ms, 1],
       ['idle: CPU ms per second', o.idle.cpuMsPerSecond, b.idle.cpuMsPerSecond, 0],
     );
