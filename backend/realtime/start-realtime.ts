@@ -217,11 +217,9 @@ export function startRealtime(
   let connections = 0;
   const eventDeps = { logger, metrics };
 
-  io.on('connection', (socket: Socket) => {
-    const userId = (socket.data as SocketData).userId;
-    connections += 1;
-    metrics.socketConnections.inc();
-    socket.use(eventGate(socket, (id) => eventBudget.take(id), eventDeps));
+  // A socket's handlers (closures over its user) are built when it sends its first event: an
+  // idle connection, most of a large instance's, holds none of them.
+  const registerHandlers = (socket: Socket, userId: string) => {
     const on = eventRegistrar(socket, eventDeps);
     registerMessageHandlers(on, {
       userId,
@@ -240,6 +238,14 @@ export function startRealtime(
       joined: () => adapter.joined(),
     };
     for (const handlers of services.socketHandlers) handlers(on, context);
+  };
+  const take = (id: string) => eventBudget.take(id);
+
+  io.on('connection', (socket: Socket) => {
+    const userId = (socket.data as SocketData).userId;
+    connections += 1;
+    metrics.socketConnections.inc();
+    socket.use(eventGate(socket, take, eventDeps, () => registerHandlers(socket, userId)));
     track(announcer.connected(userId, socket.id), 'presence add');
     socket.on('disconnect', () => {
       release(userId, socket);
