@@ -62,7 +62,11 @@ export function socketAuth(deps: {
       if (typeof token !== 'string' || token === '') throw unauthorized('Token required');
       verified = deps.sessions.verify(token);
     } catch (err) {
-      await counted;
+      // over the limit, the answer is RATE_LIMITED whatever the token: guessing learns nothing
+      if (!(await counted)) {
+        refuse(refused('RATE_LIMITED', 'Too many connection attempts; retry later'));
+        return;
+      }
       const reason = (err as { data?: { message?: string } }).data?.message ?? toAppError(err).message;
       refuse(unauthorized(reason));
       return;
