@@ -5,6 +5,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { holdAdapterMove } from './bench/adapter-move';
+import {
+  type ConnectFigures,
+  connectChartSpec,
+  connectRows,
+  runConnectScenario,
+} from './bench/connect-scenario';
 import { type Connected, connectPairs, DEFAULTS_ENV, rssKiB, startBaseline, startOurs } from './bench/fleet';
 import {
   MESSAGE_SWEEP_RATES,
@@ -26,7 +32,8 @@ import { percentileSpec, writeChart } from './report/write-chart';
 import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
-       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted]
+       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted|connect]
+       [--connect-sockets 3000] [--idle-sockets 20000]
        [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...] [--adapter-move MODE]
 
 Two of our built servers (Redis adapter, presence in Redis) beside two baseline processes
@@ -39,8 +46,10 @@ receiver's event. Scenarios alternate ours/baseline over several repeats; median
   sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms; and the message
              sweep: persisted at 100-800/s on the shipped configuration and the defaults
              beside the naive handler, with the message target lines (docs/benchmarks.md)
-Also: the store's own insert / insertMany / update ceiling, connect latency and memory per
-connection. Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
+Also: the store's own insert / insertMany / update ceiling, and connections (bench/connect-scenario):
+one instance per side, --connect-sockets in bursts of 100 (p50/p99, memory, Redis and store
+commands per connect, refused), then --idle-sockets idle on it (RSS, event-loop p99, CPU/s).
+Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
 acknowledged messages lost in a run that was not overloaded; no timing is asserted.
 --ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false),
@@ -78,6 +87,8 @@ export async function main(args: string[]): Promise<number> {
       'ours-env': { type: 'string', multiple: true, default: [] },
       'baseline-env': { type: 'string', multiple: true, default: [] },
       'adapter-move': { type: 'string' },
+      'connect-sockets': { type: 'string' },
+      'idle-sockets': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -92,9 +103,11 @@ export async function main(args: string[]): Promise<number> {
   const relayRate = Number(values['relay-rate'] ?? (quick ? 200 : 2000));
   const persistedRate = Number(values['persisted-rate'] ?? (quick ? 20 : 100));
   const sweep = !quick && !values['no-sweep'];
-  if (values.only !== undefined && values.only !== 'relay' && values.only !== 'persisted')
-    throw new Error(`--only wants relay or persisted, got ${values.only}`);
-  const scenarios: ScenarioName[] = values.only ? [values.only as ScenarioName] : ['relay', 'persisted'];
+  if (values.only !== undefined && !['relay', 'persisted', 'connect'].includes(values.only))
+    throw new Error(`--only wants relay, persisted or connect, got ${values.only}`);
+  const connectOnly = values.only === 'connect';
+  const scenarios: ScenarioName[] =
+    values.only && !connectOnly ? [values.only as ScenarioName] : ['relay', 'persisted'];
   const sweepMs = Math.min(durationMs, 5000);
   const graceMs = quick ? 5000 : 15000;
   const envPairs = (flag: 'ours-env' | 'baseline-env') =>
@@ -146,6 +159,35 @@ export async function main(args: string[]): Promise<number> {
       u.pathname = `/${name}_${randomBytes(3).toString('hex')}`;
       return u.toString();
     };
+    const connections: ConnectFigures[] = await runConnectScenario({
+      mongoUrl: dbUrl,
+      redisUrl: redisServer.url,
+      redis,
+      secret,
+      adminToken,
+      sockets: Number(values['connect-sockets'] ?? (quick ? 300 : 3000)),
+      burst: 100,
+      perUser: 5,
+      idleSockets: Number(values['idle-sockets'] ?? (quick ? 0 : 20_000)),
+      idleSeconds: 5,
+      oursEnv,
+      baselineEnv,
+      log,
+    });
+    const connectTable = connectRows(connections).map(
+      ([metric, o, b, d]) =>
+        `${'connections'.padEnd(10)}  ${metric.padEnd(34)}  ${(Number.isFinite(o) ? o.toFixed(d) : '-').padStart(12)}  ${(Number.isFinite(b) ? b.toFixed(d) : '-').padStart(12)}  ${(Number.isFinite(o / b) ? `${(o / b).toFixed(2)}x` : '-').padStart(8)}`,
+    );
+    const connectChart = await writeChart(
+      `${quick ? 'bench-quick' : 'bench'}-connect`,
+      connectChartSpec(connections),
+    );
+    if (connectOnly) {
+      process.stdout.write(
+        `${['connections: ours (one instance) against bare Socket.IO', ...connectTable, `chart: ${connectChart}`].join('\n')}\n`,
+      );
+      return connections.some((c) => c.refused > 0) ? 1 : 0;
+    }
     log('starting 2 of our servers and 2 baseline processes…');
     const oursDb = dbUrl('bench_ours');
     const ours = await startOurs(
@@ -431,6 +473,7 @@ export async function main(args: string[]): Promise<number> {
       memoryPerConnectionKiB.baseline,
       1,
     );
+    out.push(...connectTable);
     out.push(
       '',
       `store ceiling (${dbs.mongoKind}, this run): insertOne sequential ${store.sequentialInsertsPerSecond}/s, ${store.concurrency} in flight ${store.concurrentInsertsPerSecond}/s; insertMany x50 ${store.insertManyDocsPerSecond} docs/s; updateOne by _id (${store.updateCollectionDocs} docs) ${store.updatesByIdPerSecond}/s`,
@@ -470,7 +513,7 @@ export async function main(args: string[]): Promise<number> {
         ['relay', 'persisted'].flatMap((sc) => [...series(sc, 'ours'), ...series(sc, 'baseline')]),
       ),
     );
-    const charts = [latencyChart];
+    const charts = [latencyChart, connectChart];
     if (sweeps.length) {
       const rows: SweepRow[] = sweeps.flatMap((s) =>
         s.runs.map((f) => ({
@@ -512,6 +555,7 @@ export async function main(args: string[]): Promise<number> {
         oursP99: quantile(oc, 0.99),
         baselineP99: quantile(bc, 0.99),
         memoryPerConnectionKiB,
+        scenario: connections.map(({ connectMs: _c, ...rest }) => rest),
       },
       summaries,
       targets,

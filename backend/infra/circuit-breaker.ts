@@ -42,7 +42,12 @@ type StateListener = (state: BreakerState, previous: BreakerState, reason: strin
  */
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
+  // the window's outcomes, oldest first from `head` (a queue without shift(): a connect storm
+  // records tens of thousands a second), with its failures counted as they come and go
   private outcomes: Array<{ at: number; failed: boolean }> = [];
+  private head = 0;
+  private failuresInWindow = 0;
+  private streak = 0;
   private openedAt = 0;
   private trialInFlight = false;
   private timer: NodeJS.Timeout | undefined;
@@ -127,27 +132,38 @@ export class CircuitBreaker {
   private record(failed: boolean): void {
     const now = this.opts.now();
     this.outcomes.push({ at: now, failed });
+    if (failed) this.failuresInWindow++;
+    this.streak = failed ? this.streak + 1 : 0;
     const since = now - this.opts.windowMs;
-    while (this.outcomes.length > 0 && this.outcomes[0]!.at < since) this.outcomes.shift();
+    while (this.head < this.outcomes.length && this.outcomes[this.head]!.at < since)
+      if (this.outcomes[this.head++]!.failed) this.failuresInWindow--;
+    if (this.head > 1024 && this.head * 2 > this.outcomes.length) {
+      this.outcomes = this.outcomes.slice(this.head);
+      this.head = 0;
+    }
+    const size = this.outcomes.length - this.head;
     if (!failed || this.current !== 'closed') return;
     // the run of failures at the window's end (older ones were forgotten with the window)
-    let streak = 0;
-    for (let i = this.outcomes.length - 1; i >= 0 && this.outcomes[i]!.failed; i--) streak++;
+    const streak = Math.min(this.streak, size);
     if (streak >= this.opts.consecutiveFailures) {
       this.open(`${streak} calls in a row failed`);
       return;
     }
-    const failures = this.outcomes.filter((o) => o.failed).length;
-    if (
-      this.outcomes.length >= this.opts.minimumVolume &&
-      failures / this.outcomes.length >= this.opts.failureRatio
-    )
-      this.open(`${failures} of ${this.outcomes.length} calls failed`);
+    const failures = this.failuresInWindow;
+    if (size >= this.opts.minimumVolume && failures / size >= this.opts.failureRatio)
+      this.open(`${failures} of ${size} calls failed`);
+  }
+
+  private forgetOutcomes(): void {
+    this.outcomes = [];
+    this.head = 0;
+    this.failuresInWindow = 0;
+    this.streak = 0;
   }
 
   private open(reason: string): void {
     this.openedAt = this.opts.now();
-    this.outcomes = [];
+    this.forgetOutcomes();
     this.transition('open', reason);
     if (this.timer) clearTimeout(this.timer);
     if (!this.opts.probe || this.stopped) return;
@@ -156,7 +172,7 @@ export class CircuitBreaker {
   }
 
   private close(reason: string): void {
-    this.outcomes = [];
+    this.forgetOutcomes();
     if (this.timer) clearTimeout(this.timer);
     this.transition('closed', reason);
   }

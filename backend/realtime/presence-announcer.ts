@@ -35,15 +35,20 @@ export class PresenceAnnouncer {
 
   connected(userId: string, socketId: string): Promise<void> {
     return this.perUser.run(userId, async () => {
-      await this.deps.presence.add(userId, socketId);
       const timer = this.offlineTimers.get(userId);
       if (timer) {
         // Back within the grace period: followers never heard "offline", so no "online" either.
         clearTimeout(timer);
         this.offlineTimers.delete(userId);
+        await this.deps.presence.add(userId, socketId);
         return;
       }
-      await this.announce(userId, true);
+      // The entry and the recorded state are written in the same tick: one round trip.
+      const [, flipped] = await Promise.all([
+        this.deps.presence.add(userId, socketId),
+        this.deps.announced.flip(userId, true),
+      ]);
+      if (flipped) await this.tell(userId, true);
     });
   }
 
@@ -91,7 +96,10 @@ export class PresenceAnnouncer {
   }
 
   private async announce(userId: string, online: boolean): Promise<void> {
-    if (!(await this.deps.announced.flip(userId, online))) return;
+    if (await this.deps.announced.flip(userId, online)) await this.tell(userId, online);
+  }
+
+  private async tell(userId: string, online: boolean): Promise<void> {
     const audience = await this.deps.audienceOf(userId);
     if (audience.length > 0) this.deps.notifier.toUsers(audience, 'presence:changed', { userId, online });
   }

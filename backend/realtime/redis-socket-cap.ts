@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isCluster } from '../infra/redis';
 import type { RedisGuard } from '../infra/redis-guard';
 import type { MemorySocketCap } from './memory-socket-cap';
@@ -18,6 +19,9 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
+
+// by digest: a connect sends the script's 40-byte name, not its text (loaded on first NOSCRIPT)
+const ADMIT_SHA = createHash('sha1').update(ADMIT).digest('hex');
 
 const REFRESH = `
 local t = redis.call('TIME')
@@ -63,16 +67,11 @@ export class RedisSocketCap implements SocketCap {
   async admit(userId: string, socketId: string): Promise<boolean> {
     if (!this.deps.local.admitNow(userId, socketId)) return false;
     try {
-      const ok = await this.deps.guard.run(
-        (r) =>
-          r.eval(
-            ADMIT,
-            1,
-            this.key(userId),
-            socketId,
-            String(this.deps.max),
-            String(this.ttl),
-          ) as Promise<number>,
+      const args = [this.key(userId), socketId, String(this.deps.max), String(this.ttl)] as const;
+      const ok = await this.deps.guard.run((r) =>
+        (r.evalsha(ADMIT_SHA, 1, ...args) as Promise<number>).catch((err: Error) =>
+          /NOSCRIPT/.test(err.message) ? (r.eval(ADMIT, 1, ...args) as Promise<number>) : Promise.reject(err),
+        ),
       );
       if (ok !== 1) this.deps.local.release(userId, socketId);
       return ok === 1;

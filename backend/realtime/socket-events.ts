@@ -34,7 +34,11 @@ export interface SocketContext {
   joined(): Promise<void>;
 }
 
-/** Registers one capability's event handlers on each new socket. */
+/**
+ * Registers one capability's event handlers on a socket, when the socket sends its first event
+ * (an idle socket holds no handlers); only event handlers belong here, nothing a socket needs
+ * before it speaks.
+ */
 export type SocketHandlers = (on: OnEvent, socket: SocketContext) => void;
 
 export interface EventDeps {
@@ -119,8 +123,11 @@ export function eventGate(
   socket: Socket,
   take: (userId: string) => boolean | Promise<boolean>,
   deps: EventDeps,
+  /** registers the socket's handlers, called once before its first event is looked at */
+  firstEvent?: () => void,
 ) {
   let pending = 0;
+  let prepare = firstEvent;
   const userId = String(socket.data.userId);
   const refuse = (name: string, known: boolean, ack: Ack | undefined) => {
     deps.metrics.rateLimited.inc({ limiter: 'socket' });
@@ -133,6 +140,11 @@ export function eventGate(
     answer(ack, failure(new AppError(404, 'NOT_FOUND', 'Unknown event')), deps.logger);
   };
   return (packet: unknown[], next: (err?: Error) => void): void | Promise<void> => {
+    if (prepare) {
+      const register = prepare;
+      prepare = undefined;
+      register();
+    }
     const event = packet[0];
     const name = typeof event === 'string' ? event : '';
     const known = name !== '' && socket.listenerCount(name) > 0;

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Gauge } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import type { Config } from '../config/config';
@@ -8,6 +8,7 @@ import type { Metrics } from '../infra/metrics';
 import type { MessageService } from '../modules/messages/message-service';
 import type { ActorProfiles } from '../modules/notifications/actor-profiles';
 import type { SyncService } from '../modules/sync/sync-service';
+import type { TokenService } from '../modules/users/token-service';
 import type { LateBoundNotifier } from '../ports/late-bound-notifier';
 import type { AnnouncedPresence } from '../presence/announced-presence';
 import type { PresenceStore } from '../presence/presence-store';
@@ -22,7 +23,8 @@ import { originCheck } from './origin-check';
 import { PresenceAnnouncer } from './presence-announcer';
 import { registerPresenceHandlers } from './presence-handlers';
 import { RecoveredPacketHold } from './recovered-packet-hold';
-import { refused, type SocketData, socketAuth, userRoom } from './socket-auth';
+import { SessionExpiry } from './session-expiry';
+import { type SocketData, socketAuth, userRoom } from './socket-auth';
 import { eventGate, eventRegistrar, type SocketHandlers } from './socket-events';
 import { SocketNotifier } from './socket-notifier';
 import { registerSyncHandler } from './sync-handler';
@@ -38,6 +40,8 @@ export interface RealtimeServices {
   logger: Logger;
   metrics: Metrics;
   authenticate: Authenticate;
+  /** the handshake verifies tokens itself, so the version read can share its Redis round trip */
+  tokens: Pick<TokenService, 'verify'>;
   sessions: SessionVersions;
   contacts: ContactBook;
   actors: ActorProfiles;
@@ -114,30 +118,43 @@ export function startRealtime(
   hold.install(io.of('/'));
   const { eventBudget, socketCap, handshakeLimit } = services.abuseLimits;
   const addressOf = clientAddress(config.trustProxy);
-  // Before the token check: handshakes per address bound what token guessing and reconnect
-  // storms cost. A failing store lets the handshake through (the store falls back itself).
-  io.use(async (socket, next) => {
-    if (await handshakeLimit.allow(addressOf(socket.request)).catch(() => true)) return next();
-    metrics.rateLimited.inc({ limiter: 'handshake' });
-    hold.drop(socket.id);
-    next(refused('RATE_LIMITED', 'Too many connection attempts; retry later'));
+  // The handshake's HTTP request (headers, socket, parser state) is most of an idle
+  // connection's memory. What the connect path needs of it (the origin, checked in
+  // allowRequest, and the client address) is read before it is let go; auth travels in the
+  // CONNECT packet, and nothing later reads socket.request or handshake.headers.
+  const addresses = new WeakMap<object, string>();
+  io.engine.on('connection', (raw: { request: IncomingMessage | null }) => {
+    if (raw.request) addresses.set(raw, addressOf(raw.request));
+    raw.request = null;
   });
+  const expiry = new SessionExpiry();
+  const release = (userId: string, socket: Socket) => socketCap.release(userId, socket.id);
   io.use(
     socketAuth({
-      authenticate: services.authenticate,
+      sessions: {
+        verify: (token) => services.tokens.verify(token),
+        current: (id) => services.sessions.current(id),
+      },
       hold,
+      expiry,
       joined: () => adapter.joined(),
+      // Handshakes per address bound what token guessing and reconnect storms cost. A failing
+      // store lets the handshake through (the store falls back itself).
+      allowHandshake: async (socket) => {
+        if (await handshakeLimit.allow(addresses.get(socket.conn) ?? socket.handshake.address)) return true;
+        metrics.rateLimited.inc({ limiter: 'handshake' });
+        return false;
+      },
       admit: async (userId, socket) => {
         if (!(await socketCap.admit(userId, socket.id))) {
           metrics.rateLimited.inc({ limiter: 'socket_cap' });
           return false;
         }
-        // whichever comes first; release is idempotent
-        const release = () => socketCap.release(userId, socket.id);
-        socket.conn.once('close', release);
-        socket.once('disconnect', release);
+        // the transport may close before `connection` (no disconnect then); release is idempotent
+        socket.conn.once('close', () => release(userId, socket));
         return true;
       },
+      release,
     }),
   );
 
@@ -201,11 +218,9 @@ export function startRealtime(
   let connections = 0;
   const eventDeps = { logger, metrics };
 
-  io.on('connection', (socket: Socket) => {
-    const userId = (socket.data as SocketData).userId;
-    connections += 1;
-    metrics.socketConnections.inc();
-    socket.use(eventGate(socket, (id) => eventBudget.take(id), eventDeps));
+  // A socket's handlers (closures over its user) are built when it sends its first event: an
+  // idle connection, most of a large instance's, holds none of them.
+  const registerHandlers = (socket: Socket, userId: string) => {
     const on = eventRegistrar(socket, eventDeps);
     registerMessageHandlers(on, {
       userId,
@@ -224,8 +239,18 @@ export function startRealtime(
       joined: () => adapter.joined(),
     };
     for (const handlers of services.socketHandlers) handlers(on, context);
+  };
+  const take = (id: string) => eventBudget.take(id);
+
+  io.on('connection', (socket: Socket) => {
+    const userId = (socket.data as SocketData).userId;
+    connections += 1;
+    metrics.socketConnections.inc();
+    socket.use(eventGate(socket, take, eventDeps, () => registerHandlers(socket, userId)));
     track(announcer.connected(userId, socket.id), 'presence add');
     socket.on('disconnect', () => {
+      release(userId, socket);
+      expiry.remove(socket);
       connections -= 1;
       metrics.socketConnections.dec();
       track(announcer.disconnected(userId, socket.id), 'presence remove');
@@ -254,6 +279,7 @@ export function startRealtime(
         stopRevocations();
         stopContactNotices();
         stopRenameNotices();
+        expiry.stop();
         while (inFlight.size > 0) await Promise.all(inFlight);
         await announcer.close();
         services.notifier.detach();

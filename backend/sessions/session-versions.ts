@@ -10,6 +10,7 @@ import type { SessionRevocation } from '../ports/session-revocation';
 export class SessionVersions implements SessionRevocation {
   private readonly cache = new Map<string, { version: number | null; until: number }>();
   private readonly listeners = new Set<(userId: string) => void>();
+  private readonly loading = new Map<string, Promise<number | null>>();
 
   constructor(
     private readonly deps: {
@@ -29,15 +30,37 @@ export class SessionVersions implements SessionRevocation {
   async current(userId: string): Promise<number | null> {
     const hit = this.cache.get(userId);
     if (hit && hit.until > this.now()) return hit.version;
+    // a user's devices reconnecting at once share one read
+    const pending = this.loading.get(userId);
+    if (pending) return pending;
+    const flight: Promise<number | null> = this.read(userId).then(
+      (version) => {
+        // forget() during the read dropped this flight: its answer may predate the bump
+        if (this.loading.get(userId) !== flight) return version;
+        this.loading.delete(userId);
+        this.remember(userId, version);
+        return version;
+      },
+      (err: unknown) => {
+        if (this.loading.get(userId) === flight) this.loading.delete(userId);
+        throw err;
+      },
+    );
+    this.loading.set(userId, flight);
+    return flight;
+  }
+
+  private async read(userId: string): Promise<number | null> {
     const doc = await this.deps.users.findById(userId, { tokenVersion: 1 }).lean();
-    const version = doc ? (doc.tokenVersion ?? 0) : null;
-    if (this.deps.cacheMs > 0) {
-      this.cache.delete(userId);
-      this.cache.set(userId, { version, until: this.now() + this.deps.cacheMs });
-      const max = this.deps.maxEntries ?? 100_000;
-      if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value as string);
-    }
-    return version;
+    return doc ? (doc.tokenVersion ?? 0) : null;
+  }
+
+  private remember(userId: string, version: number | null): void {
+    if (this.deps.cacheMs <= 0) return;
+    this.cache.delete(userId);
+    this.cache.set(userId, { version, until: this.now() + this.deps.cacheMs });
+    const max = this.deps.maxEntries ?? 100_000;
+    if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   /** Revokes every token of the user issued so far; returns the new version to sign with. */
@@ -52,6 +75,7 @@ export class SessionVersions implements SessionRevocation {
   /** Drops the cached version (another instance bumped it). */
   forget(userId: string): void {
     this.cache.delete(userId);
+    this.loading.delete(userId);
   }
 
   onBumped(listener: (userId: string) => void): () => void {

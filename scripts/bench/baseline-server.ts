@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
@@ -15,15 +16,20 @@ import { Server } from 'socket.io';
  * - `message:send` is one mongoose insert, an emit to the recipient's room, then the ack.
  * Env: PORT, REDIS_URL (adapter; none = in-process), MONGO_URL (none = no message:send),
  * JWT_SECRET (none = anonymous sockets, echo only).
- * GET /stats answers {mongoCommands}: the store commands this process sent, counted through
- * mongoose's debug hook (a call per collection operation, no copying), for commands per message.
+ * GET /stats answers {mongoCommands, eventLoopP99Ms}: the store commands this process sent,
+ * counted through mongoose's debug hook (a call per collection operation, no copying), for
+ * commands per message; the event-loop delay p99 since the previous /stats (as prom-client's).
  */
 const env = process.env;
 let mongoCommands = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 const http = createServer((req, res) => {
   if (req.url === '/stats') {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ mongoCommands }));
+    const eventLoopP99Ms = loopDelay.percentile(99) / 1e6;
+    loopDelay.reset();
+    res.end(JSON.stringify({ mongoCommands, eventLoopP99Ms }));
     return;
   }
   res.statusCode = 404;

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/token-lifetime';
 import { UnauthorizedError } from '../../errors/app-error';
@@ -28,9 +29,12 @@ export function createTokenService(opts: {
 }): TokenService {
   const maxLifetime = opts.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS;
   const expiresIn = /^\d+$/.test(opts.expiresIn) ? Number(opts.expiresIn) : opts.expiresIn;
+  // A string secret makes jsonwebtoken try it as a public key (a thrown error) and then build a
+  // secret key, on every call: most of a handshake's CPU. One KeyObject, built once.
+  const key = createSecretKey(Buffer.from(opts.secret));
   return {
     sign: (userId, version) =>
-      jwt.sign({ ver: version }, opts.secret, {
+      jwt.sign({ ver: version }, key, {
         algorithm: 'HS256',
         subject: userId,
         issuer: opts.issuer,
@@ -40,7 +44,7 @@ export function createTokenService(opts: {
     verify: (token) => {
       try {
         // The algorithm is pinned: "alg: none" and RS/HS confusion tokens are rejected.
-        const payload = jwt.verify(token, opts.secret, {
+        const payload = jwt.verify(token, key, {
           algorithms: ['HS256'],
           issuer: opts.issuer,
           audience: opts.audience,
