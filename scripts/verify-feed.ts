@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
-import { instanceUrls } from './verify-presence';
+import { verifyStart } from './verify/verify-start';
 
 const USAGE = `usage: npm run verify:feed -- [options] [instance-url ...]
 
@@ -21,32 +21,9 @@ export async function main(
   args: string[],
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ) {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
-  const token = values.token ?? process.env.ADMIN_TOKEN;
-  if (!token) {
-    process.stderr.write(`no admin token: set ADMIN_TOKEN or pass --token\n${USAGE}`);
-    return 2;
-  }
-  let urls = positionals;
-  if (urls.length === 0) {
-    const found = await instanceUrls(values['redis-url'], values.prefix);
-    if (typeof found === 'string') {
-      process.stderr.write(found.startsWith('no live') ? `${found}\n` : `${found}\n${USAGE}`);
-      return found.startsWith('no live') ? 1 : 2;
-    }
-    urls = found;
-  }
+  const start = await verifyStart(args, USAGE, parse, out);
+  if (typeof start === 'number') return start;
+  const { values, token, urls } = start;
 
   const report = await clusterConsistency(urls, token, 3000, '/admin/feed/consistency');
   const backlog = report.instances.find((i) => typeof (i as { backlog?: unknown }).backlog === 'number') as
