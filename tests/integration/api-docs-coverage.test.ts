@@ -60,7 +60,8 @@ describe('Socket.IO events vs /asyncapi.json', () => {
   it('When a client connects, then the events its socket listens to are exactly the documented client events', async () => {
     const user = await registerUser(s.http);
     const client = await clients.connect(user.token);
-    // the connection handler registers every event before the client hears `connect`
+    // a socket's handlers are built at its first event: the client speaks once (an unknown event, NOT_FOUND)
+    await client.timeout(5000).emitWithAck('docs:hello', {});
     const serverSocket = s.server.realtime.io.of('/').sockets.get(client.id ?? '');
     if (!serverSocket) throw new Error('the server has no socket for this client');
     // Socket.IO's own lifecycle listeners are not client events
