@@ -20,15 +20,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The conversation updates of inserted messages, applied off the insert path and before the
- * acks. A batch's insert no longer waits for the previous batch's update (the slowest stage,
+ * acks. A batch's insert never waits for the previous batch's update (the slowest stage,
  * docs/realtime.md "Where a send waits"): the message queue hands each batch's updates here
  * and writes the next batch at once, while each send's ack waits for its own update.
  *
  * Owed updates are kept per conversation, in order, and coalesced across batches: when the
  * store falls behind, a conversation's messages pile up and land in one update. A write takes
  * a few conversations (`chunk`), so an insert waits behind one small write, never behind
- * a whole batch's; while inserts wait, the lane pauses between writes. A failed write fails the sends it carried, and their retries complete them
- * (the updates are ConversationUpdates', idempotent and seen-guarded).
+ * a whole batch's; while inserts wait, the lane pauses between writes. A failed write fails
+ * the sends it carried, and their retries complete them (the updates are ConversationUpdates',
+ * idempotent and seen-guarded).
  */
 export class ConversationLane {
   private owed = new Map<string, Owed[]>();
