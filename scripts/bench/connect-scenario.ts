@@ -22,7 +22,10 @@ export interface ConnectFigures {
   rssBeforeKiB: number;
   memoryPerConnectionKiB: number;
   redisCommandsPerConnect: number;
+  /** the first connects: each user's session version and contacts not cached yet */
   storeCommandsPerConnect: number;
+  /** the same users connecting again, as after a crash or a deploy: what the caches save */
+  storeCommandsPerReconnect: number;
   idle?: IdleFigures;
   connectMs: number[];
 }
@@ -281,12 +284,14 @@ export async function runConnectScenario(opts: ConnectScenarioOptions): Promise<
       const pid = server.child.pid!;
       const rssBeforeKiB = rssStart[side];
       const redis0 = await readRedisCounters(opts.redis);
+      const storeBefore = await readServerCounters(side, [server], opts.adminToken);
       log(`connect: ${sockets} sockets to ${side} alone (memory, Redis and store commands)…`);
       const c = await connectInBursts(server.url, users, sockets, opts.burst, opts.perUser, 0);
       open.push(...c.sockets);
       // work that follows `connect` (presence, announcements) is part of a connect's cost
       await new Promise((r) => setTimeout(r, 1500));
       const redis1 = await readRedisCounters(opts.redis);
+      const storeAfter = await readServerCounters(side, [server], opts.adminToken);
       const connected = c.sockets.length || 1;
       const firstConnects = latency[side].ms.length || 1;
       const figures: ConnectFigures = {
@@ -300,9 +305,9 @@ export async function runConnectScenario(opts: ConnectScenarioOptions): Promise<
         rssBeforeKiB,
         memoryPerConnectionKiB: (afterLatency[side].rss - rssBeforeKiB) / firstConnects,
         redisCommandsPerConnect: (redis1.commands - redis0.commands) / connected,
-        // the first connects: each user's session version and contacts not cached yet
         storeCommandsPerConnect:
           (afterLatency[side].store.mongoCommands - store0[side].mongoCommands) / firstConnects,
+        storeCommandsPerReconnect: (storeAfter.mongoCommands - storeBefore.mongoCommands) / connected,
         connectMs: latency[side].ms,
       };
       log(
@@ -352,7 +357,13 @@ export function connectRows(figures: ConnectFigures[]): Array<[string, number, n
     ['memory per connection KiB', o.memoryPerConnectionKiB, b.memoryPerConnectionKiB, 1],
     ['memory before any connection MiB', o.rssBeforeKiB / 1024, b.rssBeforeKiB / 1024, 0],
     ['Redis commands per connect', o.redisCommandsPerConnect, b.redisCommandsPerConnect, 2],
-    ['store commands per connect', o.storeCommandsPerConnect, b.storeCommandsPerConnect, 2],
+    ['store commands per connect (users new here)', o.storeCommandsPerConnect, b.storeCommandsPerConnect, 2],
+    [
+      'store commands per connect (users seen before)',
+      o.storeCommandsPerReconnect,
+      b.storeCommandsPerReconnect,
+      2,
+    ],
   ];
   if (o.idle && b.idle)
     rows.push(

@@ -35,18 +35,49 @@ async function presenceOnline(socket: Socket, userId: string): Promise<boolean> 
   return r.online[userId] === true;
 }
 
+async function socketChecks(
+  cc: ChaosCluster,
+): Promise<Array<{ adapter: string; migration: { stage: string } | null }>> {
+  return Promise.all(
+    cc.cluster.instances.map(
+      async (p) => (await requestJson(`${p.url}/health`, { token: TEST_ADMIN_TOKEN })).body.checks.socket,
+    ),
+  );
+}
+
 /**
  * T1 (Redis SIGKILL + restart, SIGSTOP 5 s + SIGCONT, restart with an empty dataset, back to
  * back under load) and T2 (SIGKILL one of three instances under load) for one adapter mode, on
- * one cluster of three real instances.
+ * one cluster of three real instances. With `movingTo`, T1 runs while the adapter moves from
+ * `mode` to that one, held in its dual stage (every broadcast on both transports).
  */
-export function describeFaults(mode: AdapterMode): void {
+export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode } = {}): void {
   let cc: ChaosCluster;
   let poller: VirtualUser;
   const rate = CHAOS_RATE;
+  const label = opts.movingTo ? `${mode} → ${opts.movingTo}, dual stage` : mode;
+  const reportTag = opts.movingTo ? `${mode}-to-${opts.movingTo}` : mode;
 
   beforeAll(async () => {
-    cc = await startChaosCluster({ mode, userCount: CHAOS_USERS, log });
+    cc = await startChaosCluster({
+      mode,
+      userCount: CHAOS_USERS,
+      log,
+      // the cutover waits for the operator: the faults land in the dual stage
+      env: opts.movingTo ? { ADAPTER_DUAL_MIN_MS: '3600000' } : undefined,
+    });
+    if (opts.movingTo) {
+      const res = await requestJson(`${cc.cluster.instances[0]!.url}/admin/flags`, {
+        token: TEST_ADMIN_TOKEN,
+        body: { flag: 'socket.adapter', value: opts.movingTo },
+      });
+      expect(res.status).toBe(200);
+      await waitFor(
+        'every instance in the dual stage',
+        async () => (await socketChecks(cc)).every((c) => c.migration?.stage === 'dual') || undefined,
+        30_000,
+      );
+    }
     poller = (
       await registerUsers(cc.cluster.instances[0]!.url, 1, { tag: `p${mode.length}${Date.now() % 1000}` })
     )[0]!;
@@ -57,7 +88,7 @@ export function describeFaults(mode: AdapterMode): void {
     await cc?.stop();
   });
 
-  describe(`When Redis is SIGKILLed and restarted, paused 5 s, and restarted empty under ${rate} messages/s [${mode}]`, () => {
+  describe(`When Redis is SIGKILLed and restarted, paused 5 s, and restarted empty under ${rate} messages/s [${label}]`, () => {
     let run: ChaosRun;
     const faults = ['redis SIGKILL + restart', 'redis SIGSTOP 5 s', 'redis restart empty'];
 
@@ -117,7 +148,7 @@ export function describeFaults(mode: AdapterMode): void {
       }));
       const heapBefore = heapBetween(run.samples, 1_000, 6_000);
       const heapAfter = heapBetween(run.samples, run.durationMs - 6_000, run.durationMs);
-      await writeChaosReport(`t1-redis-faults-${mode}`, run, {
+      await writeChaosReport(`t1-redis-faults-${reportTag}`, run, {
         breakers: breakers.map((b) => ({
           fault: b.fault,
           openAfterMs: b.times.map((t) => t.openAfterMs),
@@ -230,6 +261,15 @@ export function describeFaults(mode: AdapterMode): void {
       expect(after).toBeLessThan(before * 2 + 64 * MiB);
     });
   });
+
+  if (opts.movingTo)
+    it('then the move is still in its dual stage after the faults, on every instance', async () => {
+      const checks = await socketChecks(cc);
+      expect(checks.map((c) => [c.adapter, c.migration?.stage])).toEqual(
+        cc.cluster.instances.map(() => [mode, 'dual']),
+      );
+    });
+  if (opts.movingTo) return;
 
   describe(`When one of three instances is SIGKILLed under ${rate} messages/s [${mode}]`, () => {
     let run: ChaosRun;
