@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { verifyStart } from './verify/verify-start';
+import type { ShadowDelivery } from '../backend/health/health-service';
+import { VERIFY_OPTIONS, verifyStart } from './verify/verify-start';
 
 const USAGE = `usage: npm run verify:adapter -- [options] [instance-url ...]
 
@@ -15,17 +16,7 @@ prints it per instance and for the cluster. Instances come from the heartbeats i
   --json            print the report as JSON
 `;
 
-interface Delivery {
-  from: string | null;
-  to: string | null;
-  both: number;
-  oldOnly: number;
-  newOnly: number;
-  latencyDeltaMs: number | null;
-  since: string | null;
-}
-
-export interface AdapterRow extends Omit<Delivery, 'from' | 'to' | 'since'> {
+export interface AdapterRow extends Omit<ShadowDelivery, 'from' | 'to' | 'since'> {
   scope: string;
   adapter: string;
   move: string;
@@ -65,14 +56,7 @@ function parse(args: string[]) {
   return parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      'redis-url': { type: 'string' },
-      prefix: { type: 'string' },
-      token: { type: 'string' },
-      strict: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...VERIFY_OPTIONS, strict: { type: 'boolean' } },
   });
 }
 
@@ -93,7 +77,7 @@ export async function clusterDelivery(urls: string[], token: string): Promise<Ad
             socket: {
               adapter: string;
               migration: { from: string; to: string; stage: string } | null;
-              shadow?: Delivery;
+              shadow?: ShadowDelivery;
             };
           };
         };

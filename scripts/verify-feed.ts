@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { clusterConsistency, consistencyTable, formatPercent } from './presence/cluster-consistency';
-import { verifyStart } from './verify/verify-start';
+import { consistencyExit, VERIFY_OPTIONS, verifyStart } from './verify/verify-start';
 
 const USAGE = `usage: npm run verify:feed -- [options] [instance-url ...]
 
@@ -39,23 +39,9 @@ export async function main(
     );
     out(`fan-out backlog: ${backlog ? `${backlog.backlog} job(s)` : 'unknown (Redis unreachable)'}`);
   }
-  if (report.unreachable > 0) return 1;
-  const min = values.min === undefined ? undefined : Number(values.min);
-  if (min !== undefined && (report.percent === null || report.percent < min)) return 1;
-  return 0;
+  return consistencyExit(report, values.min);
 }
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      'redis-url': { type: 'string' },
-      prefix: { type: 'string' },
-      token: { type: 'string' },
-      min: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args, allowPositionals: true, options: { ...VERIFY_OPTIONS, min: { type: 'string' } } });
 }

@@ -4,6 +4,28 @@ import { createLogger } from '../../backend/infra/logger';
 import { closeRedis, createRedisClient, type RedisTarget } from '../../backend/infra/redis';
 import { listInstances } from '../../backend/instances/instance-heartbeat';
 
+/** The options every verify:* command takes, beside its own. */
+export const VERIFY_OPTIONS = {
+  'redis-url': { type: 'string' },
+  prefix: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The exit code of a consistency report: 1 when an instance did not answer, or when --min is
+ * given and the cluster is below it (or has compared nothing), else 0.
+ */
+export function consistencyExit(
+  report: { unreachable: number; percent: number | null },
+  min?: string,
+): number {
+  if (report.unreachable > 0) return 1;
+  if (min !== undefined && (report.percent === null || report.percent < Number(min))) return 1;
+  return 0;
+}
+
 interface VerifyOptions {
   'redis-url'?: string;
   prefix?: string;
