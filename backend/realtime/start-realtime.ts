@@ -12,7 +12,6 @@ import type { TokenService } from '../modules/users/token-service';
 import type { LateBoundNotifier } from '../ports/late-bound-notifier';
 import type { AnnouncedPresence } from '../presence/announced-presence';
 import type { PresenceStore } from '../presence/presence-store';
-import type { Authenticate } from '../sessions/authenticator';
 import type { SessionVersions } from '../sessions/session-versions';
 import { clientAddress } from './client-address';
 import type { AbuseLimits } from './create-abuse-limits';
@@ -39,7 +38,6 @@ export interface RealtimeServices {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  authenticate: Authenticate;
   /** the handshake verifies tokens itself, so the version read can share its Redis round trip */
   tokens: Pick<TokenService, 'verify'>;
   sessions: SessionVersions;
