@@ -146,6 +146,9 @@ const envSchema = z.object({
   MESSAGE_LANE_CHUNK: z.coerce.number().int().min(1).max(1000).default(10),
   MESSAGE_LANE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MESSAGE_LANE_MIN_BATCH: z.coerce.number().int().min(1).max(10_000).default(2),
+  // the largest share of the store's time the lane's writes take while more are owed: acks do
+  // not wait for them, so inserts get the rest and owed updates coalesce
+  MESSAGE_LANE_SHARE: z.coerce.number().min(0.05).max(1).default(0.25),
   // sync's `until` stays this far behind now, so a message committed late (a batch in flight,
   // another instance's clock behind) is still after it: above batch write time + clock skew.
   SYNC_SETTLE_MS: z.coerce.number().int().min(0).max(300_000).default(5000),
@@ -221,6 +224,7 @@ export interface Config {
     laneChunk: number;
     laneMax: number;
     laneMinBatch: number;
+    laneShare: number;
   };
   sync: { settleMs: number };
   /** flag values from env or default; runtime overrides are layered on top by flags/ */
@@ -370,6 +374,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       laneChunk: e.MESSAGE_LANE_CHUNK,
       laneMax: e.MESSAGE_LANE_MAX,
       laneMinBatch: e.MESSAGE_LANE_MIN_BATCH,
+      laneShare: e.MESSAGE_LANE_SHARE,
     },
     sync: { settleMs: e.SYNC_SETTLE_MS },
     flags: flags.values,

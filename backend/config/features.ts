@@ -121,6 +121,10 @@ export const features = {
     schema: z.enum(['inline', 'deferred']),
     default: 'inline',
     env: 'MESSAGE_CONVERSATION_WRITES',
+    // production with a Redis: under load the ack waits for the insert and a journal entry,
+    // not for the conversation update (docs/realtime.md "Deferred conversation writes")
+    defaultFor: (env) =>
+      env.NODE_ENV === 'production' && (env.REDIS_URL || env.REDIS_CLUSTER_NODES) ? 'deferred' : undefined,
     restartRequired: false,
     description:
       'Conversation updates of a message before its ack, or after it from a journaled lane (needs Redis)',

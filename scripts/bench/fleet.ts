@@ -24,11 +24,13 @@ export const SHIPPED_ENV: Record<string, string> = {
 
 /**
  * The server's defaults, with the one setting two instances need to reach each other's
- * sockets: no Redis-dependent write path, presence in memory.
+ * sockets, and no Redis-dependent write path: presence in memory, conversation updates before
+ * the ack (production with a Redis defers them under load).
  */
 export const DEFAULTS_ENV: Record<string, string> = {
   NODE_ENV: 'production',
   SOCKET_ADAPTER: 'redis',
+  MESSAGE_CONVERSATION_WRITES: 'inline',
 };
 
 /** Two of our built servers as production ships them (SHIPPED_ENV unless `profile` says otherwise). */

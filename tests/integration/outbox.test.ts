@@ -99,6 +99,7 @@ function instance(
     journal,
     enabled: () => mode.value === 'deferred',
     chunk: 3,
+    share: 0.25,
     maxPending: 10_000,
     // every send through the outbox, even one at a time on an idle instance
     minBatch: 1,

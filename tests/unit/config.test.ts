@@ -266,12 +266,13 @@ describe('When the HTTP edge is configured (HOST, TRUST_PROXY, slow-client timeo
   });
 });
 
+const production = {
+  NODE_ENV: 'production',
+  MONGO_URL: 'mongodb://db/app',
+  JWT_SECRET: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e',
+};
+
 describe('When the rate-limit store is not named', () => {
-  const production = {
-    NODE_ENV: 'production',
-    MONGO_URL: 'mongodb://db/app',
-    JWT_SECRET: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e',
-  };
 
   it('then production with Redis counts every limit in Redis, as a default', () => {
     for (const redis of [{ REDIS_URL: 'redis://r:6379' }, { REDIS_CLUSTER_NODES: 'r1:7000,r2:7001' }]) {
@@ -294,5 +295,26 @@ describe('When the rate-limit store is not named', () => {
     expect(
       loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://r:6379' }).flagDefaults['rateLimit.store'],
     ).toBe('memory');
+  });
+});
+
+describe('When the conversation-write mode is not named', () => {
+
+  it('then production with Redis defers conversation writes under load, as a default', () => {
+    const c = loadConfig({ ...production, REDIS_URL: 'redis://r:6379' });
+    expect(c.flags['messages.conversationWrites']).toBe('deferred');
+    expect(c.flagSources['messages.conversationWrites']).toBe('default');
+  });
+
+  it('then MESSAGE_CONVERSATION_WRITES=inline, no Redis, or another mode keeps them before the ack', () => {
+    expect(
+      loadConfig({ ...production, REDIS_URL: 'redis://r:6379', MESSAGE_CONVERSATION_WRITES: 'inline' }).flags[
+        'messages.conversationWrites'
+      ],
+    ).toBe('inline');
+    expect(loadConfig(production).flags['messages.conversationWrites']).toBe('inline');
+    expect(
+      loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://r:6379' }).flags['messages.conversationWrites'],
+    ).toBe('inline');
   });
 });

@@ -3,6 +3,7 @@ import { UnavailableError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
 import { ConversationUpdates, type MessageSummary } from '../../modules/messages/conversation-update';
 import type { ConversationOutbox } from '../../modules/messages/message-writer';
+import { writerSharePause } from '../../modules/messages/writer-share';
 import type { OutboxJournal } from './outbox-journal';
 
 export interface OutboxMetrics {
@@ -27,6 +28,8 @@ export interface OutboxDeps {
   minBatch: number;
   /** conversations per write (MESSAGE_LANE_CHUNK) */
   chunk: number;
+  /** the largest share of the store's time its writes take while more are owed (MESSAGE_LANE_SHARE) */
+  share: number;
   /** messages owed at most; past it `add` refuses and the batch applies before the ack */
   maxPending: number;
   logger: Logger;
@@ -247,8 +250,9 @@ export class Outbox implements ConversationOutbox {
           await sleep(delay);
           continue;
         }
-        // Give the store's writer back to the inserts for as long as this write held it.
-        if (this.owed.size > 0) await sleep(performance.now() - started);
+        // Give the store's writer back to the inserts: acks do not wait for these writes, so
+        // the outbox keeps a small share of it and lets owed updates coalesce instead.
+        if (this.owed.size > 0) await sleep(writerSharePause(performance.now() - started, this.deps.share));
       }
     } finally {
       this.running = false;

@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import { ConversationUpdates, type MessageSummary } from './conversation-update';
+import { writerSharePause } from './writer-share';
 
 interface Owed {
   message: MessageSummary;
@@ -14,6 +15,8 @@ export interface ConversationLaneOptions {
   maxOwed: number;
   /** true while sends wait for their insert: the lane then leaves the store to them a while */
   insertsWaiting?: (() => boolean) | undefined;
+  /** while inserts wait, the largest share of the store's time the lane's writes take */
+  share?: number | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -126,9 +129,10 @@ export class ConversationLane {
         this.size -= slice.length;
         if (this.size < this.opts.maxOwed) for (const wake of this.roomWaiters.splice(0)) wake();
         // Inserts first: on a store with one writer (FerretDB on SQLite) back-to-back updates
-        // would hold every insert behind one. Paused as long as the write took, the lane takes
-        // at most half the writer, and what piles up meanwhile lands in fewer, larger updates.
-        if (this.owed.size > 0 && this.opts.insertsWaiting?.()) await sleep(performance.now() - started);
+        // would hold every insert behind one. Each ack waits for its update, so the lane keeps
+        // half the writer by default.
+        if (this.owed.size > 0 && this.opts.insertsWaiting?.())
+          await sleep(writerSharePause(performance.now() - started, this.opts.share ?? 0.5));
       }
     } finally {
       this.running = false;

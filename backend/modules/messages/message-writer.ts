@@ -82,8 +82,8 @@ type Outcome = Settled<SendResult>;
  * 2. ids and createdAt, given here in queue order (per instance they grow with the sends);
  * 3. insert: `insertOne`, or `insertMany` for several; a clientId stored before fails with
  *    E11000 and goes to step 7;
- * 4. the outbox, when there is one and it wants this batch, records their conversation updates;
- * 5. `message:new` for each inserted message, as soon as it is stored;
+ * 4. `message:new` for each inserted message, as soon as it is stored;
+ * 5. the outbox, when there is one and it wants this batch, records their conversation updates;
  * 6. the conversation update, unless the outbox took it: handed to the lane
  *    (conversation-lane.ts), which applies it with the other owed updates of its conversation
  *    while the next batch is inserted; then `notification:new` for the messages it counted
@@ -93,8 +93,8 @@ type Outcome = Settled<SendResult>;
  *    the first attempt never did (then it is pushed now too); another text or recipient with
  *    the same clientId is a CONFLICT.
  *
- * Steps 1–5 run one batch at a time, so inserts and message:new keep submit order; steps 6–7
- * are answered as pending outcomes and complete while the next batch runs 1–5. Nothing is
+ * Steps 1–4 run one batch at a time, so inserts and message:new keep submit order; steps 5–7
+ * are answered as pending outcomes and complete while the next batch runs 1–4. Nothing is
  * acked before it is durable, and each send fails alone: a failed command fails the sends it
  * carried, and a retry with the same clientId completes what they left undone.
  */
@@ -151,9 +151,7 @@ export class MessageWriter {
 
     const insertedDocs = inserted.map((k) => docs[k]!);
     const summaries = insertedDocs.map(summarize);
-    // 4
-    const outboxTookThem = await this.timed('journal', summaries.length, () => this.handToOutbox(summaries));
-    // 5: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
+    // 4: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
     const messages = insertedDocs.map(toPublicMessage);
     inserted.forEach((k, n) => {
       this.announce(batch[firsts[k]!]!, messages[n]!);
@@ -163,10 +161,15 @@ export class MessageWriter {
       inserted.map((k) => batch[firsts[k]!]!),
     );
 
-    // 6 and 7 complete while the next batch is written: the acks wait for them, the inserts do not
+    // 5–7 complete while the next batch is written: the acks wait for them, the inserts and
+    // pushes do not
     const completed = (async (): Promise<Outcome[]> => {
       try {
-        // with the outbox, notification:new comes once it has applied the update
+        // 5: asked before the first await, so it sees this batch's queue; with the outbox,
+        // notification:new comes once it has applied the update
+        const outboxTookThem = await this.timed('journal', summaries.length, () =>
+          this.handToOutbox(summaries),
+        );
         if (!outboxTookThem && summaries.length > 0) {
           const { countedUnread } = await this.timed('conversation', summaries.length, () =>
             this.lane.apply(summaries),

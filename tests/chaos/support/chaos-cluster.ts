@@ -36,6 +36,8 @@ export function chaosEnv(mode: AdapterMode): Record<string, string> {
     SOCKET_ADAPTER: mode,
     PRESENCE_MODE: 'redis',
     RATE_LIMIT_STORE: 'redis',
+    // what production with a Redis runs by default: under load, acks before conversation updates
+    MESSAGE_CONVERSATION_WRITES: 'deferred',
     PRESENCE_GRACE_MS: '0',
     HEARTBEAT_TTL_SECONDS: '3',
     HEARTBEAT_INTERVAL_MS: '1000',
