@@ -273,7 +273,6 @@ const production = {
 };
 
 describe('When the rate-limit store is not named', () => {
-
   it('then production with Redis counts every limit in Redis, as a default', () => {
     for (const redis of [{ REDIS_URL: 'redis://r:6379' }, { REDIS_CLUSTER_NODES: 'r1:7000,r2:7001' }]) {
       const c = loadConfig({ ...production, ...redis });
@@ -299,7 +298,6 @@ describe('When the rate-limit store is not named', () => {
 });
 
 describe('When the conversation-write mode is not named', () => {
-
   it('then production with Redis defers conversation writes under load, as a default', () => {
     const c = loadConfig({ ...production, REDIS_URL: 'redis://r:6379' });
     expect(c.flags['messages.conversationWrites']).toBe('deferred');
