@@ -119,10 +119,10 @@ export class ContactBook implements RelationshipChanges {
     const { shared } = this.deps;
     if (!shared || this.uninvalidated.has(userId)) return this.load(side, userId);
     const known = await shared.get(side, userId).catch(() => undefined);
-    if (known) return known;
+    if (known?.relations) return known.relations;
     const relations = await this.load(side, userId);
-    // refused by Redis when the user's relations changed since the read began
-    shared.fill(side, userId, relations).catch(() => {});
+    // refused by Redis when the user's relations changed since the stamp was read
+    if (known) shared.fill(side, userId, known.stamp, relations).catch(() => {});
     return relations;
   }
 
@@ -139,7 +139,7 @@ export class ContactBook implements RelationshipChanges {
     const { shared } = this.deps;
     if (!shared || this.uninvalidated.has(targetId)) return undefined;
     const epoch = this.epoch;
-    const known = await shared.get('target', targetId).catch(() => undefined);
+    const known = (await shared.get('target', targetId).catch(() => undefined))?.relations;
     if (!known) return undefined;
     if (epoch === this.epoch) this.keep('target', targetId, known);
     return audienceOf(known);
@@ -185,9 +185,11 @@ export class ContactBook implements RelationshipChanges {
     const none: Relations = { follows: new Set(), partners: new Set() };
     const { shared } = this.deps;
     if (!shared) return;
-    await Promise.all([shared.fill('viewer', userId, none), shared.fill('target', userId, none)]).catch(
-      () => {},
-    );
+    // stamp '': refused if anyone followed or wrote to the account before this landed
+    await Promise.all([
+      shared.fill('viewer', userId, '', none),
+      shared.fill('target', userId, '', none),
+    ]).catch(() => {});
   }
 
   private async invalidateShared(userIds: string[]): Promise<void> {
