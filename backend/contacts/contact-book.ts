@@ -3,18 +3,8 @@ import { Types } from 'mongoose';
 import type { ConversationModel } from '../modules/messages/conversation-model';
 import type { FollowModel } from '../modules/users/follow-model';
 import type { RelationshipChanges } from '../ports/relationship-changes';
+import type { Relations, Side } from './relations';
 import type { SharedContacts } from './shared-contacts';
-
-/** Which side of the presence relation a user is looked up from. */
-export type Side = 'viewer' | 'target';
-
-/** The users related to one user, from one side, split by why. */
-export interface Relations {
-  /** viewer side: whom the user follows; target side: who follows the user */
-  follows: ReadonlySet<string>;
-  /** users the user shares a conversation with (the same from either side) */
-  partners: ReadonlySet<string>;
-}
 
 /** How often changes that did not reach the shared copy (Redis away) are sent again. */
 const RETRY_INVALIDATE_MS = 1000;

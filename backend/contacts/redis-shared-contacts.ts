@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisGuard } from '../infra/redis-guard';
-import type { Relations, Side } from './contact-book';
+import type { Relations, Side } from './relations';
 import type { SharedContacts, SharedRead } from './shared-contacts';
 
 /** Stores the relations only if the user's change count is still the one read before the store. */

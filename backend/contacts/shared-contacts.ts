@@ -1,4 +1,4 @@
-import type { Relations, Side } from './contact-book';
+import type { Relations, Side } from './relations';
 
 /** What a shared read found: the relations if shared, and the stamp a fill from the store quotes. */
 export interface SharedRead {
