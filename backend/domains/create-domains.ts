@@ -1,7 +1,9 @@
 import type { Connection } from 'mongoose';
 import type { CacheAside } from '../cache/cache-aside';
 import type { Config } from '../config/config';
+import { MAX_TOKEN_LIFETIME_SECONDS, parseLifetimeSeconds } from '../config/token-lifetime';
 import { ContactBook } from '../contacts/contact-book';
+import { RedisSharedContacts } from '../contacts/redis-shared-contacts';
 import type { FlagReader } from '../flags/flag-reader';
 import type { Logger } from '../infra/logger';
 import type { Metrics } from '../infra/metrics';
@@ -30,11 +32,17 @@ import type { NotificationKindSpec } from '../ports/activity-sink';
 import type { Notifier } from '../ports/notifier';
 import { quotaOf, type UserQuotas } from '../rate-limits/user-quotas';
 import { createAuthenticator } from '../sessions/authenticator';
+import { RedisSessionVersions } from '../sessions/redis-session-versions';
 import { SessionVersions } from '../sessions/session-versions';
 
 /** How long a sender's cached name may outlive a rename notice lost while Redis was away. */
 const ACTOR_NAME_TTL_MS = 600_000;
 const MINUTE_MS = 60_000;
+/**
+ * How long the instances' shared copy of a user's relations lives. Every change drops it, so
+ * this only bounds one whose drop was lost (Redis away, then the instance gone before a retry).
+ */
+const SHARED_CONTACTS_TTL_MS = 10 * MINUTE_MS;
 
 /**
  * The social app's domains: accounts and sessions, follows, posts, messages, notifications,
@@ -81,8 +89,27 @@ export function createDomains(deps: {
   const quota = (name: string, limit: number, windowMs: number) =>
     deps.quotas && quotaOf(deps.quotas, { name, limit, windowMs });
   const tokens = createTokenService(config.jwt);
-  const sessions = new SessionVersions({ users: m.users, cacheMs: config.tokenVersionCacheMs });
-  const contacts = new ContactBook({ ...m, cacheMs: config.realtime.contactsCacheMs });
+  const redis = deps.redis;
+  const prefix = config.redisKeyPrefix;
+  const sessions = new SessionVersions({
+    users: m.users,
+    cacheMs: config.tokenVersionCacheMs,
+    // an entry lapses with the tokens it was written for
+    shared:
+      redis &&
+      new RedisSessionVersions({
+        guard: redis,
+        prefix,
+        ttlMs: 1000 * (parseLifetimeSeconds(config.jwt.expiresIn) ?? MAX_TOKEN_LIFETIME_SECONDS),
+      }),
+  });
+  const contacts = new ContactBook({
+    ...m,
+    cacheMs: config.realtime.contactsCacheMs,
+    shared: redis && new RedisSharedContacts({ guard: redis, prefix, ttlMs: SHARED_CONTACTS_TTL_MS }),
+    onSharedError: (err) =>
+      logger.warn({ err: (err as Error).message }, 'contacts: Redis away, changes retried until it is back'),
+  });
   const actors = new ActorProfiles({
     users: m.users,
     max: config.messages.cacheMax,
@@ -120,6 +147,7 @@ export function createDomains(deps: {
     messages: messageModel,
     hasher,
     versions: sessions,
+    relationships: contacts,
     cache,
     logger,
   });
@@ -129,7 +157,7 @@ export function createDomains(deps: {
     tokens,
     sessions,
     authenticate: createAuthenticator({ tokens, versions: sessions }),
-    auth: new AuthService({ ...m, hasher, tokens, versions: sessions }),
+    auth: new AuthService({ ...m, hasher, tokens, versions: sessions, relationships: contacts }),
     accounts,
     /** undefined without Redis: the feed is then the read-time query */
     feedTimelines,

@@ -10,6 +10,8 @@ export interface PresenceAnnouncerDeps {
   announced: AnnouncedPresence;
   /** who may learn the user's presence (contacts/contact-book: followers and conversation partners) */
   audienceOf: (userId: string) => Promise<string[]>;
+  /** the audience if known without the store (cached here or shared), read with the presence write */
+  knownAudience?: (userId: string) => Promise<string[] | undefined>;
   notifier: Notifier;
   /** how long a user with no device left stays "online" before followers hear otherwise */
   graceMs: number;
@@ -43,12 +45,14 @@ export class PresenceAnnouncer {
         await this.deps.presence.add(userId, socketId);
         return;
       }
-      // The entry and the recorded state are written in the same tick: one round trip.
-      const [, flipped] = await Promise.all([
+      // The entry, the recorded state and the shared audience travel in the same tick: one
+      // round trip. Only a connect that flips the state and finds no audience reads the store.
+      const [, flipped, known] = await Promise.all([
         this.deps.presence.add(userId, socketId),
         this.deps.announced.flip(userId, true),
+        this.deps.knownAudience?.(userId).catch(() => undefined),
       ]);
-      if (flipped) await this.tell(userId, true);
+      if (flipped) await this.tell(userId, true, known);
     });
   }
 
@@ -99,8 +103,8 @@ export class PresenceAnnouncer {
     if (await this.deps.announced.flip(userId, online)) await this.tell(userId, online);
   }
 
-  private async tell(userId: string, online: boolean): Promise<void> {
-    const audience = await this.deps.audienceOf(userId);
+  private async tell(userId: string, online: boolean, known?: string[]): Promise<void> {
+    const audience = known ?? (await this.deps.audienceOf(userId));
     if (audience.length > 0) this.deps.notifier.toUsers(audience, 'presence:changed', { userId, online });
   }
 }

@@ -200,6 +200,7 @@ export function startRealtime(
     presence: services.presence,
     announced: services.announcedPresence,
     audienceOf: (id) => services.contacts.presenceAudience(id),
+    knownAudience: (id) => services.contacts.knownAudience(id),
     notifier: services.notifier,
     graceMs: config.realtime.presenceGraceMs,
     logger,

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { CacheAside } from '../../cache/cache-aside';
 import { UnauthorizedError } from '../../errors/app-error';
 import type { Logger } from '../../infra/logger';
+import type { RelationshipChanges } from '../../ports/relationship-changes';
 import type { SessionRevocation } from '../../ports/session-revocation';
 import type { ConversationModel } from '../messages/conversation-model';
 import type { MessageModel } from '../messages/message-model';
@@ -44,6 +45,8 @@ export class AccountDeletion {
       counters: UnreadCounterModel;
       hasher: PasswordHasher;
       versions: SessionRevocation;
+      /** told who lost a follower, a followee or a conversation partner */
+      relationships?: Pick<RelationshipChanges, 'changed'> | undefined;
       cache: CacheAside;
       logger: Logger;
     },
@@ -62,23 +65,29 @@ export class AccountDeletion {
       throw new UnauthorizedError('Wrong password');
     const me = new Types.ObjectId(userId);
     await users.updateOne({ _id: me }, { $set: { deletingAt: doc.deletingAt ?? new Date() } });
-    await this.removeFollows(me);
+    const followed = await this.removeFollows(me);
     await this.removePosts(me);
-    await this.removeMessages(me);
+    const partners = await this.removeMessages(me);
     await this.removeNotifications(me);
     for (const hook of this.hooks) await hook(userId);
     await users.deleteOne({ _id: me });
     await this.deps.cache.invalidate([profileCacheKey(userId), feedCacheKey(userId)]);
+    // the others no longer tell the account their presence, nor it them
+    await this.deps.relationships?.changed([...new Set([userId, ...followed, ...partners])]);
     // No user document now: every token is refused ("user not found" is revoked), and the
     // bump's notice drops the cached version and closes the sockets on every instance.
     await this.deps.versions.bump(userId);
     this.deps.logger.info({ userId }, 'account deleted');
   }
 
-  /** Each edge removed once, and the other side's counter moved only by the removal that won. */
-  private async removeFollows(me: Types.ObjectId): Promise<void> {
+  /**
+   * Each edge removed once, and the other side's counter moved only by the removal that won.
+   * Returns the users on the other end of any edge.
+   */
+  private async removeFollows(me: Types.ObjectId): Promise<string[]> {
     const { follows, users } = this.deps;
     const edges = await follows.find({ $or: [{ follower: me }, { followee: me }] }).lean();
+    const others = edges.map((e) => (e.follower.equals(me) ? e.followee : e.follower).toHexString());
     for (const edge of edges) {
       const { deletedCount } = await follows.deleteOne({ _id: edge._id });
       if (deletedCount !== 1 || edge.countersApplied === false) continue;
@@ -93,6 +102,7 @@ export class AccountDeletion {
         feedCacheKey(other.toHexString()),
       ]);
     }
+    return others;
   }
 
   /** Their posts with every like and reply on them; their likes and replies on others' posts. */
@@ -115,15 +125,21 @@ export class AccountDeletion {
     }
   }
 
-  /** Every conversation of theirs goes, both sides: the other participant loses the thread. */
-  private async removeMessages(me: Types.ObjectId): Promise<void> {
+  /**
+   * Every conversation of theirs goes, both sides: the other participant loses the thread.
+   * Returns those participants.
+   */
+  private async removeMessages(me: Types.ObjectId): Promise<string[]> {
     const { conversations, messages } = this.deps;
-    for (const c of await conversations.find({ participants: me }, { _id: 1 }).lean()) {
+    const partners: string[] = [];
+    for (const c of await conversations.find({ participants: me }, { _id: 1, participants: 1 }).lean()) {
+      for (const p of c.participants) if (!p.equals(me)) partners.push(p.toHexString());
       await messages.deleteMany({ conversation: c._id });
       await conversations.deleteOne({ _id: c._id });
     }
     // a message whose conversation update is still in an outbox
     await messages.deleteMany({ $or: [{ sender: me }, { recipient: me }] });
+    return partners;
   }
 
   /** Theirs are deleted; those others got from them stay, their actor shown as "deleted". */

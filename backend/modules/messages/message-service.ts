@@ -141,7 +141,7 @@ export class MessageService {
     const pair = this.conversationFor(senderId, input.recipientId);
     const [conversation, actor] = await Promise.all([pair, this.deps.actors.get(senderId)]);
     // a pair new to this instance may be a new conversation: typing and presence privacy re-read it
-    if (pair instanceof Promise) this.deps.relationships?.partnered(senderId, input.recipientId);
+    if (pair instanceof Promise) void this.deps.relationships?.partnered(senderId, input.recipientId);
     if (!actor) throw new NotFoundError('Sender');
     return this.queue.submit({
       senderId,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, UnauthorizedError } from '../../errors/app-error';
 import { isDuplicateKey } from '../../errors/is-duplicate-key';
+import type { RelationshipChanges } from '../../ports/relationship-changes';
 import type { SessionRevocation } from '../../ports/session-revocation';
 import type { PasswordHasher } from './password-hasher';
 import { assertStrongPassword } from './password-strength';
@@ -36,6 +37,8 @@ export class AuthService {
       hasher: PasswordHasher;
       tokens: TokenService;
       versions: SessionRevocation;
+      /** told of each new account, related to no one yet */
+      relationships?: Pick<RelationshipChanges, 'created'> | undefined;
     },
   ) {
     // made now, in the background, so the first unknown login does not pay for it either
@@ -55,6 +58,8 @@ export class AuthService {
         name: input.name ?? username,
       });
       const user = toPublicUser(doc.toObject(), { withEmail: true });
+      // a new account is related to no one: its first connect reads no contacts from the store
+      await Promise.all([this.deps.versions.issued(user.id, 0), this.deps.relationships?.created(user.id)]);
       return { user, token: this.deps.tokens.sign(user.id, 0) };
     } catch (err) {
       // The unique indexes decide, so two concurrent sign-ups for one name cannot both win.
@@ -79,9 +84,11 @@ export class AuthService {
     }
     if (!(await this.deps.hasher.verify(doc.passwordHash, password)))
       throw new UnauthorizedError('Wrong login or password');
+    const userId = doc._id.toHexString();
+    await this.deps.versions.issued(userId, doc.tokenVersion ?? 0);
     return {
       user: toPublicUser(doc, { withEmail: true }),
-      token: this.deps.tokens.sign(doc._id.toHexString(), doc.tokenVersion ?? 0),
+      token: this.deps.tokens.sign(userId, doc.tokenVersion ?? 0),
     };
   }
 

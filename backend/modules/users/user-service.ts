@@ -111,7 +111,7 @@ export class UserService {
     );
     if (applied) {
       await this.invalidateFollowEdge(followerId, followeeId);
-      this.deps.relationships?.changed([followerId, followeeId]);
+      await this.deps.relationships?.changed([followerId, followeeId]);
       await this.deps.followEdges?.followed(followerId, followeeId);
       await this.deps.activity.record({ kind: 'follow', actorId: followerId, userId: followeeId });
     }
@@ -131,7 +131,7 @@ export class UserService {
         this.deps.users.updateOne({ _id: followerId }, { $inc: { followingCount: -1 } }),
       ]);
       await this.invalidateFollowEdge(followerId, followeeId);
-      this.deps.relationships?.changed([followerId, followeeId]);
+      await this.deps.relationships?.changed([followerId, followeeId]);
       await this.deps.followEdges?.unfollowed(followerId, followeeId);
     }
     return { following: false, followersCount: await this.followersCount(followeeId) };
