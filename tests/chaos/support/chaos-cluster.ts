@@ -36,6 +36,8 @@ export function chaosEnv(mode: AdapterMode): Record<string, string> {
     SOCKET_ADAPTER: mode,
     PRESENCE_MODE: 'redis',
     RATE_LIMIT_STORE: 'redis',
+    // the feed from fan-out timelines: a Redis fault must fall back to the query and be repaired
+    FEED_MODE: 'timeline',
     PRESENCE_GRACE_MS: '0',
     HEARTBEAT_TTL_SECONDS: '3',
     HEARTBEAT_INTERVAL_MS: '1000',
