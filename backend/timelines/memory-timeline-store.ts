@@ -76,6 +76,7 @@ export class MemoryTimelineStore implements TimelineStore {
   async startRebuild(readerId: string): Promise<number> {
     this.timelines.set(readerId, { entries: [], truncated: false, generation: 0 });
     this.celebrityFollows.delete(readerId);
+    this.refused.delete(readerId);
     return this.generation;
   }
 

@@ -78,8 +78,8 @@ function parse(flat: string[]): TimelineEntry[] {
  * scores order by post id, as the feed does, and an unfollow finds an author's entries). Per
  * reader a hash tag groups the timeline, its meta (generation it was built at, truncated), its
  * set of followed celebrities and its refused authors (unfollowed, scored by when), so each
- * script touches one slot of a cluster. A global
- * generation counter makes every timeline stale at once. Commands go through `call`, the
+ * script touches one slot of a cluster. A global generation counter makes every timeline stale
+ * at once. Commands go through `call`, the
  * fail-fast guard: callers fall back to the read-time query when it throws.
  */
 export class RedisTimelineStore implements TimelineStore {
@@ -172,7 +172,7 @@ export class RedisTimelineStore implements TimelineStore {
     return this.run(async (r) => {
       const [generation] = await Promise.all([
         this.generation(r),
-        r.del(k.list, k.celebs),
+        r.del(k.list, k.celebs, k.refused),
         r.hset(k.meta, 'gen', '0', 'trunc', '0'),
       ]);
       return generation;

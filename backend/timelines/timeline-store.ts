@@ -41,15 +41,16 @@ export interface TimelineStore {
   remove(readerIds: readonly string[], entries: readonly TimelineEntry[]): Promise<void>;
   /**
    * unfollow: every entry by the author out of the reader's timeline, and the author refused
-   * there until `admitAuthor` (for UNFOLLOW_HOLD_MS at most): a fan-out or a rebuild that read
-   * the follows before the unfollow writes nothing of the author's into it after
+   * there until `admitAuthor`, the next `startRebuild` (which reads the follows afresh) or
+   * UNFOLLOW_HOLD_MS: a fan-out or a rebuild that read the follows before the unfollow writes
+   * nothing of the author's into it after
    */
   removeAuthor(readerId: string, authorId: string): Promise<void>;
   /** follow: the author's pushes, rebuild entries and celebrity list reach the reader again */
   admitAuthor(readerId: string, authorId: string): Promise<void>;
   /**
-   * Starts a rebuild: the old timeline is gone and new pushes land, but it is not built until
-   * `finishRebuild`. Answers the generation to finish it with.
+   * Starts a rebuild: the old timeline and its refused authors are gone and new pushes land, but
+   * it is not built until `finishRebuild`. Answers the generation to finish it with.
    */
   startRebuild(readerId: string): Promise<number>;
   /** the rebuild's entries (newest `size` posts) and the reader's followed celebrities */
