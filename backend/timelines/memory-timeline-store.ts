@@ -6,6 +6,7 @@ import {
   type TimelinePosition,
   type TimelineStore,
   type TimelineWindow,
+  UNFOLLOW_HOLD_MS,
 } from './timeline-store';
 
 interface List {
@@ -26,19 +27,28 @@ export class MemoryTimelineStore implements TimelineStore {
   private readonly celebrityFollows = new Map<string, Set<string>>();
   private readonly celebrityIds = new Set<string>();
   private readonly authorLists = new Map<string, List>();
+  /** per reader, unfollowed author → when */
+  private readonly refused = new Map<string, Map<string, number>>();
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly hooks: {
+      /** awaited before a push applies: lets a test put another write between a fan-out's read and its write */
+      beforePush?: (readerIds: readonly string[], entry: TimelineEntry) => Promise<void>;
+    } = {},
+  ) {}
 
   async push(readerIds: readonly string[], entry: TimelineEntry): Promise<void> {
+    await this.hooks.beforePush?.(readerIds, entry);
     for (const id of readerIds) {
       const t = this.timelines.get(id);
-      if (t) this.insert(t, [entry]);
+      if (t) this.insert(t, this.admitted(id, [entry]));
     }
   }
 
   async add(readerId: string, entries: readonly TimelineEntry[]): Promise<void> {
     const t = this.timelines.get(readerId);
-    if (t) this.insert(t, entries);
+    if (t) this.insert(t, this.admitted(readerId, entries));
   }
 
   async remove(readerIds: readonly string[], entries: readonly TimelineEntry[]): Promise<void> {
@@ -50,13 +60,23 @@ export class MemoryTimelineStore implements TimelineStore {
   }
 
   async removeAuthor(readerId: string, authorId: string): Promise<void> {
+    const now = Date.now();
+    const refused = this.refused.get(readerId) ?? new Map<string, number>();
+    for (const [a, at] of refused) if (at < now - UNFOLLOW_HOLD_MS) refused.delete(a);
+    refused.set(authorId, now);
+    this.refused.set(readerId, refused);
     const t = this.timelines.get(readerId);
     if (t) t.entries = t.entries.filter((e) => e.authorId !== authorId);
+  }
+
+  async admitAuthor(readerId: string, authorId: string): Promise<void> {
+    this.refused.get(readerId)?.delete(authorId);
   }
 
   async startRebuild(readerId: string): Promise<number> {
     this.timelines.set(readerId, { entries: [], truncated: false, generation: 0 });
     this.celebrityFollows.delete(readerId);
+    this.refused.delete(readerId);
     return this.generation;
   }
 
@@ -68,10 +88,10 @@ export class MemoryTimelineStore implements TimelineStore {
   ): Promise<void> {
     const t = this.timelines.get(readerId);
     if (!t) return;
-    this.insert(t, entries);
+    this.insert(t, this.admitted(readerId, entries));
     if (entries.length >= this.size) t.truncated = true;
     const set = this.celebrityFollows.get(readerId) ?? new Set<string>();
-    for (const c of celebrities) set.add(c);
+    for (const c of celebrities) if (!this.isRefused(readerId, c)) set.add(c);
     this.celebrityFollows.set(readerId, set);
     t.generation = generation;
   }
@@ -97,6 +117,7 @@ export class MemoryTimelineStore implements TimelineStore {
 
   async drop(readerId: string): Promise<void> {
     this.timelines.delete(readerId);
+    this.refused.delete(readerId);
     this.celebrityFollows.delete(readerId);
   }
 
@@ -105,6 +126,7 @@ export class MemoryTimelineStore implements TimelineStore {
   }
 
   async setCelebrityFollow(readerId: string, authorId: string, follows: boolean): Promise<void> {
+    if (follows && this.isRefused(readerId, authorId)) return;
     const set = this.celebrityFollows.get(readerId) ?? new Set<string>();
     if (follows) set.add(authorId);
     else set.delete(authorId);
@@ -130,6 +152,14 @@ export class MemoryTimelineStore implements TimelineStore {
       const list = this.authorLists.get(e.authorId);
       if (list) list.entries = list.entries.filter((x) => x.postId !== e.postId);
     }
+  }
+
+  private isRefused(readerId: string, authorId: string): boolean {
+    return this.refused.get(readerId)?.has(authorId) ?? false;
+  }
+
+  private admitted(readerId: string, entries: readonly TimelineEntry[]): TimelineEntry[] {
+    return entries.filter((e) => !this.isRefused(readerId, e.authorId));
   }
 
   private insert(list: List, entries: readonly TimelineEntry[]): void {

@@ -51,34 +51,46 @@ export class RedisFanoutJournal implements FanoutJournal {
 
   take(max: number): Promise<JournaledJob[]> {
     return this.run(async (r) => {
-      await this.ensureGroup(r);
-      const now = Date.now();
-      if (now - this.lastReclaim >= this.deps.reclaimMs / 2) {
-        this.lastReclaim = now;
-        const claimed = (await r.xautoclaim(
-          this.key,
-          GROUP,
-          this.deps.consumer,
-          this.deps.reclaimMs,
-          '0',
-          'COUNT',
-          max,
-        )) as [string, StreamEntries];
-        const jobs = decode(claimed[1]);
-        if (jobs.length > 0) return jobs;
+      try {
+        return await this.takeFrom(r, max);
+      } catch (err) {
+        // Redis came back without the data (restarted empty, failed over to an empty replica):
+        // appends have recreated the stream but not the group, so make it again and read on
+        if (!String((err as Error).message).startsWith('NOGROUP')) throw err;
+        this.grouped = false;
+        return this.takeFrom(r, max);
       }
-      const read = (await r.xreadgroup(
-        'GROUP',
+    });
+  }
+
+  private async takeFrom(r: RedisClient, max: number): Promise<JournaledJob[]> {
+    await this.ensureGroup(r);
+    const now = Date.now();
+    if (now - this.lastReclaim >= this.deps.reclaimMs / 2) {
+      this.lastReclaim = now;
+      const claimed = (await r.xautoclaim(
+        this.key,
         GROUP,
         this.deps.consumer,
+        this.deps.reclaimMs,
+        '0',
         'COUNT',
         max,
-        'STREAMS',
-        this.key,
-        '>',
-      )) as Array<[string, StreamEntries]> | null;
-      return decode(read?.[0]?.[1]);
-    });
+      )) as [string, StreamEntries];
+      const jobs = decode(claimed[1]);
+      if (jobs.length > 0) return jobs;
+    }
+    const read = (await r.xreadgroup(
+      'GROUP',
+      GROUP,
+      this.deps.consumer,
+      'COUNT',
+      max,
+      'STREAMS',
+      this.key,
+      '>',
+    )) as Array<[string, StreamEntries]> | null;
+    return decode(read?.[0]?.[1]);
   }
 
   ack(ids: readonly string[]): Promise<void> {

@@ -7,14 +7,22 @@ import {
   type TimelinePosition,
   type TimelineStore,
   type TimelineWindow,
+  UNFOLLOW_HOLD_MS,
 } from './timeline-store';
 
-// KEYS: list, meta. ARGV: size, '1' = only when meta exists, then score/member pairs.
+// KEYS: list, meta, and optionally the reader's refused authors (members by them are skipped).
+// ARGV: size, '1' = only when meta exists, then score/member pairs.
 // Trims to `size` newest and marks the list truncated when something fell off.
 const ADD = `
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local args = {}
-for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 3, #ARGV, 2 do
+  local author = string.match(ARGV[i + 1], ':(%w+)$')
+  if KEYS[3] == nil or not redis.call('ZSCORE', KEYS[3], author) then
+    args[#args + 1] = ARGV[i]
+    args[#args + 1] = ARGV[i + 1]
+  end
+end
 if #args > 0 then redis.call('ZADD', KEYS[1], unpack(args)) end
 local n = redis.call('ZCARD', KEYS[1])
 local size = tonumber(ARGV[1])
@@ -24,8 +32,12 @@ if n > size then
 end
 return 1`;
 
-// KEYS: timeline. ARGV: ':' .. authorId. Every member ending in it goes.
+// KEYS: timeline, refused authors. ARGV: ':' .. authorId, authorId, now ms, hold ms.
+// Every member ending in it goes, and the author is refused (older refusals expire).
 const REMOVE_AUTHOR = `
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[3]) - tonumber(ARGV[4])))
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local gone = {}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if string.sub(m, -#ARGV[1]) == ARGV[1] then gone[#gone + 1] = m end
@@ -33,8 +45,13 @@ end
 if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) end
 return #gone`;
 
+// KEYS: celebrity set, refused authors. ARGV: authorId. Added unless refused.
+const CELEBRITY_FOLLOW = `
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+return redis.call('SADD', KEYS[1], ARGV[1])`;
+
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
-const SHAS = new Map([ADD, REMOVE_AUTHOR].map((s) => [s, sha(s)]));
+const SHAS = new Map([ADD, REMOVE_AUTHOR, CELEBRITY_FOLLOW].map((s) => [s, sha(s)]));
 
 async function script(r: RedisClient, body: string, keys: string[], args: Array<string | number>) {
   try {
@@ -59,9 +76,10 @@ function parse(flat: string[]): TimelineEntry[] {
 /**
  * Timelines in Redis sorted sets scored by createdAt, members `postId:authorId` (so equal
  * scores order by post id, as the feed does, and an unfollow finds an author's entries). Per
- * reader a hash tag groups the timeline, its meta (generation it was built at, truncated) and
- * its set of followed celebrities, so each script touches one slot of a cluster. A global
- * generation counter makes every timeline stale at once. Commands go through `call`, the
+ * reader a hash tag groups the timeline, its meta (generation it was built at, truncated), its
+ * set of followed celebrities and its refused authors (unfollowed, scored by when), so each
+ * script touches one slot of a cluster. A global generation counter makes every timeline stale
+ * at once. Commands go through `call`, the
  * fail-fast guard: callers fall back to the read-time query when it throws.
  */
 export class RedisTimelineStore implements TimelineStore {
@@ -85,7 +103,7 @@ export class RedisTimelineStore implements TimelineStore {
 
   private keys(readerId: string) {
     const base = `${this.deps.prefix}tl:{${readerId}}`;
-    return { list: base, meta: `${base}:m`, celebs: `${base}:c` };
+    return { list: base, meta: `${base}:m`, celebs: `${base}:c`, refused: `${base}:u` };
   }
 
   private authorKeys(authorId: string) {
@@ -108,7 +126,7 @@ export class RedisTimelineStore implements TimelineStore {
       await Promise.all(
         readerIds.map((id) => {
           const k = this.keys(id);
-          return script(r, ADD, [k.list, k.meta], args);
+          return script(r, ADD, [k.list, k.meta, k.refused], args);
         }),
       );
     });
@@ -119,7 +137,7 @@ export class RedisTimelineStore implements TimelineStore {
     const k = this.keys(readerId);
     const pairs = entries.flatMap((e) => [e.at, member(e)]);
     return this.run(async (r) => {
-      await script(r, ADD, [k.list, k.meta], [this.deps.size, '1', ...pairs]);
+      await script(r, ADD, [k.list, k.meta, k.refused], [this.deps.size, '1', ...pairs]);
     });
   }
 
@@ -132,8 +150,20 @@ export class RedisTimelineStore implements TimelineStore {
   }
 
   removeAuthor(readerId: string, authorId: string): Promise<void> {
+    const k = this.keys(readerId);
     return this.run(async (r) => {
-      await script(r, REMOVE_AUTHOR, [this.keys(readerId).list], [`:${authorId}`]);
+      await script(
+        r,
+        REMOVE_AUTHOR,
+        [k.list, k.refused],
+        [`:${authorId}`, authorId, Date.now(), UNFOLLOW_HOLD_MS],
+      );
+    });
+  }
+
+  admitAuthor(readerId: string, authorId: string): Promise<void> {
+    return this.run(async (r) => {
+      await r.zrem(this.keys(readerId).refused, authorId);
     });
   }
 
@@ -142,7 +172,7 @@ export class RedisTimelineStore implements TimelineStore {
     return this.run(async (r) => {
       const [generation] = await Promise.all([
         this.generation(r),
-        r.del(k.list, k.celebs),
+        r.del(k.list, k.celebs, k.refused),
         r.hset(k.meta, 'gen', '0', 'trunc', '0'),
       ]);
       return generation;
@@ -158,8 +188,9 @@ export class RedisTimelineStore implements TimelineStore {
     const k = this.keys(readerId);
     const pairs = entries.flatMap((e) => [e.at, member(e)]);
     return this.run(async (r) => {
-      if ((await script(r, ADD, [k.list, k.meta], [this.deps.size, '1', ...pairs])) === 0) return;
-      if (celebrities.length > 0) await r.sadd(k.celebs, ...celebrities);
+      const added = await script(r, ADD, [k.list, k.meta, k.refused], [this.deps.size, '1', ...pairs]);
+      if (added === 0) return;
+      await Promise.all(celebrities.map((c) => script(r, CELEBRITY_FOLLOW, [k.celebs, k.refused], [c])));
       const fields: string[] = ['gen', String(generation)];
       if (entries.length >= this.deps.size) fields.push('trunc', '1');
       await r.hset(k.meta, ...fields);
@@ -219,7 +250,7 @@ export class RedisTimelineStore implements TimelineStore {
   drop(readerId: string): Promise<void> {
     const k = this.keys(readerId);
     return this.run(async (r) => {
-      await r.del(k.list, k.meta, k.celebs);
+      await r.del(k.list, k.meta, k.celebs, k.refused);
     });
   }
 
@@ -232,7 +263,7 @@ export class RedisTimelineStore implements TimelineStore {
   setCelebrityFollow(readerId: string, authorId: string, follows: boolean): Promise<void> {
     const k = this.keys(readerId);
     return this.run(async (r) => {
-      if (follows) await r.sadd(k.celebs, authorId);
+      if (follows) await script(r, CELEBRITY_FOLLOW, [k.celebs, k.refused], [authorId]);
       else await r.srem(k.celebs, authorId);
     });
   }

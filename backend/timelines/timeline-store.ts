@@ -39,11 +39,18 @@ export interface TimelineStore {
   add(readerId: string, entries: readonly TimelineEntry[]): Promise<void>;
   /** deletion: the entries out of each reader's timeline */
   remove(readerIds: readonly string[], entries: readonly TimelineEntry[]): Promise<void>;
-  /** unfollow: every entry by the author out of the reader's timeline */
-  removeAuthor(readerId: string, authorId: string): Promise<void>;
   /**
-   * Starts a rebuild: the old timeline is gone and new pushes land, but it is not built until
-   * `finishRebuild`. Answers the generation to finish it with.
+   * unfollow: every entry by the author out of the reader's timeline, and the author refused
+   * there until `admitAuthor`, the next `startRebuild` (which reads the follows afresh) or
+   * UNFOLLOW_HOLD_MS: a fan-out or a rebuild that read the follows before the unfollow writes
+   * nothing of the author's into it after
+   */
+  removeAuthor(readerId: string, authorId: string): Promise<void>;
+  /** follow: the author's pushes, rebuild entries and celebrity list reach the reader again */
+  admitAuthor(readerId: string, authorId: string): Promise<void>;
+  /**
+   * Starts a rebuild: the old timeline and its refused authors are gone and new pushes land, but
+   * it is not built until `finishRebuild`. Answers the generation to finish it with.
    */
   startRebuild(readerId: string): Promise<number>;
   /** the rebuild's entries (newest `size` posts) and the reader's followed celebrities */
@@ -59,7 +66,10 @@ export interface TimelineStore {
   drop(readerId: string): Promise<void>;
   /** every timeline stale at once: each is rebuilt on its reader's next read */
   invalidateAll(): Promise<void>;
-  /** the reader follows (or no longer follows) an author whose posts merge at read time */
+  /**
+   * the reader follows (or no longer follows) an author whose posts merge at read time; a
+   * follow of an author refused by `removeAuthor` is ignored
+   */
   setCelebrityFollow(readerId: string, authorId: string, follows: boolean): Promise<void>;
   /** authors whose posts go to their own list rather than to followers' timelines */
   celebrities(): Promise<string[]>;
@@ -68,6 +78,15 @@ export interface TimelineStore {
   pushAuthor(entry: TimelineEntry): Promise<void>;
   removeAuthorEntries(entries: readonly TimelineEntry[]): Promise<void>;
 }
+
+/**
+ * How long an unfollowed author stays refused in the reader's timeline. A fan-out writes a
+ * batch of followers moments after reading it (a retry reads the followers again), so a stale
+ * write comes within seconds; the hour covers a worker frozen mid-batch. The refusal is exact
+ * while it lasts (the reader does not follow the author until `admitAuthor`), so it only bounds
+ * the memory of readers who unfollow a lot.
+ */
+export const UNFOLLOW_HOLD_MS = 3_600_000;
 
 /** Newest first in the feed's order: createdAt, then id (24 hex digits compare as text). */
 export function newerFirst(a: TimelinePosition, b: TimelinePosition): number {

@@ -74,6 +74,37 @@ export function timelineStoreContract(name: string, fresh: (size: number) => Pro
       expect((await store.window(alice, undefined, 10)).entries).toEqual([]);
     });
 
+    it('then an author removed from a timeline stays out of it (pushes, a rebuild under way, celebrity follows) until admitted again or rebuilt', async () => {
+      const store = await fresh(10);
+      await built(store, alice);
+      await store.removeAuthor(alice, bob);
+      const [late, rebuilt, c1] = [entry(bob, 1000), entry(bob, 1500), entry(carl, 2000)];
+      await store.push([alice], late);
+      await store.push([alice], c1);
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([c1]));
+      // a rebuild that read the follows before the unfollow, finished after it
+      const generation = await store.startRebuild(alice);
+      await store.removeAuthor(alice, bob);
+      await store.finishRebuild(alice, generation, [c1, rebuilt], [bob]);
+      await store.setCelebrityFollow(alice, bob, true);
+      await store.markCelebrity(bob);
+      await store.pushAuthor(entry(bob, 2500));
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([c1]));
+
+      await store.admitAuthor(alice, bob);
+      await store.setCelebrityFollow(alice, bob, false);
+      const back = entry(bob, 3000);
+      await store.push([alice], back);
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([back, c1]));
+
+      // a rebuild reads the follows afresh: what it was given is what the reader follows
+      await store.removeAuthor(alice, bob);
+      await built(store, alice, [back, c1]);
+      const again = entry(bob, 4000);
+      await store.push([alice], again);
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([again, back, c1]));
+    });
+
     it('then invalidating every timeline makes each unbuilt until rebuilt, and a rebuild keeps pushes made during it', async () => {
       const store = await fresh(10);
       const old = entry(bob, 1000);

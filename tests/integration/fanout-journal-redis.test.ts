@@ -33,3 +33,18 @@ describe('When a worker takes jobs from the Redis journal and dies', () => {
     expect(await alive.backlog()).toBe(0);
   });
 });
+
+describe('When Redis loses the journal with its consumer group (restarted empty)', () => {
+  it('then the next take makes the group again and gets the jobs appended since', async () => {
+    const prefix = freshPrefix();
+    const journal = new RedisFanoutJournal({ redis, prefix, consumer: 'c1', reclaimMs: 60_000 });
+    await journal.append([{ kind: 'follow', readerId: 'r'.repeat(24), authorId: 'a'.repeat(24) }]);
+    await journal.ack((await journal.take(10)).map((j) => j.id));
+    await redis.del(`${prefix}tl:journal`);
+    await journal.append([{ kind: 'unfollow', readerId: 'r'.repeat(24), authorId: 'a'.repeat(24) }]);
+    const taken = await journal.take(10);
+    expect(taken.map((j) => j.job.kind)).toEqual(['unfollow']);
+    await journal.ack(taken.map((j) => j.id));
+    expect(await journal.backlog()).toBe(0);
+  });
+});

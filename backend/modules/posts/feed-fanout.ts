@@ -141,6 +141,7 @@ export class FanoutWorker {
         return;
       }
       case 'follow': {
+        await store.admitAuthor(job.readerId, job.authorId);
         if ((await store.celebrities()).includes(job.authorId))
           await store.setCelebrityFollow(job.readerId, job.authorId, true);
         else await store.add(job.readerId, await this.recentPosts(job.authorId));

@@ -38,6 +38,8 @@ export function chaosEnv(mode: AdapterMode): Record<string, string> {
     RATE_LIMIT_STORE: 'redis',
     // what production with a Redis runs by default: under load, acks before conversation updates
     MESSAGE_CONVERSATION_WRITES: 'deferred',
+    // the feed from fan-out timelines: a Redis fault must fall back to the query and be repaired
+    FEED_MODE: 'timeline',
     PRESENCE_GRACE_MS: '0',
     HEARTBEAT_TTL_SECONDS: '3',
     HEARTBEAT_INTERVAL_MS: '1000',

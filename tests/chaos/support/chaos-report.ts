@@ -13,6 +13,12 @@ export function chaosFigures(run: ChaosRun, extra: Record<string, unknown> = {})
     `  ack errors ${JSON.stringify(run.ackErrors)}  ack timeouts ${run.ackTimeouts}  latency p50 ${run.latencyMs.p50.toFixed(1)} ms p99 ${run.latencyMs.p99.toFixed(1)} ms`,
     `  Mongo-only routes: ${run.routes.requests} requests, ${run.routes.serverErrors.length} ≥ 500, ${run.routes.connectionErrors} without an answer`,
   ];
+  if (run.feed) {
+    const f = run.feed;
+    lines.push(
+      `  feed: ${f.acked} posts acked (${f.unacked} stored unacked), journal empty ${f.backlogEmptyAfterMs} ms after the run, ${f.compared} first pages from timelines compared: ${f.mismatches.length} mismatches, ${f.missing.length} acked posts missing, ${f.neverFromTimeline.length} never from the timeline`,
+    );
+  }
   for (const m of run.marks) lines.push(`  ${m.fault}: ${m.what} at ${(m.t / 1000).toFixed(1)} s`);
   for (const [k, v] of Object.entries(extra)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
   return lines;

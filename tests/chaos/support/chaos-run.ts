@@ -5,6 +5,7 @@ import { messageSendWorkload } from '../../../scripts/load/workloads';
 import { waitFor } from '../../support/wait-for';
 import type { ChaosCluster } from './chaos-cluster';
 import { auditDelivery, type DeliveryAudit } from './delivery-audit';
+import { auditFeed, type FeedAudit } from './feed-audit';
 import { type InstanceSample, watchInstances } from './instance-watch';
 import { pollRoutes } from './route-poller';
 
@@ -44,6 +45,8 @@ export interface ChaosRun {
   ackTimeouts: number;
   audit: DeliveryAudit;
   routes: { requests: number; serverErrors: string[]; connectionErrors: number };
+  /** the feed's audit, when the run had feed readers */
+  feed?: FeedAudit;
   marks: FaultMark[];
   timeline: TimelineRow[];
   /** ms since the start of each live delivery, in order */
@@ -56,7 +59,8 @@ export interface ChaosRun {
 /**
  * The open-loop load (scripts/load) over the cluster's pairs at `ratePerSecond` for
  * `durationMs`, with the faults fired on their schedule, /metrics scraped and Mongo-only routes
- * polled throughout; then every acked send is audited (Mongo, live, `sync`).
+ * polled throughout; then every acked send is audited (Mongo, live, `sync`), and with
+ * `feedReaders` (followers of the poller) the feed (feed-audit.ts).
  */
 export async function runChaosLoad(
   cc: ChaosCluster,
@@ -68,6 +72,8 @@ export async function runChaosLoad(
     faults: Fault[];
     /** a user that polls the Mongo-only routes */
     poller: VirtualUser;
+    /** followers of the poller whose feeds are read during the run and audited after it */
+    feedReaders?: VirtualUser[];
     log: (line: string) => void;
   },
 ): Promise<ChaosRun> {
@@ -87,7 +93,7 @@ export async function runChaosLoad(
   const deliveryTimes: number[] = [];
   const marks: FaultMark[] = [];
   const watch = watchInstances(() => cc.cluster.instances, { startedAt });
-  const routes = pollRoutes(cc.urls, opts.poller);
+  const routes = pollRoutes(cc.urls, opts.poller, { readers: opts.feedReaders });
 
   const faultsDone = Promise.all(
     opts.faults.map(async (f) => {
@@ -137,6 +143,16 @@ export async function runChaosLoad(
     recipientOf: (key) => pairOf(key).receiver,
     since,
   });
+  const feed = opts.feedReaders
+    ? await auditFeed({
+        mongoUrl: cc.cluster.mongoUrl,
+        urls: cc.urls,
+        author: opts.poller,
+        readers: opts.feedReaders,
+        acked: routes.posted,
+        since,
+      })
+    : undefined;
   const run: ChaosRun = {
     label: opts.label,
     mode: cc.mode,
@@ -153,6 +169,7 @@ export async function runChaosLoad(
       serverErrors: routes.serverErrors,
       connectionErrors: routes.connectionErrors,
     },
+    feed,
     marks,
     timeline: buckets,
     deliveryTimes,

@@ -45,6 +45,17 @@ async function socketChecks(
   );
 }
 
+/** The feed audit's invariant (feed-audit.ts): every reader's first page on every live instance. */
+function expectFeedHeld(run: ChaosRun, cc: ChaosCluster): void {
+  const feed = run.feed!;
+  expect(feed.acked).toBeGreaterThan(0);
+  expect(feed.errors).toEqual([]);
+  expect(feed.neverFromTimeline).toEqual([]);
+  expect(feed.compared).toBe(3 * cc.urls().length);
+  expect(feed.mismatches).toEqual([]);
+  expect(feed.missing).toEqual([]);
+}
+
 /**
  * T1 (Redis SIGKILL + restart, SIGSTOP 5 s + SIGCONT, restart with an empty dataset, back to
  * back under load) and T2 (SIGKILL one of three instances under load) for one adapter mode, on
@@ -54,6 +65,8 @@ async function socketChecks(
 export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode } = {}): void {
   let cc: ChaosCluster;
   let poller: VirtualUser;
+  /** followers of the poller: the feed invariant is checked on their feeds */
+  let feedReaders: VirtualUser[];
   const rate = CHAOS_RATE;
   const label = opts.movingTo ? `${mode} → ${opts.movingTo}, dual stage` : mode;
   const reportTag = opts.movingTo ? `${mode}-to-${opts.movingTo}` : mode;
@@ -81,6 +94,10 @@ export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode
     poller = (
       await registerUsers(cc.cluster.instances[0]!.url, 1, { tag: `p${mode.length}${Date.now() % 1000}` })
     )[0]!;
+    feedReaders = await registerUsers(cc.cluster.instances[0]!.url, 3, {
+      tag: `f${mode.length}${Date.now() % 1000}`,
+    });
+    for (const r of feedReaders) await follow(cc.cluster.instances[0]!.url, r, poller);
     // presence is told to followers: the first pair's receiver follows its sender
     await follow(cc.cluster.instances[0]!.url, cc.users[1]!, cc.users[0]!);
   }, 180_000);
@@ -98,6 +115,7 @@ export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode
         ratePerSecond: rate,
         durationMs: 45_000,
         poller,
+        feedReaders,
         log,
         faults: [
           {
@@ -170,6 +188,10 @@ export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode
     it('then no route that needs only Mongo answered ≥ 500', () => {
       expect(run.routes.requests).toBeGreaterThan(100);
       expect(run.routes.serverErrors).toEqual([]);
+    });
+
+    it("then every acknowledged post is on its author's followers' first feed page, served from their timelines as the query would", () => {
+      expectFeedHeld(run, cc);
     });
 
     it('then each instance’s breaker opened during each fault and closed after Redis answered again', () => {
@@ -310,6 +332,7 @@ export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode
         ratePerSecond: rate,
         durationMs: 20_000,
         poller,
+        feedReaders,
         log,
         faults: [
           {
@@ -358,6 +381,10 @@ export function describeFaults(mode: AdapterMode, opts: { movingTo?: AdapterMode
       expect(run.audit.unstored).toEqual([]);
       expect(run.audit.lostKeys).toEqual([]);
       expect(run.routes.serverErrors).toEqual([]);
+    });
+
+    it("then every acknowledged post is on its author's followers' first feed page once the dead worker's fan-outs are taken over", () => {
+      expectFeedHeld(run, cc);
     });
 
     it('then its users’ presence is gone and their followers were told once', () => {
