@@ -1,11 +1,10 @@
-import { closeRedis, createRedisClient, type RedisClient } from '../../backend/infra/redis';
+import { closeRedis, createRedisClient } from '../../backend/infra/redis';
 import { RedisGuard } from '../../backend/infra/redis-guard';
 import type { UserModel } from '../../backend/modules/users/user-model';
 import { RedisSessionVersions } from '../../backend/sessions/redis-session-versions';
 import { SessionVersions } from '../../backend/sessions/session-versions';
 import { freePort } from '../../scripts/databases/free-port';
-import { failFastClient, freshPrefix, silentLogger } from '../support/presence-stores';
-import { testRedisUrl } from '../support/test-env';
+import { freshPrefix, silentLogger, useTestRedisGuard } from '../support/presence-stores';
 
 /** The users collection as a map, counting reads; a held gate keeps reads from answering. */
 function store(initial: Array<[string, number]>) {
@@ -29,21 +28,12 @@ function store(initial: Array<[string, number]>) {
   return { users, versions, reads, gate };
 }
 
-let redis: RedisClient;
-let guard: RedisGuard;
-beforeAll(async () => {
-  redis = await failFastClient(testRedisUrl());
-  guard = new RedisGuard(redis, { logger: silentLogger });
-});
-afterAll(async () => {
-  guard.stop();
-  await closeRedis(redis);
-});
+const guard = useTestRedisGuard();
 
 /** Instances sharing one Redis prefix and one store, each with its own cache. */
 async function cluster(initial: Array<[string, number]>) {
   const s = store(initial);
-  const shared = new RedisSessionVersions({ guard, prefix: freshPrefix(), ttlMs: 60_000 });
+  const shared = new RedisSessionVersions({ guard: guard(), prefix: freshPrefix(), ttlMs: 60_000 });
   // the offer script is loaded before the tests count anything
   await shared.offer('warm-up', 0);
   const instance = () => new SessionVersions({ users: s.users, cacheMs: 60_000, shared });

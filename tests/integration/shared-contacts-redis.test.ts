@@ -1,19 +1,7 @@
 import { RedisSharedContacts } from '../../backend/contacts/redis-shared-contacts';
-import { closeRedis, type RedisClient } from '../../backend/infra/redis';
-import { RedisGuard } from '../../backend/infra/redis-guard';
-import { failFastClient, freshPrefix, silentLogger } from '../support/presence-stores';
-import { testRedisUrl } from '../support/test-env';
+import { freshPrefix, useTestRedisGuard } from '../support/presence-stores';
 
-let redis: RedisClient;
-let guard: RedisGuard;
-beforeAll(async () => {
-  redis = await failFastClient(testRedisUrl());
-  guard = new RedisGuard(redis, { logger: silentLogger });
-});
-afterAll(async () => {
-  guard.stop();
-  await closeRedis(redis);
-});
+const guard = useTestRedisGuard();
 
 const relations = (follows: string[], partners: string[] = []) => ({
   follows: new Set(follows),
@@ -22,7 +10,7 @@ const relations = (follows: string[], partners: string[] = []) => ({
 
 describe('RedisSharedContacts', () => {
   it('When relations read from the store are filled, then every reader gets them from Redis', async () => {
-    const shared = new RedisSharedContacts({ guard, prefix: freshPrefix(), ttlMs: 60_000 });
+    const shared = new RedisSharedContacts({ guard: guard(), prefix: freshPrefix(), ttlMs: 60_000 });
     const read = await shared.get('target', 'u1');
     expect(read.relations).toBeUndefined();
     await shared.fill('target', 'u1', read.stamp, relations(['f1'], ['p1']));
@@ -31,7 +19,7 @@ describe('RedisSharedContacts', () => {
   });
 
   it('When the relations change between the read and the fill, then the fill is refused and the next read misses', async () => {
-    const shared = new RedisSharedContacts({ guard, prefix: freshPrefix(), ttlMs: 60_000 });
+    const shared = new RedisSharedContacts({ guard: guard(), prefix: freshPrefix(), ttlMs: 60_000 });
     const before = await shared.get('target', 'u1');
     await shared.invalidate(['u1', 'u2']);
     await shared.fill('target', 'u1', before.stamp, relations([]));
@@ -43,7 +31,7 @@ describe('RedisSharedContacts', () => {
   });
 
   it('When a user changes, then both sides of the shared copy go', async () => {
-    const shared = new RedisSharedContacts({ guard, prefix: freshPrefix(), ttlMs: 60_000 });
+    const shared = new RedisSharedContacts({ guard: guard(), prefix: freshPrefix(), ttlMs: 60_000 });
     await shared.fill('viewer', 'u1', '', relations(['a']));
     await shared.fill('target', 'u1', '', relations(['b']));
     await shared.invalidate(['u1']);
@@ -52,7 +40,12 @@ describe('RedisSharedContacts', () => {
   });
 
   it('When relations exceed the size shared, then they are not written', async () => {
-    const shared = new RedisSharedContacts({ guard, prefix: freshPrefix(), ttlMs: 60_000, maxIds: 2 });
+    const shared = new RedisSharedContacts({
+      guard: guard(),
+      prefix: freshPrefix(),
+      ttlMs: 60_000,
+      maxIds: 2,
+    });
     await shared.fill('target', 'u1', '', relations(['a', 'b'], ['c']));
     expect((await shared.get('target', 'u1')).relations).toBeUndefined();
   });

@@ -6,11 +6,13 @@ import { StaticFlags } from '../../backend/flags/static-flags';
 import { createLogger, type Logger } from '../../backend/infra/logger';
 import { createMetrics, type Metrics } from '../../backend/infra/metrics';
 import { closeRedis, createRedisClient, type RedisClient, type RedisTarget } from '../../backend/infra/redis';
+import { RedisGuard } from '../../backend/infra/redis-guard';
 import { DualWritePresenceStore } from '../../backend/presence/dual-write-presence-store';
 import { MemoryPresenceStore } from '../../backend/presence/memory-presence-store';
 import { RedisPresenceStore } from '../../backend/presence/redis-presence-store';
 import { ShadowTally } from '../../backend/presence/shadow-tally';
 import { SwitchingPresenceStore } from '../../backend/presence/switching-presence-store';
+import { testRedisUrl } from './test-env';
 
 export const silentLogger = createLogger({ level: 'silent', instanceId: 'test', version: 'test' });
 
@@ -32,6 +34,27 @@ export async function failFastClient(target: string | RedisTarget): Promise<Redi
   );
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return redis;
+}
+
+/**
+ * A guard over a fail-fast client on the test Redis, opened before the file's tests and closed
+ * after them; call the answer inside a test to get it.
+ */
+export function useTestRedisGuard(): () => RedisGuard {
+  let redis: RedisClient | undefined;
+  let guard: RedisGuard | undefined;
+  beforeAll(async () => {
+    redis = await failFastClient(testRedisUrl());
+    guard = new RedisGuard(redis, { logger: silentLogger });
+  });
+  afterAll(async () => {
+    guard?.stop();
+    if (redis) await closeRedis(redis);
+  });
+  return () => {
+    if (!guard) throw new Error('the test Redis guard is opened in beforeAll');
+    return guard;
+  };
 }
 
 export interface PresenceKit {
