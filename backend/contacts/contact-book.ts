@@ -1,13 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
+import { PendingSharedWrites } from '../infra/pending-shared-writes';
 import type { ConversationModel } from '../modules/messages/conversation-model';
 import type { FollowModel } from '../modules/users/follow-model';
 import type { RelationshipChanges } from '../ports/relationship-changes';
 import type { Relations, Side } from './relations';
 import type { SharedContacts } from './shared-contacts';
-
-/** How often changes that did not reach the shared copy (Redis away) are sent again. */
-const RETRY_INVALIDATE_MS = 1000;
 
 /** Cap per side: a presence change of a huge account reaches this many followers. */
 const MAX_FOLLOW_EDGES = 10_000;
@@ -47,8 +45,9 @@ export class ContactBook implements RelationshipChanges {
   /** moves on every forget(), so a shared read that raced a change is not kept here */
   private epoch = 0;
   /** users whose change did not reach the shared copy (Redis away): retried until it does */
-  private readonly uninvalidated = new Set<string>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly uninvalidated = new PendingSharedWrites<number>(async (users) => {
+    await this.deps.shared?.invalidate([...users.keys()]);
+  });
 
   constructor(
     private readonly deps: {
@@ -190,22 +189,8 @@ export class ContactBook implements RelationshipChanges {
     } catch (err) {
       // until the retry lands, this instance reads these users from the store
       this.deps.onSharedError?.(err);
-      for (const id of userIds) this.uninvalidated.add(id);
-      this.retryTimer ??= setInterval(() => void this.retryInvalidations(), RETRY_INVALIDATE_MS).unref();
-    }
-  }
-
-  private async retryInvalidations(): Promise<void> {
-    const ids = [...this.uninvalidated];
-    try {
-      await this.deps.shared?.invalidate(ids);
-    } catch {
-      return; // still away: the next tick tries again
-    }
-    for (const id of ids) this.uninvalidated.delete(id);
-    if (this.uninvalidated.size === 0 && this.retryTimer) {
-      clearInterval(this.retryTimer);
-      this.retryTimer = undefined;
+      // the epoch tells a change that failed again during a retry from the one it retried
+      for (const id of userIds) this.uninvalidated.add(id, this.epoch);
     }
   }
 

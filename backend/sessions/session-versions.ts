@@ -1,9 +1,7 @@
+import { PendingSharedWrites } from '../infra/pending-shared-writes';
 import type { UserModel } from '../modules/users/user-model';
 import type { SessionRevocation } from '../ports/session-revocation';
 import type { SharedSessionVersions } from './shared-session-versions';
-
-/** How often versions a bump could not share (Redis away) are offered again. */
-const RETRY_SHARE_MS = 1000;
 
 /**
  * Each user's session version, the `ver` every token carries: a token whose version is not
@@ -22,8 +20,9 @@ export class SessionVersions implements SessionRevocation {
   private readonly listeners = new Set<(userId: string) => void>();
   private readonly loading = new Map<string, Promise<number | null>>();
   /** bumped versions Redis did not take: offered again until it does */
-  private readonly unshared = new Map<string, number | null>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly unshared = new PendingSharedWrites<number | null>(async (versions) => {
+    for (const [userId, version] of versions) await this.deps.shared?.offer(userId, version);
+  });
 
   constructor(
     private readonly deps: {
@@ -124,23 +123,7 @@ export class SessionVersions implements SessionRevocation {
       this.unshared.delete(userId);
     } catch {
       // this instance reads the store for the user until the retry lands
-      this.unshared.set(userId, version);
-      this.retryTimer ??= setInterval(() => void this.retryUnshared(), RETRY_SHARE_MS).unref();
-    }
-  }
-
-  private async retryUnshared(): Promise<void> {
-    for (const [userId, version] of this.unshared) {
-      try {
-        await this.deps.shared?.offer(userId, version);
-        if (this.unshared.get(userId) === version) this.unshared.delete(userId);
-      } catch {
-        return; // still away: the next tick tries again
-      }
-    }
-    if (this.unshared.size === 0 && this.retryTimer) {
-      clearInterval(this.retryTimer);
-      this.retryTimer = undefined;
+      this.unshared.add(userId, version);
     }
   }
 
