@@ -51,7 +51,9 @@ export function cacheContract(name: string, make: () => Promise<CacheSubject>): 
 
     it('When more keys are deleted at once than one command carries, then every one is gone', async () => {
       const keys = Array.from({ length: 1234 }, (_, i) => `feed:v1:${i}`);
-      await Promise.all(keys.map((k) => cache.set(k, 'x', 60)));
+      // in slices: 1,234 commands at once can outlast the fail-fast client's timeout on a busy box
+      for (let i = 0; i < keys.length; i += 100)
+        await Promise.all(keys.slice(i, i + 100).map((k) => cache.set(k, 'x', 60)));
       expect(await cache.get(keys[1233]!)).toBe(expected('x'));
       await cache.del(keys);
       const left = await Promise.all(keys.map((k) => cache.get(k)));
