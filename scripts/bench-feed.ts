@@ -6,14 +6,16 @@ import { loadConfig } from '../backend/config/config';
 import { type RunningServer, startServer } from '../backend/server';
 import { readRedisCounters } from './bench/redis-counters';
 import { startDatabases } from './databases/start-databases';
+import { createHttpCaller } from './load/http-call';
 import { percentileRows, percentileSpec, writeChart } from './report/write-chart';
 
 const USAGE = `usage: npm run bench:feed -- [--requests N] [--read-requests N] [--posts N] [--acks N]
 
 The first page of GET /api/feed (limit 20) for readers following 10, 100, 1,000 and 10,000
 authors, in feed.mode read, dual and timeline (switched live on one server, same data,
-alternating in rounds), beside a one-document read by _id (the driver's findById, and
-GET /api/posts/:id over HTTP) in the same run; post acknowledgement by follower count, the
+alternating in rounds), and in timeline mode the same page from PostService.feed without HTTP,
+beside a one-document read by _id (the driver's findOne, and GET /api/posts/:id over HTTP) in the
+same run; post acknowledgement by follower count, the
 delay from a post to its id in the last of 10,000 followers' timelines, and store and Redis
 commands per read and per post. Seeds through the store directly. Starts the database
 (MONGO_URL, else the embedded one) and a redis-server unless REDIS_URL is set.
@@ -77,6 +79,7 @@ export async function main(args: string[]): Promise<number> {
 
   const dbs = await startDatabases({ redis: true, log });
   let server: RunningServer | undefined;
+  const http = createHttpCaller();
   const counterClient = new Redis(dbs.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: 1 });
   try {
     const db = new URL(dbs.mongoUrl);
@@ -185,9 +188,17 @@ export async function main(args: string[]): Promise<number> {
     }
 
     const get = async (url: string, token: string) => {
-      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
+      const res = await http.call('GET', url, { authorization: `Bearer ${token}` });
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${res.body}`);
+    };
+    const post = async (token: string, text: string) => {
+      const res = await http.call(
+        'POST',
+        `${base}/api/posts`,
+        { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        JSON.stringify({ text }),
+      );
+      if (res.status !== 201) throw new Error(`post answered ${res.status}`);
     };
     const samplePost = (await posts.findOne({}, { projection: { _id: 1 } }))!._id;
 
@@ -234,6 +245,16 @@ export async function main(args: string[]): Promise<number> {
           c.redis += (await readRedisCounters(counterClient)).commands - redisBefore;
           c.reads += count;
           cmds.set(key, c);
+          if (mode === 'timeline') {
+            // the same page without HTTP: what the page itself costs, beside the driver's read
+            const direct = samples.get(`service|${n}`) ?? [];
+            samples.set(`service|${n}`, direct);
+            for (let i = 0; i < Math.ceil(count / 4); i++) {
+              const t = performance.now();
+              await s.posts.feed(reader.id, { limit: 20 });
+              direct.push(performance.now() - t);
+            }
+          }
           await yardstick(Math.ceil(count / 4));
         }
         progress(`round ${round + 1}/${rounds}: ${mode} measured`);
@@ -241,7 +262,9 @@ export async function main(args: string[]): Promise<number> {
     }
 
     log('');
-    log('First page of GET /api/feed (limit 20), one request at a time over HTTP:');
+    log(
+      "First page of GET /api/feed (limit 20), one request at a time over HTTP ('timeline, no HTTP': the same page from PostService.feed in the process):",
+    );
     const rows = [
       ['mode', 'followees', 'requests', 'p50 ms', 'p99 ms', 'store cmds/read', 'redis cmds/read'],
     ];
@@ -262,6 +285,18 @@ export async function main(args: string[]): Promise<number> {
           (c.redis / c.reads).toFixed(2),
         ]);
       }
+    for (const n of FOLLOWEES) {
+      const list = samples.get(`service|${n}`)!;
+      rows.push([
+        'timeline, no HTTP',
+        String(n),
+        String(list.length),
+        p('service', n, 0.5).toFixed(2),
+        p('service', n, 0.99).toFixed(2),
+        '-',
+        '-',
+      ]);
+    }
     const idSorted = sortNum(byId);
     const httpSorted = sortNum(byHttp);
     rows.push([
@@ -310,13 +345,7 @@ export async function main(args: string[]): Promise<number> {
       const redisBefore = (await readRedisCounters(counterClient)).commands;
       for (let k = 0; k < nAcks; k++) {
         const t = performance.now();
-        const res = await fetch(`${base}/api/posts`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${poster.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ text: `ack ${k}` }),
-        });
-        if (res.status !== 201) throw new Error(`post answered ${res.status}`);
-        await res.arrayBuffer();
+        await post(poster.token, `ack ${k}`);
         acks.push(performance.now() - t);
       }
       await timelines.settled();
@@ -346,12 +375,7 @@ export async function main(args: string[]): Promise<number> {
     for (let k = 0; k < 10; k++) {
       await timelines.settled();
       const t = performance.now();
-      const res = await fetch(`${base}/api/posts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${star.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ text: `fan-out ${k}` }),
-      });
-      if (res.status !== 201) throw new Error(`post answered ${res.status}`);
+      await post(star.token, `fan-out ${k}`);
       await timelines.settled(2);
       delays.push(performance.now() - t);
     }
@@ -368,6 +392,11 @@ export async function main(args: string[]): Promise<number> {
       ['timeline p99 at 10,000 / at 10 followees', tl(10_000, 0.99) / tl(10, 0.99), 1.5],
       ['timeline first page p50 / _id read p50 (driver)', tl(10_000, 0.5) / quantile(idSorted, 0.5), 4],
       ['timeline first page p50 / GET /api/posts/:id p50', tl(10_000, 0.5) / quantile(httpSorted, 0.5), 4],
+      [
+        'timeline first page without HTTP (PostService.feed) p50 / _id read p50 (driver)',
+        p('service', 10_000, 0.5) / quantile(idSorted, 0.5),
+        4,
+      ],
       ['post ack p99 at 10,000 / at 0 followers', ackP99[ackP99.length - 1]! / ackP99[0]!, 1.5],
     ];
     log('');
@@ -379,6 +408,7 @@ export async function main(args: string[]): Promise<number> {
     await s.mongo.dropDatabase().catch(() => {});
     return 0;
   } finally {
+    http.close();
     counterClient.disconnect();
     await server?.shutdown('bench done').catch(() => {});
     await dbs.stop();

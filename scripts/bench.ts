@@ -52,7 +52,7 @@ commands per connect, refused), then --idle-sockets idle on it (RSS, event-loop 
 Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
 acknowledged messages lost in a run that was not overloaded; no timing is asserted.
---ours-env passes extra env to our servers (e.g. --ours-env MONGO_COMMAND_MONITORING=false),
+--ours-env passes extra env to our servers (e.g. --ours-env MESSAGE_LANE_SHARE=0.5),
 --baseline-env to the baseline's (e.g. a CPU-profile preload, docs/benchmarks.md).
 --adapter-move MODE measures our servers in the dual stage of a socket.adapter move from redis
 to MODE (every broadcast on both transports, de-duplicated on arrival), held for the whole run.`;

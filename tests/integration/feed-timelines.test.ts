@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import type { Response } from 'supertest';
 import { registerUser, type TestUser } from '../support/api-users';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis';
@@ -185,5 +186,48 @@ describe('When Redis dies under timeline reads', () => {
     }
     expect(await reads(t, 'timeline')).toBeGreaterThan(served);
     expect(await feedIds(t, reader)).toEqual([during, first]);
+  });
+});
+
+describe('When posts fan out to timelines and the cache is on', () => {
+  let t: TestApp;
+  let redis: Redis;
+  afterAll(async () => {
+    redis.disconnect();
+    await t.close();
+  });
+
+  it("then a post's ack does not walk the followers: the fan-out drops their cached feeds as it reaches them", async () => {
+    const keyPrefix = prefix();
+    t = await createTestApp({
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: keyPrefix,
+      FEED_MODE: 'read',
+      USE_CACHE: 'true',
+    });
+    redis = new Redis(testRedisUrl());
+    const [author, follower] = [await registerUser(t.http), await registerUser(t.http)];
+    await t.http.put(`/api/users/${author.id}/follow`).set(follower.auth).expect(200);
+    await feedIds(t, follower);
+    const followerKey = `${keyPrefix}cache:feed:v1:${follower.id}`;
+    expect(await redis.exists(followerKey)).toBe(1);
+    await t.services.flagAdmin.set('feed.mode', 'timeline', 'test');
+
+    const users = t.services.users;
+    const walk = users.followerIdBatches.bind(users);
+    let walksOnRequestPath = 0;
+    users.followerIdBatches = (id, size) => {
+      walksOnRequestPath += 1;
+      return walk(id, size);
+    };
+    try {
+      const id = await post(t, author, 'reaches the follower through the fan-out');
+      expect(walksOnRequestPath).toBe(0);
+      await t.services.feedTimelines!.settled();
+      expect(await redis.exists(followerKey)).toBe(0);
+      expect((await feedIds(t, follower))[0]).toBe(id);
+    } finally {
+      users.followerIdBatches = walk;
+    }
   });
 });

@@ -3,7 +3,8 @@ import { freshMongoUrl } from '../support/test-env';
 
 /**
  * The message path updates conversations by `_id` with a guard on other fields
- * (`{_id, applied: {$ne: id}}`), a batch at a time in one bulkWrite. Both must hold on every
+ * (`{_id, applied: {$ne: id}}`), a batch at a time in one bulkWrite, and a feed page reads its
+ * posts by a list of `_id`s (`$in`). All must hold on every
  * store the project runs on: on FerretDB they hold through the project's patches
  * (scripts/ferretdb/patches.json), which these tests pin.
  */
@@ -42,6 +43,20 @@ describe('When a filter gives an _id', () => {
 
   it('then it still does when the filter also guards other fields', async () => {
     expect(await lookupPlan({ _id: id, applied: { $ne: new Types.ObjectId() } })).toBe('index');
+  });
+
+  it('then a find by a list of _ids searches the _id index too', async () => {
+    expect(await lookupPlan({ _id: { $in: [id, new Types.ObjectId()] } })).toBe('index');
+  });
+
+  it('then a find by a list of _ids returns exactly the listed documents that exist', async () => {
+    const plans = conn.collection<Doc>('plans');
+    const some = await plans.find({}, { sort: { n: 1 }, limit: 5 }).toArray();
+    const wanted = [some[3]!._id, some[0]!._id, new Types.ObjectId()];
+    const found = await plans.find({ _id: { $in: wanted } }).toArray();
+    expect(found.map((d) => d.n).sort()).toEqual([some[0]!.n, some[3]!.n].sort());
+    const guarded = await plans.find({ _id: { $in: wanted }, n: { $gt: some[0]!.n } }).toArray();
+    expect(guarded.map((d) => d.n)).toEqual([some[3]!.n]);
   });
 
   it('then the guard still decides: a guarded update that must not match changes nothing', async () => {

@@ -23,6 +23,16 @@ export interface FanoutObserver {
 }
 
 /**
+ * Told of the followers a post or a deletion reached, a batch at a time, from the same pass
+ * over the followers index the fan-out makes anyway. `wanted()` false: nobody needs them, so an
+ * author whose posts are not fanned out (a celebrity) is not walked for it.
+ */
+export interface FollowersReached {
+  wanted(): boolean;
+  reached(readerIds: string[]): Promise<void>;
+}
+
+/**
  * Applies the fan-out journal to timelines, off the request path: takes jobs in batches (a
  * batch waits only while another is being applied, so an idle worker adds no delay), and for a
  * post walks the author's followers once, writing a thousand timelines per round trip. An
@@ -48,6 +58,8 @@ export class FanoutWorker {
       observer?: FanoutObserver;
       /** whether writes journal jobs now; when not, the journal is polled rarely */
       active?: () => boolean;
+      /** told each batch of followers a post or deletion reached (their cached feeds drop) */
+      followers?: FollowersReached;
     },
   ) {}
 
@@ -118,10 +130,13 @@ export class FanoutWorker {
         const entry = { postId: job.postId, authorId: job.authorId, at: job.at };
         await store.push([job.authorId], entry);
         let readers = 1;
-        if (await this.isCelebrity(job.authorId)) await store.pushAuthor(entry);
-        else
+        if (await this.isCelebrity(job.authorId)) {
+          await store.pushAuthor(entry);
+          await this.reachFollowers(job.authorId);
+        } else
           for await (const batch of this.followerBatches(job.authorId)) {
             await store.push(batch, entry);
+            await this.deps.followers?.reached(batch);
             readers += batch.length;
           }
         this.deps.observer?.job('post', readers);
@@ -135,6 +150,7 @@ export class FanoutWorker {
         let readers = 1;
         for await (const batch of this.followerBatches(job.authorId)) {
           await store.remove(batch, [entry]);
+          await this.deps.followers?.reached(batch);
           readers += batch.length;
         }
         this.deps.observer?.job('delete', readers);
@@ -178,6 +194,13 @@ export class FanoutWorker {
       await Promise.all(batch.map((r) => store.setCelebrityFollow(r, authorId, true)));
     await store.markCelebrity(authorId);
     return true;
+  }
+
+  /** a celebrity's followers, walked only when someone wants to know they were reached */
+  private async reachFollowers(authorId: string): Promise<void> {
+    const followers = this.deps.followers;
+    if (!followers?.wanted()) return;
+    for await (const batch of this.followerBatches(authorId)) await followers.reached(batch);
   }
 
   /** Followers a batch at a time from one cursor: one pass over the index, not one per page. */

@@ -13,9 +13,9 @@ import type { TimelineEntry, TimelineStore } from '../../timelines/timeline-stor
 import type { FollowModel } from '../users/follow-model';
 import type { UserModel } from '../users/user-model';
 import { followingIdsQuery } from '../users/user-queries';
-import { FanoutWorker } from './feed-fanout';
+import { FanoutWorker, type FollowersReached } from './feed-fanout';
 import type { PostDoc, PostModel } from './post-model';
-import { feedQuery } from './post-queries';
+import { feedQuery, inIds } from './post-queries';
 
 const REPAIR_RETRY_MS = 1000;
 
@@ -35,6 +35,7 @@ export type QueryFirstPage = (userId: string, limit: number) => Promise<string[]
 export class FeedTimelines implements FollowEdges {
   readonly worker: FanoutWorker;
   private readonly rebuilding = new Map<string, Promise<void>>();
+  private readonly followersListeners: FollowersReached[] = [];
   private repairTimer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -86,6 +87,12 @@ export class FeedTimelines implements FollowEdges {
     this.worker = new FanoutWorker({
       ...deps,
       active: () => this.writing,
+      followers: {
+        wanted: () => this.followersListeners.some((l) => l.wanted()),
+        reached: async (ids) => {
+          for (const l of this.followersListeners) if (l.wanted()) await l.reached(ids);
+        },
+      },
       observer: {
         job: (kind) => jobs.inc({ kind }),
         delivered: (ms) => this.delay.observe(ms / 1000),
@@ -130,6 +137,14 @@ export class FeedTimelines implements FollowEdges {
     );
   }
 
+  /**
+   * Whether every reader's feed comes from a timeline (the query answers only when one cannot):
+   * followers then see a post once its fan-out reaches them, not at its ack.
+   */
+  servesEveryReader(): boolean {
+    return this.deps.flags.get('feed.mode') === 'timeline';
+  }
+
   /** whether a query-served first page of this reader's is compared with the timeline */
   shadows(userId: string): boolean {
     return this.deps.flags.get('feed.mode') === 'dual' && !this.readsTimeline(userId);
@@ -138,8 +153,10 @@ export class FeedTimelines implements FollowEdges {
   /**
    * Before the post's ack: the author's own timeline gains it (the author sees it at once) and
    * the fan-out to followers is journaled; both cost the same whatever the follower count.
+   * Resolves true when the fan-out is journaled, so it will reach every follower (and tell
+   * `onFollowersReached` listeners); false in `read` or when the journal could not take it.
    */
-  posted(post: Pick<PostDoc, '_id' | 'postedBy' | 'createdAt'>): Promise<void> {
+  posted(post: Pick<PostDoc, '_id' | 'postedBy' | 'createdAt'>): Promise<boolean> {
     const entry = this.entryOf(post);
     return this.write('post', async () => {
       await this.deps.store.push([entry.authorId], entry);
@@ -147,7 +164,7 @@ export class FeedTimelines implements FollowEdges {
     });
   }
 
-  deleted(post: Pick<PostDoc, '_id' | 'postedBy' | 'createdAt'>): Promise<void> {
+  deleted(post: Pick<PostDoc, '_id' | 'postedBy' | 'createdAt'>): Promise<boolean> {
     const entry = this.entryOf(post);
     return this.write('delete', async () => {
       await this.deps.store.remove([entry.authorId], [entry]);
@@ -155,15 +172,20 @@ export class FeedTimelines implements FollowEdges {
     });
   }
 
+  /** batches of followers each journaled post or deletion reached, from the fan-out's own walk */
+  onFollowersReached(listener: FollowersReached): void {
+    this.followersListeners.push(listener);
+  }
+
   /** one reader's timeline: applied before the follow's answer, so the next read has the posts */
-  followed(followerId: string, followeeId: string): Promise<void> {
-    return this.write('follow', () =>
+  async followed(followerId: string, followeeId: string): Promise<void> {
+    await this.write('follow', () =>
       this.worker.apply({ kind: 'follow', readerId: followerId, authorId: followeeId }),
     );
   }
 
-  unfollowed(followerId: string, followeeId: string): Promise<void> {
-    return this.write('unfollow', () =>
+  async unfollowed(followerId: string, followeeId: string): Promise<void> {
+    await this.write('unfollow', () =>
       this.worker.apply({ kind: 'unfollow', readerId: followerId, authorId: followeeId }),
     );
   }
@@ -332,16 +354,18 @@ export class FeedTimelines implements FollowEdges {
   }
 
   /** A timeline write of a request, in modes that write; never fails the request. */
-  private async write(kind: FanoutJob['kind'], op: () => Promise<void>): Promise<void> {
-    if (!this.writing) return;
+  private async write(kind: FanoutJob['kind'], op: () => Promise<void>): Promise<boolean> {
+    if (!this.writing) return false;
     try {
       await op();
+      return true;
     } catch (err) {
       this.deps.logger.warn(
         { job: kind, err: (err as Error).message },
         'feed timeline write failed; timelines will be rebuilt',
       );
       this.repair();
+      return false;
     }
   }
 
@@ -372,13 +396,17 @@ export class FeedTimelines implements FollowEdges {
   }
 
   /**
-   * The page's posts, each by `_id`: the one lookup every store serves from its index (the
-   * embedded store scans for `$in`, even on `_id`), all in flight at once.
+   * The page's posts in one find by `_id` list, which every store serves from its `_id` index
+   * (the embedded store through the project's patch, scripts/ferretdb/patches.json).
    */
   private async postsInOrder(entries: TimelineEntry[]): Promise<PostDoc[]> {
-    const rows = await Promise.all(
-      entries.map((e) => this.deps.posts.findById(new Types.ObjectId(e.postId)).lean<PostDoc>()),
-    );
-    return rows.flatMap((r) => (r ? [r] : []));
+    const rows = await this.deps.posts
+      .find({ _id: inIds(entries.map((e) => new Types.ObjectId(e.postId))) })
+      .lean<PostDoc[]>();
+    const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
+    return entries.flatMap((e) => {
+      const row = byId.get(e.postId);
+      return row ? [row] : [];
+    });
   }
 }

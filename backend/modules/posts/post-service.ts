@@ -55,13 +55,24 @@ export class PostService {
       /** authors' names, cached per instance and dropped on rename; absent: read per page */
       actors?: Pick<ActorProfiles, 'get'> | undefined;
     },
-  ) {}
+  ) {
+    deps.timelines?.onFollowersReached({
+      wanted: () => deps.cache.mayHoldEntries(),
+      reached: (ids) =>
+        this.dropFeeds(ids).catch((err: unknown) =>
+          deps.logger.warn(
+            { err },
+            "could not invalidate followers' feeds; they may show the old first page until their TTL",
+          ),
+        ),
+    });
+  }
 
   async create(authorId: string, text: string): Promise<PublicPost> {
     await this.deps.postQuota?.spend(authorId);
     const doc = await this.deps.posts.create({ postedBy: new Types.ObjectId(authorId), text });
-    await this.deps.timelines?.posted(doc);
-    await this.invalidateFeedsWith(authorId);
+    const fannedOut = (await this.deps.timelines?.posted(doc)) ?? false;
+    await this.invalidateFeedsWith(authorId, fannedOut);
     const [post] = await this.present([doc.toObject()], authorId);
     return post!;
   }
@@ -79,11 +90,11 @@ export class PostService {
     if (!doc.postedBy.equals(userId)) throw new ForbiddenError('Only the author can delete a post');
     const post = new Types.ObjectId(postId);
     await this.deps.posts.deleteOne({ _id: post });
-    await this.deps.timelines?.deleted(doc);
+    const fannedOut = (await this.deps.timelines?.deleted(doc)) ?? false;
     await Promise.all([
       this.deps.likes.deleteMany({ post }),
       this.deps.replies.deleteMany({ post }),
-      this.invalidateFeedsWith(userId),
+      this.invalidateFeedsWith(userId, fannedOut),
     ]);
   }
 
@@ -250,23 +261,32 @@ export class PostService {
 
   /**
    * A post by the author appeared or vanished: the author's feed and each follower's change.
-   * Cost on the write path: one followers-index page per FOLLOWER_BATCH followers and one DEL
-   * per 500 keys (about 100 queries and 200 DELs for 100k followers); none at all while no
-   * cache entry can exist. A failure here is logged, never fails the write: the TTL bounds it.
+   * The author's entry goes before the response. A journaled fan-out walks the followers anyway
+   * and drops their entries on its way (`onFollowersReached`), so the ack costs the same whatever
+   * the follower count and followers' cached pages change when their timelines do. Otherwise
+   * (`feed.mode` read, or the journal could not take it) they go before the response too: one
+   * followers-index page per FOLLOWER_BATCH followers and one DEL per 500 keys (about 100
+   * queries and 200 DELs for 100k followers). None at all while no cache entry can exist. A
+   * failure here is logged, never fails the write: the TTL bounds it.
    */
-  private async invalidateFeedsWith(authorId: string): Promise<void> {
+  private async invalidateFeedsWith(authorId: string, fannedOut: boolean): Promise<void> {
     const { cache, userService } = this.deps;
     if (!cache.mayHoldEntries()) return;
     await cache.invalidate([feedCacheKey(authorId)]);
+    if (fannedOut) return;
     try {
       for await (const ids of userService.followerIdBatches(authorId, FOLLOWER_BATCH))
-        await cache.invalidate(ids.map(feedCacheKey));
+        await this.dropFeeds(ids);
     } catch (err) {
       this.deps.logger.warn(
         { err, authorId },
         "could not invalidate followers' feeds; they may show the old first page until their TTL",
       );
     }
+  }
+
+  private dropFeeds(userIds: string[]): Promise<void> {
+    return this.deps.cache.invalidate(userIds.map(feedCacheKey));
   }
 
   private async pageOf(
