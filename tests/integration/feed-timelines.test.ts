@@ -189,30 +189,35 @@ describe('When Redis dies under timeline reads', () => {
   });
 });
 
+/** an app with the cache on whose follower's cached first page exists, then feed.mode timeline */
+async function cachedFollowerFeed(env: Record<string, string> = {}) {
+  const keyPrefix = prefix();
+  const t = await createTestApp({
+    REDIS_URL: testRedisUrl(),
+    REDIS_KEY_PREFIX: keyPrefix,
+    FEED_MODE: 'read',
+    USE_CACHE: 'true',
+    ...env,
+  });
+  const [author, follower] = [await registerUser(t.http), await registerUser(t.http)];
+  await t.http.put(`/api/users/${author.id}/follow`).set(follower.auth).expect(200);
+  await feedIds(t, follower);
+  await t.services.flagAdmin.set('feed.mode', 'timeline', 'test');
+  return { t, author, follower, followerKey: `${keyPrefix}cache:feed:v1:${follower.id}` };
+}
+
 describe('When posts fan out to timelines and the cache is on', () => {
-  let t: TestApp;
-  let redis: Redis;
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true });
+  const apps: TestApp[] = [];
   afterAll(async () => {
     redis.disconnect();
-    await t.close();
+    await Promise.all(apps.map((a) => a.close()));
   });
 
   it("then a post's ack does not walk the followers: the fan-out drops their cached feeds as it reaches them", async () => {
-    const keyPrefix = prefix();
-    t = await createTestApp({
-      REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: keyPrefix,
-      FEED_MODE: 'read',
-      USE_CACHE: 'true',
-    });
-    redis = new Redis(testRedisUrl());
-    const [author, follower] = [await registerUser(t.http), await registerUser(t.http)];
-    await t.http.put(`/api/users/${author.id}/follow`).set(follower.auth).expect(200);
-    await feedIds(t, follower);
-    const followerKey = `${keyPrefix}cache:feed:v1:${follower.id}`;
+    const { t, author, follower, followerKey } = await cachedFollowerFeed();
+    apps.push(t);
     expect(await redis.exists(followerKey)).toBe(1);
-    await t.services.flagAdmin.set('feed.mode', 'timeline', 'test');
-
     const users = t.services.users;
     const walk = users.followerIdBatches.bind(users);
     let walksOnRequestPath = 0;
@@ -229,5 +234,18 @@ describe('When posts fan out to timelines and the cache is on', () => {
     } finally {
       users.followerIdBatches = walk;
     }
+  });
+
+  it("then an author whose posts are merged at read time still has followers' cached feeds dropped", async () => {
+    const { t, author, follower, followerKey } = await cachedFollowerFeed({ FEED_CELEBRITY_FOLLOWERS: '1' });
+    apps.push(t);
+    // a second follower puts the author over the threshold of one
+    const other = await registerUser(t.http);
+    await t.http.put(`/api/users/${author.id}/follow`).set(other.auth).expect(200);
+    expect(await redis.exists(followerKey)).toBe(1);
+    const id = await post(t, author, 'merged at read time');
+    await t.services.feedTimelines!.settled();
+    expect(await redis.exists(followerKey)).toBe(0);
+    expect((await feedIds(t, follower))[0]).toBe(id);
   });
 });
