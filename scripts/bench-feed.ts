@@ -387,21 +387,27 @@ export async function main(args: string[]): Promise<number> {
 
     // Targets
     const tl = (n: number, q: number) => p('timeline', n, q);
+    // A page is held against a one-document read by _id on the same path: the page without
+    // HTTP against the driver's read, the page over HTTP against one post over HTTP. The page
+    // over HTTP against the driver's read mixes in HTTP's own cost, which a driver read never
+    // pays: printed for reference, not held to the line (docs/feed-migration.md).
     const checks: Array<[string, number, number]> = [
       ['timeline p50 at 10,000 / at 10 followees', tl(10_000, 0.5) / tl(10, 0.5), 1.25],
       ['timeline p99 at 10,000 / at 10 followees', tl(10_000, 0.99) / tl(10, 0.99), 1.5],
-      ['timeline first page p50 / _id read p50 (driver)', tl(10_000, 0.5) / quantile(idSorted, 0.5), 4],
-      ['timeline first page p50 / GET /api/posts/:id p50', tl(10_000, 0.5) / quantile(httpSorted, 0.5), 4],
       [
         'timeline first page without HTTP (PostService.feed) p50 / _id read p50 (driver)',
         p('service', 10_000, 0.5) / quantile(idSorted, 0.5),
         4,
       ],
+      ['timeline first page p50 / GET /api/posts/:id p50', tl(10_000, 0.5) / quantile(httpSorted, 0.5), 4],
       ['post ack p99 at 10,000 / at 0 followers', ackP99[ackP99.length - 1]! / ackP99[0]!, 1.5],
     ];
     log('');
     for (const [name, ratio, limit] of checks)
       log(`${ratio <= limit ? 'PASS' : 'MISS'}  ${name}: ${ratio.toFixed(2)}x (target ≤ ${limit}x)`);
+    log(
+      `info  timeline first page over HTTP p50 / _id read p50 (driver): ${(tl(10_000, 0.5) / quantile(idSorted, 0.5)).toFixed(2)}x`,
+    );
     log(
       `data: ${AUTHORS} authors, ${allPosts + nAcks * 5 + 10} posts, ${edges.length} follows on ${dbs.mongoKind}`,
     );

@@ -137,14 +137,6 @@ export class FeedTimelines implements FollowEdges {
     );
   }
 
-  /**
-   * Whether every reader's feed comes from a timeline (the query answers only when one cannot):
-   * followers then see a post once its fan-out reaches them, not at its ack.
-   */
-  servesEveryReader(): boolean {
-    return this.deps.flags.get('feed.mode') === 'timeline';
-  }
-
   /** whether a query-served first page of this reader's is compared with the timeline */
   shadows(userId: string): boolean {
     return this.deps.flags.get('feed.mode') === 'dual' && !this.readsTimeline(userId);
