@@ -27,8 +27,12 @@ export class MemoryTimelineStore implements TimelineStore {
   private readonly celebrityFollows = new Map<string, Set<string>>();
   private readonly celebrityIds = new Set<string>();
   private readonly authorLists = new Map<string, List>();
-  /** per reader, unfollowed author → when */
-  private readonly refused = new Map<string, Map<string, number>>();
+  /** per reader, unfollowed author → when, and its place in `order` */
+  private readonly refused = new Map<string, Map<string, { at: number; order: number }>>();
+  /** per reader, the `order` of the rebuild under way */
+  private readonly rebuildStarted = new Map<string, number>();
+  /** orders refusals and rebuild starts exactly, where two may share a millisecond */
+  private order = 0;
 
   constructor(
     readonly size: number,
@@ -61,9 +65,10 @@ export class MemoryTimelineStore implements TimelineStore {
 
   async removeAuthor(readerId: string, authorId: string): Promise<void> {
     const now = Date.now();
-    const refused = this.refused.get(readerId) ?? new Map<string, number>();
-    for (const [a, at] of refused) if (at < now - UNFOLLOW_HOLD_MS) refused.delete(a);
-    refused.set(authorId, now);
+    const refused = this.refused.get(readerId) ?? new Map<string, { at: number; order: number }>();
+    for (const [a, r] of refused) if (r.at < now - UNFOLLOW_HOLD_MS) refused.delete(a);
+    this.order += 1;
+    refused.set(authorId, { at: now, order: this.order });
     this.refused.set(readerId, refused);
     const t = this.timelines.get(readerId);
     if (t) t.entries = t.entries.filter((e) => e.authorId !== authorId);
@@ -76,7 +81,8 @@ export class MemoryTimelineStore implements TimelineStore {
   async startRebuild(readerId: string): Promise<number> {
     this.timelines.set(readerId, { entries: [], truncated: false, generation: 0 });
     this.celebrityFollows.delete(readerId);
-    this.refused.delete(readerId);
+    this.order += 1;
+    this.rebuildStarted.set(readerId, this.order);
     return this.generation;
   }
 
@@ -85,9 +91,14 @@ export class MemoryTimelineStore implements TimelineStore {
     generation: number,
     entries: readonly TimelineEntry[],
     celebrities: readonly string[],
+    followees: readonly string[],
   ): Promise<void> {
     const t = this.timelines.get(readerId);
     if (!t) return;
+    const started = this.rebuildStarted.get(readerId) ?? 0;
+    const refused = this.refused.get(readerId);
+    if (refused)
+      for (const f of followees) if ((refused.get(f)?.order ?? started) < started) refused.delete(f);
     this.insert(t, this.admitted(readerId, entries));
     if (entries.length >= this.size) t.truncated = true;
     const set = this.celebrityFollows.get(readerId) ?? new Set<string>();
@@ -118,6 +129,7 @@ export class MemoryTimelineStore implements TimelineStore {
   async drop(readerId: string): Promise<void> {
     this.timelines.delete(readerId);
     this.refused.delete(readerId);
+    this.rebuildStarted.delete(readerId);
     this.celebrityFollows.delete(readerId);
   }
 

@@ -32,12 +32,21 @@ if n > size then
 end
 return 1`;
 
-// KEYS: timeline, refused authors. ARGV: ':' .. authorId, authorId, now ms, hold ms.
+// Redis's own clock in ms (with a fraction): refusals and rebuild starts are ordered by one
+// clock, whichever instance wrote them.
+const NOW_MS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end`;
+
+// KEYS: timeline, refused authors. ARGV: ':' .. authorId, authorId, hold ms.
 // Every member ending in it goes, and the author is refused (older refusals expire).
-const REMOVE_AUTHOR = `
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[3]) - tonumber(ARGV[4])))
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+const REMOVE_AUTHOR = `${NOW_MS}
+local now = now_ms()
+redis.call('ZADD', KEYS[2], now, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - tonumber(ARGV[3])))
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 local gone = {}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if string.sub(m, -#ARGV[1]) == ARGV[1] then gone[#gone + 1] = m end
@@ -45,13 +54,34 @@ end
 if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) end
 return #gone`;
 
+// KEYS: timeline, celebrity set, meta. The timeline and celebrity set go; meta says "being
+// rebuilt" and when the rebuild started. Refused authors stay.
+const START_REBUILD = `${NOW_MS}
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[3], 'gen', '0', 'trunc', '0', 'started', tostring(now_ms()))
+return 1`;
+
+// KEYS: meta, refused authors. ARGV: the authors a rebuild read as followed. Each refused
+// before the rebuild started is admitted again; a refusal made since stays.
+const READMIT = `
+local started = tonumber(redis.call('HGET', KEYS[1], 'started') or '0')
+local n = 0
+for i = 1, #ARGV do
+  local at = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  if at and tonumber(at) < started then
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    n = n + 1
+  end
+end
+return n`;
+
 // KEYS: celebrity set, refused authors. ARGV: authorId. Added unless refused.
 const CELEBRITY_FOLLOW = `
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 return redis.call('SADD', KEYS[1], ARGV[1])`;
 
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
-const SHAS = new Map([ADD, REMOVE_AUTHOR, CELEBRITY_FOLLOW].map((s) => [s, sha(s)]));
+const SHAS = new Map([ADD, REMOVE_AUTHOR, START_REBUILD, READMIT, CELEBRITY_FOLLOW].map((s) => [s, sha(s)]));
 
 async function script(r: RedisClient, body: string, keys: string[], args: Array<string | number>) {
   try {
@@ -152,12 +182,7 @@ export class RedisTimelineStore implements TimelineStore {
   removeAuthor(readerId: string, authorId: string): Promise<void> {
     const k = this.keys(readerId);
     return this.run(async (r) => {
-      await script(
-        r,
-        REMOVE_AUTHOR,
-        [k.list, k.refused],
-        [`:${authorId}`, authorId, Date.now(), UNFOLLOW_HOLD_MS],
-      );
+      await script(r, REMOVE_AUTHOR, [k.list, k.refused], [`:${authorId}`, authorId, UNFOLLOW_HOLD_MS]);
     });
   }
 
@@ -172,8 +197,7 @@ export class RedisTimelineStore implements TimelineStore {
     return this.run(async (r) => {
       const [generation] = await Promise.all([
         this.generation(r),
-        r.del(k.list, k.celebs, k.refused),
-        r.hset(k.meta, 'gen', '0', 'trunc', '0'),
+        script(r, START_REBUILD, [k.list, k.celebs, k.meta], []),
       ]);
       return generation;
     });
@@ -184,10 +208,14 @@ export class RedisTimelineStore implements TimelineStore {
     generation: number,
     entries: readonly TimelineEntry[],
     celebrities: readonly string[],
+    followees: readonly string[],
   ): Promise<void> {
     const k = this.keys(readerId);
     const pairs = entries.flatMap((e) => [e.at, member(e)]);
     return this.run(async (r) => {
+      // most readers refused no one: the followees (up to thousands) are sent only when needed
+      if (followees.length > 0 && (await r.zcard(k.refused)) > 0)
+        await script(r, READMIT, [k.meta, k.refused], [...followees]);
       const added = await script(r, ADD, [k.list, k.meta, k.refused], [this.deps.size, '1', ...pairs]);
       if (added === 0) return;
       await Promise.all(celebrities.map((c) => script(r, CELEBRITY_FOLLOW, [k.celebs, k.refused], [c])));

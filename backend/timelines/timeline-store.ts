@@ -41,24 +41,30 @@ export interface TimelineStore {
   remove(readerIds: readonly string[], entries: readonly TimelineEntry[]): Promise<void>;
   /**
    * unfollow: every entry by the author out of the reader's timeline, and the author refused
-   * there until `admitAuthor`, the next `startRebuild` (which reads the follows afresh) or
+   * there until `admitAuthor`, a rebuild started after it that reads the author as followed, or
    * UNFOLLOW_HOLD_MS: a fan-out or a rebuild that read the follows before the unfollow writes
-   * nothing of the author's into it after
+   * nothing of the author's into it after, even across a rebuild
    */
   removeAuthor(readerId: string, authorId: string): Promise<void>;
   /** follow: the author's pushes, rebuild entries and celebrity list reach the reader again */
   admitAuthor(readerId: string, authorId: string): Promise<void>;
   /**
-   * Starts a rebuild: the old timeline and its refused authors are gone and new pushes land, but
-   * it is not built until `finishRebuild`. Answers the generation to finish it with.
+   * Starts a rebuild: the old timeline is gone and new pushes land, but it is not built until
+   * `finishRebuild`. Refused authors stay refused. Answers the generation to finish it with.
    */
   startRebuild(readerId: string): Promise<number>;
-  /** the rebuild's entries (newest `size` posts) and the reader's followed celebrities */
+  /**
+   * The rebuild's entries (newest `size` posts), the reader's followed celebrities, and every
+   * author the rebuild read as followed: those refused before the rebuild started are admitted
+   * again first (a follow whose `admitAuthor` was missed); a refusal made since stays, since the
+   * rebuild may have read the follows before that unfollow.
+   */
   finishRebuild(
     readerId: string,
     generation: number,
     entries: readonly TimelineEntry[],
     celebrities: readonly string[],
+    followees: readonly string[],
   ): Promise<void>;
   /** `count` entries older than `before` (or the newest), merged with the followed celebrities' */
   window(readerId: string, before: TimelinePosition | undefined, count: number): Promise<TimelineWindow>;

@@ -18,9 +18,10 @@ export function timelineStoreContract(name: string, fresh: (size: number) => Pro
     reader: string,
     entries: TimelineEntry[] = [],
     celebs: string[] = [],
+    followees: string[] = [...new Set([...entries.map((e) => e.authorId), ...celebs])],
   ) => {
     const generation = await store.startRebuild(reader);
-    await store.finishRebuild(reader, generation, entries, celebs);
+    await store.finishRebuild(reader, generation, entries, celebs, followees);
   };
   const alice = 'a'.repeat(24);
   const bob = 'b'.repeat(24);
@@ -85,7 +86,7 @@ export function timelineStoreContract(name: string, fresh: (size: number) => Pro
       // a rebuild that read the follows before the unfollow, finished after it
       const generation = await store.startRebuild(alice);
       await store.removeAuthor(alice, bob);
-      await store.finishRebuild(alice, generation, [c1, rebuilt], [bob]);
+      await store.finishRebuild(alice, generation, [c1, rebuilt], [bob], [bob, carl]);
       await store.setCelebrityFollow(alice, bob, true);
       await store.markCelebrity(bob);
       await store.pushAuthor(entry(bob, 2500));
@@ -105,6 +106,26 @@ export function timelineStoreContract(name: string, fresh: (size: number) => Pro
       expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([again, back, c1]));
     });
 
+    it('then an author refused before a rebuild stays refused through it unless the rebuild reads them as followed', async () => {
+      const store = await fresh(10);
+      const c1 = entry(carl, 1000);
+      await built(store, alice, [c1]);
+      await store.removeAuthor(alice, bob);
+      // the rebuild reads the follows after the unfollow: bob is not among them
+      await built(store, alice, [c1], [], [carl]);
+      // a fan-out that read alice among bob's followers before the unfollow writes late
+      await store.push([alice], entry(bob, 2000));
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([c1]));
+
+      // bob followed again, but that follow never reached the store of timelines: the next
+      // rebuild reads bob as followed and admits him
+      const b1 = entry(bob, 3000);
+      await built(store, alice, [b1, c1], [], [bob, carl]);
+      const b2 = entry(bob, 4000);
+      await store.push([alice], b2);
+      expect(ids((await store.window(alice, undefined, 10)).entries)).toEqual(ids([b2, b1, c1]));
+    });
+
     it('then invalidating every timeline makes each unbuilt until rebuilt, and a rebuild keeps pushes made during it', async () => {
       const store = await fresh(10);
       const old = entry(bob, 1000);
@@ -116,7 +137,7 @@ export function timelineStoreContract(name: string, fresh: (size: number) => Pro
       await store.push([alice], during);
       expect((await store.window(alice, undefined, 5)).built).toBe(false);
       const fromStore = entry(bob, 2000);
-      await store.finishRebuild(alice, generation, [fromStore], []);
+      await store.finishRebuild(alice, generation, [fromStore], [], [bob]);
       const w = await store.window(alice, undefined, 5);
       expect(w.built).toBe(true);
       expect(ids(w.entries)).toEqual(ids([during, fromStore]));

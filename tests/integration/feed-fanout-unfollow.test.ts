@@ -52,7 +52,7 @@ describe('When an unfollow lands while a fan-out holds a follower list that stil
       logger: silentLogger,
     });
     await followInStore(follows, reader, author);
-    await store.finishRebuild(reader, await store.startRebuild(reader), [], []);
+    await store.finishRebuild(reader, await store.startRebuild(reader), [], [], [author]);
     const post = (at: number): TimelineEntry => ({
       postId: new Types.ObjectId().toHexString(),
       authorId: author,

@@ -320,6 +320,7 @@ export class FeedTimelines implements FollowEdges {
     const authors = [...followees, new Types.ObjectId(userId)];
     const rows = await feedQuery(this.deps.posts, authors, { limit: store.size - 1 }).lean();
     const celebrities = new Set(await store.celebrities());
+    const followed = followees.map((f) => f.toHexString());
     await store.finishRebuild(
       userId,
       generation,
@@ -328,7 +329,8 @@ export class FeedTimelines implements FollowEdges {
         authorId: r.postedBy.toHexString(),
         at: r.createdAt.getTime(),
       })),
-      followees.map((f) => f.toHexString()).filter((f) => celebrities.has(f)),
+      followed.filter((f) => celebrities.has(f)),
+      followed,
     );
   }
 
