@@ -23,12 +23,14 @@ commands per read and per post. Seeds through the store directly. Starts the dat
   --requests       measured first pages per reader in timeline mode (default 200)
   --read-requests  measured first pages per reader in read and dual (default 12: the query is slow)
   --posts          extra posts in the store besides one per author (default 0)
-  --acks           posts acknowledged per follower count (default 60)
+  --acks           posts acknowledged per follower count, counts interleaved (default 60)
   --rounds         modes alternate this many times (default 2)`;
 
 const FOLLOWEES = [10, 100, 1000, 10_000];
 const AUTHORS = 10_000;
 const MODES = ['dual', 'timeline', 'read'] as const;
+/** posts per follower count whose store and Redis commands are counted */
+const COMMAND_POSTS = 5;
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -337,32 +339,46 @@ export async function main(args: string[]): Promise<number> {
     ];
     const ackCurves: ReturnType<typeof percentileRows> = [];
     const ackP99: number[] = [];
-    for (const [i, n] of [0, ...FOLLOWEES].entries()) {
-      const poster = posters[i]!;
-      const acks: number[] = [];
+    const counts = [0, ...FOLLOWEES];
+    // Commands per post, one follower count at a time (the counters are global).
+    const perPost: Array<{ mongo: number; redis: number }> = [];
+    for (const [i] of counts.entries()) {
       await timelines.settled();
       const mongoBefore = await mongoCommands(server);
       const redisBefore = (await readRedisCounters(counterClient)).commands;
-      for (let k = 0; k < nAcks; k++) {
-        const t = performance.now();
-        await post(poster.token, `ack ${k}`);
-        acks.push(performance.now() - t);
-      }
+      for (let k = 0; k < COMMAND_POSTS; k++) await post(posters[i]!.token, `counted ${k}`);
       await timelines.settled();
-      const mongo = ((await mongoCommands(server)) - mongoBefore) / nAcks;
-      const redis = ((await readRedisCounters(counterClient)).commands - redisBefore) / nAcks;
-      const sorted = sortNum(acks);
+      perPost.push({
+        mongo: ((await mongoCommands(server)) - mongoBefore) / COMMAND_POSTS,
+        redis: ((await readRedisCounters(counterClient)).commands - redisBefore) / COMMAND_POSTS,
+      });
+    }
+    progress('  commands per post counted');
+    // Acknowledgements, the follower counts interleaved post by post (the order turning each
+    // round), so every count sees the same machine, fan-outs of the others included.
+    const acks = counts.map(() => [] as number[]);
+    for (let k = 0; k < nAcks; k++) {
+      for (let j = 0; j < counts.length; j++) {
+        const i = (j + k) % counts.length;
+        const t = performance.now();
+        await post(posters[i]!.token, `ack ${k}`);
+        acks[i]!.push(performance.now() - t);
+      }
+      if ((k + 1) % 20 === 0) progress(`  ${k + 1}/${nAcks} rounds of acks`);
+    }
+    await timelines.settled();
+    for (const [i, n] of counts.entries()) {
+      const sorted = sortNum(acks[i]!);
       ackP99.push(quantile(sorted, 0.99));
-      ackCurves.push(...percentileRows(`${n} followers`, acks));
+      ackCurves.push(...percentileRows(`${n} followers`, acks[i]!));
       ackRows.push([
         String(n),
         String(nAcks),
         quantile(sorted, 0.5).toFixed(2),
         quantile(sorted, 0.99).toFixed(2),
-        mongo.toFixed(1),
-        redis.toFixed(1),
+        perPost[i]!.mongo.toFixed(1),
+        perPost[i]!.redis.toFixed(1),
       ]);
-      progress(`  acks with ${n} followers measured`);
     }
     table(ackRows, log);
     log(
@@ -409,7 +425,7 @@ export async function main(args: string[]): Promise<number> {
       `info  timeline first page over HTTP p50 / _id read p50 (driver): ${(tl(10_000, 0.5) / quantile(idSorted, 0.5)).toFixed(2)}x`,
     );
     log(
-      `data: ${AUTHORS} authors, ${allPosts + nAcks * 5 + 10} posts, ${edges.length} follows on ${dbs.mongoKind}`,
+      `data: ${AUTHORS} authors, ${allPosts + (nAcks + COMMAND_POSTS) * 5 + 10} posts, ${edges.length} follows on ${dbs.mongoKind}`,
     );
     await s.mongo.dropDatabase().catch(() => {});
     return 0;
