@@ -15,7 +15,7 @@ import type { UserModel } from '../users/user-model';
 import { followingIdsQuery } from '../users/user-queries';
 import { FanoutWorker, type FollowersReached } from './feed-fanout';
 import type { PostDoc, PostModel } from './post-model';
-import { feedQuery, inIds } from './post-queries';
+import { feedQuery, postsInOrder } from './post-queries';
 
 const REPAIR_RETRY_MS = 1000;
 
@@ -35,7 +35,7 @@ export type QueryFirstPage = (userId: string, limit: number) => Promise<string[]
 export class FeedTimelines implements FollowEdges {
   readonly worker: FanoutWorker;
   private readonly rebuilding = new Map<string, Promise<void>>();
-  private readonly followersListeners: FollowersReached[] = [];
+  private followersListener: FollowersReached | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -88,9 +88,9 @@ export class FeedTimelines implements FollowEdges {
       ...deps,
       active: () => this.writing,
       followers: {
-        wanted: () => this.followersListeners.some((l) => l.wanted()),
+        wanted: () => this.followersListener?.wanted() ?? false,
         reached: async (ids) => {
-          for (const l of this.followersListeners) if (l.wanted()) await l.reached(ids);
+          if (this.followersListener?.wanted()) await this.followersListener.reached(ids);
         },
       },
       observer: {
@@ -166,7 +166,7 @@ export class FeedTimelines implements FollowEdges {
 
   /** batches of followers each journaled post or deletion reached, from the fan-out's own walk */
   onFollowersReached(listener: FollowersReached): void {
-    this.followersListeners.push(listener);
+    this.followersListener = listener;
   }
 
   /** one reader's timeline: applied before the follow's answer, so the next read has the posts */
@@ -213,7 +213,10 @@ export class FeedTimelines implements FollowEdges {
       return undefined;
     }
     const [docs, extra] = await Promise.all([
-      this.postsInOrder(window.entries),
+      postsInOrder(
+        this.deps.posts,
+        window.entries.map((e) => e.postId),
+      ),
       alongside(window.entries.slice(0, page.limit)),
     ]);
     if (docs.length < window.entries.length) {
@@ -387,20 +390,5 @@ export class FeedTimelines implements FollowEdges {
   /** resolves once no invalidation of every timeline is pending (after a mode change, an outage) */
   async repaired(): Promise<void> {
     await this.repairing;
-  }
-
-  /**
-   * The page's posts in one find by `_id` list, which every store serves from its `_id` index
-   * (the embedded store through the project's patch, scripts/ferretdb/patches.json).
-   */
-  private async postsInOrder(entries: TimelineEntry[]): Promise<PostDoc[]> {
-    const rows = await this.deps.posts
-      .find({ _id: inIds(entries.map((e) => new Types.ObjectId(e.postId))) })
-      .lean<PostDoc[]>();
-    const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
-    return entries.flatMap((e) => {
-      const row = byId.get(e.postId);
-      return row ? [row] : [];
-    });
   }
 }

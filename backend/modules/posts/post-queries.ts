@@ -1,12 +1,26 @@
 import mongoose, { Types } from 'mongoose';
 import { afterCursor, decodeCursor, newestFirst } from '../../pagination/page-cursor';
 import type { PageRequest } from '../../pagination/page-request';
-import type { PostModel } from './post-model';
+import type { PostDoc, PostModel } from './post-model';
 import type { ReplyModel } from './reply-model';
 
 // Unexecuted queries: the service runs them, and verify-indexes explains exactly these.
 
 export const inIds = (ids: Types.ObjectId[]) => mongoose.trusted({ $in: ids });
+
+/**
+ * Posts by id in the order given, those gone left out: one find by `_id` list, which every
+ * store serves from its `_id` index (the embedded one through scripts/ferretdb/patches.json).
+ */
+export async function postsInOrder(posts: PostModel, ids: readonly string[]): Promise<PostDoc[]> {
+  if (ids.length === 0) return [];
+  const rows = await posts.find({ _id: inIds(ids.map((id) => new Types.ObjectId(id))) }).lean<PostDoc[]>();
+  const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [row] : [];
+  });
+}
 
 /** The feed: posts by any of the authors, newest first. */
 export function feedQuery(posts: PostModel, authorIds: Types.ObjectId[], page: PageRequest) {

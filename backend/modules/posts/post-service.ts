@@ -15,7 +15,7 @@ import type { UserService } from '../users/user-service';
 import type { FeedTimelines } from './feed-timelines';
 import type { LikeModel } from './like-model';
 import type { PostDoc, PostModel } from './post-model';
-import { authorPostsQuery, feedQuery, inIds, repliesQuery } from './post-queries';
+import { authorPostsQuery, feedQuery, inIds, postsInOrder, repliesQuery } from './post-queries';
 import {
   type AuthorSummary,
   type PublicPost,
@@ -229,7 +229,7 @@ export class PostService {
     });
     const ids = window.ids.slice(0, page.limit);
     // our own loader ran: its rows are as fresh as a second read would be
-    const docs = own.rows ? own.rows.slice(0, page.limit) : await this.postsInOrder(ids);
+    const docs = own.rows ? own.rows.slice(0, page.limit) : await postsInOrder(this.deps.posts, ids);
     if (docs.length < ids.length) {
       // a post of the window is gone without its invalidation (Redis was away): heal the entry
       await this.deps.cache.invalidate([key]);
@@ -247,16 +247,6 @@ export class PostService {
     const authors = await this.deps.userService.followingIds(userId);
     authors.push(new Types.ObjectId(userId));
     return authors;
-  }
-
-  private async postsInOrder(ids: string[]): Promise<PostDoc[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.deps.posts.find({ _id: inIds(ids.map((id) => new Types.ObjectId(id))) }).lean();
-    const byId = new Map(rows.map((r) => [r._id.toHexString(), r]));
-    return ids.flatMap((id) => {
-      const row = byId.get(id);
-      return row ? [row] : [];
-    });
   }
 
   /**
