@@ -32,7 +32,7 @@ import { percentileSpec, writeChart } from './report/write-chart';
 import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
-       [--relay-rate 2000] [--persisted-rate 100] [--no-sweep] [--only relay|persisted|connect]
+       [--relay-rate 2000] [--persisted-rate 100] [--sweep-rates 100,200,400,800] [--no-sweep] [--only relay|persisted|connect]
        [--connect-sockets 3000] [--idle-sockets 20000]
        [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...] [--adapter-move MODE]
 
@@ -44,7 +44,7 @@ receiver's event. Scenarios alternate ours/baseline over several repeats; median
   relay      typing at --relay-rate/s (no store)
   persisted  message:send at --persisted-rate/s (ack + message:new on the receiver)
   sweep      both, rising rates: the highest with 0 lost and p99 < 250 ms; and the message
-             sweep: persisted at 100-800/s on the shipped configuration and the defaults
+             sweep: persisted at 100-800/s (--sweep-rates) on the shipped configuration and the defaults
              beside the naive handler, with the message target lines (docs/benchmarks.md)
 Also: the store's own insert / insertMany / update ceiling, and connections (bench/connect-scenario):
 one instance per side, --connect-sockets in bursts of 100 (p50/p99, memory, Redis and store
@@ -82,6 +82,7 @@ export async function main(args: string[]): Promise<number> {
       repeats: { type: 'string' },
       'relay-rate': { type: 'string' },
       'persisted-rate': { type: 'string' },
+      'sweep-rates': { type: 'string' },
       'no-sweep': { type: 'boolean', default: false },
       only: { type: 'string' },
       'ours-env': { type: 'string', multiple: true, default: [] },
@@ -103,6 +104,9 @@ export async function main(args: string[]): Promise<number> {
   const relayRate = Number(values['relay-rate'] ?? (quick ? 200 : 2000));
   const persistedRate = Number(values['persisted-rate'] ?? (quick ? 20 : 100));
   const sweep = !quick && !values['no-sweep'];
+  const messageRates = values['sweep-rates']?.split(',').map(Number) ?? MESSAGE_SWEEP_RATES;
+  if (messageRates.some((r) => !(r > 0)))
+    throw new Error(`--sweep-rates wants rates per second, like 200,400; got ${values['sweep-rates']}`);
   if (values.only !== undefined && !['relay', 'persisted', 'connect'].includes(values.only))
     throw new Error(`--only wants relay, persisted or connect, got ${values.only}`);
   const connectOnly = values.only === 'connect';
@@ -337,7 +341,7 @@ export async function main(args: string[]): Promise<number> {
         defaults: defaultsSide,
         baseline: sides[1]!,
         mongoUrls: { shipped: oursDb, defaults: oursDb },
-        rates: MESSAGE_SWEEP_RATES,
+        rates: messageRates,
         repeats,
         durationMs: sweepMs,
         relayRate,

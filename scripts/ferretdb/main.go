@@ -90,9 +90,13 @@ func main() {
 		<-ctx.Done()
 		_ = ln.Close()
 	}()
+	lock := &writeLock{}
 	go func() {
-		_ = serve(ln, func() (net.Conn, error) { return net.Dial("unix", sock) }, &writeLock{})
+		_ = serve(ln, func() (net.Conn, error) { return net.Dial("unix", sock) }, lock)
 	}()
+	if cfg.Handler == "sqlite" {
+		go checkpointWALs(ctx, *dir, lock)
+	}
 
 	fmt.Printf("ferretdb listening on %s\n", *addr)
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// SQLite checkpoints a WAL database from the connection whose commit crossed
+// wal_autocheckpoint, before that commit is answered: at 10,000 pages the write waits 70–90 ms
+// on this machine kind, and behind the write serializer every other write waits with it. That
+// stall was the tail of every write-heavy benchmark (docs/benchmarks.md, "The store's
+// checkpoint"). MongoDB's storage engine checkpoints in the background, never on a write's
+// path; this does the same. Every checkpointEvery, each database whose WAL has grown past
+// checkpointFromBytes and changed since its last pass is checkpointed from a connection of its
+// own, PASSIVE: the pages are copied while writes go on. Once the WAL holds restartFrames, the
+// few frames committed meanwhile are copied with the write serializer's lock held and the WAL
+// restarted from its beginning (RESTART), a millisecond or two without writes: a writer does
+// not restart it on its own while commits keep coming, and the autocheckpoint would then copy
+// on a write's path again.
+const (
+	checkpointEvery     = 250 * time.Millisecond
+	checkpointFromBytes = 1 << 20
+	restartFrames       = 2000
+)
+
+func checkpointWALs(ctx context.Context, dir string, lock *writeLock) {
+	done := map[string]time.Time{} // WAL path → its modification time at the last checkpoint
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		wals, _ := filepath.Glob(filepath.Join(dir, "*.sqlite-wal"))
+		next := make(map[string]time.Time, len(wals))
+		for _, wal := range wals {
+			st, err := os.Stat(wal)
+			if err != nil || st.Size() < checkpointFromBytes {
+				continue
+			}
+			if at, ok := done[wal]; ok && at.Equal(st.ModTime()) {
+				next[wal] = at
+				continue
+			}
+			if checkpoint(strings.TrimSuffix(wal, "-wal"), lock) == nil {
+				next[wal] = st.ModTime()
+			}
+		}
+		done = next
+	}
+}
+
+// checkpoint opens the database read-write without creating it (a database dropped meanwhile
+// must not come back as an empty file) and copies what the WAL holds into it.
+func checkpoint(db string, lock *writeLock) error {
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=rw")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+	frames, err := walCheckpoint(conn, "PASSIVE")
+	if err != nil || frames < restartFrames {
+		return err
+	}
+	lock.mu.Lock()
+	defer lock.mu.Unlock()
+	// a reader still on the WAL makes it answer busy without waiting: the next pass tries again
+	_, err = walCheckpoint(conn, "RESTART")
+	return err
+}
+
+// walCheckpoint runs one checkpoint and answers how many frames the WAL held.
+func walCheckpoint(conn *sql.DB, mode string) (frames int, err error) {
+	var busy, copied int
+	err = conn.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
+	return frames, err
+}
