@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
 )
 
 // SQLite checkpoints a WAL database from the connection whose commit crossed
@@ -50,7 +51,7 @@ func checkpointWALs(ctx context.Context, dir string, lock *writeLock) {
 				next[wal] = at
 				continue
 			}
-			if checkpoint(strings.TrimSuffix(wal, "-wal"), lock) == nil {
+			if checkpoint(ctx, strings.TrimSuffix(wal, "-wal"), lock) == nil {
 				next[wal] = st.ModTime()
 			}
 		}
@@ -60,27 +61,45 @@ func checkpointWALs(ctx context.Context, dir string, lock *writeLock) {
 
 // checkpoint opens the database read-write without creating it (a database dropped meanwhile
 // must not come back as an empty file) and copies what the WAL holds into it.
-func checkpoint(db string, lock *writeLock) error {
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=rw")
+func checkpoint(ctx context.Context, db string, lock *writeLock) error {
+	pool, err := sql.Open("sqlite", "file:"+db+"?mode=rw")
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	conn.SetMaxOpenConns(1)
-	frames, err := walCheckpoint(conn, "PASSIVE")
+	// The database's last connection deletes its WAL and shared-memory files by name on close.
+	// Should FerretDB drop the database and make one of the same name meanwhile, those names
+	// would be the new database's: this connection keeps them.
+	err = conn.Raw(func(driverConn any) error {
+		fc, ok := driverConn.(sqlite.FileControl)
+		if !ok {
+			return errors.New("the SQLite driver offers no file control")
+		}
+		_, err := fc.FileControlPersistWAL("main", 1)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	frames, err := walCheckpoint(ctx, conn, "PASSIVE")
 	if err != nil || frames < restartFrames {
 		return err
 	}
 	lock.mu.Lock()
 	defer lock.mu.Unlock()
 	// a reader still on the WAL makes it answer busy without waiting: the next pass tries again
-	_, err = walCheckpoint(conn, "RESTART")
+	_, err = walCheckpoint(ctx, conn, "RESTART")
 	return err
 }
 
 // walCheckpoint runs one checkpoint and answers how many frames the WAL held.
-func walCheckpoint(conn *sql.DB, mode string) (frames int, err error) {
+func walCheckpoint(ctx context.Context, conn *sql.Conn, mode string) (frames int, err error) {
 	var busy, copied int
-	err = conn.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
 	return frames, err
 }
