@@ -32,7 +32,7 @@ import { percentileSpec, writeChart } from './report/write-chart';
 import type { ServerProcess } from './servers/server-process';
 
 const USAGE = `usage: npm run bench -- [--quick] [--pairs 100] [--seconds 10] [--repeats 3]
-       [--relay-rate 2000] [--persisted-rate 100] [--sweep-rates 100,200,400,800] [--no-sweep] [--only relay|persisted|connect]
+       [--relay-rate 2000] [--persisted-rate 100] [--sweep-rates 100,200,400,800] [--no-sweep] [--only relay|persisted|connect|messages]
        [--connect-sockets 3000] [--idle-sockets 20000]
        [--ours-env KEY=VALUE ...] [--baseline-env KEY=VALUE ...] [--adapter-move MODE]
 
@@ -52,6 +52,8 @@ commands per connect, refused), then --idle-sockets idle on it (RSS, event-loop 
 Writes bench-results/bench.json and charts (bench-latency.svg, bench-sweep.svg).
 --quick: a smoke run (10 pairs, 2 s runs, no sweep) for CI: fails only on a crash or on
 acknowledged messages lost in a run that was not overloaded; no timing is asserted.
+--only messages: the message sweep alone (no fixed repeats, no rising sweep), to compare settings
+quickly, e.g. --only messages --sweep-rates 200,400 --connect-sockets 100 --idle-sockets 0.
 --ours-env passes extra env to our servers (e.g. --ours-env MESSAGE_LANE_SHARE=0.5),
 --baseline-env to the baseline's (e.g. a CPU-profile preload, docs/benchmarks.md).
 --adapter-move MODE measures our servers in the dual stage of a socket.adapter move from redis
@@ -107,11 +109,15 @@ export async function main(args: string[]): Promise<number> {
   const messageRates = values['sweep-rates']?.split(',').map(Number) ?? MESSAGE_SWEEP_RATES;
   if (messageRates.some((r) => !(r > 0)))
     throw new Error(`--sweep-rates wants rates per second, like 200,400; got ${values['sweep-rates']}`);
-  if (values.only !== undefined && !['relay', 'persisted', 'connect'].includes(values.only))
-    throw new Error(`--only wants relay, persisted or connect, got ${values.only}`);
+  if (values.only !== undefined && !['relay', 'persisted', 'connect', 'messages'].includes(values.only))
+    throw new Error(`--only wants relay, persisted, connect or messages, got ${values.only}`);
   const connectOnly = values.only === 'connect';
-  const scenarios: ScenarioName[] =
-    values.only && !connectOnly ? [values.only as ScenarioName] : ['relay', 'persisted'];
+  const messagesOnly = values.only === 'messages';
+  const scenarios: ScenarioName[] = messagesOnly
+    ? ['persisted']
+    : values.only && !connectOnly
+      ? [values.only as ScenarioName]
+      : ['relay', 'persisted'];
   const sweepMs = Math.min(durationMs, 5000);
   const graceMs = quick ? 5000 : 15000;
   const envPairs = (flag: 'ours-env' | 'baseline-env') =>
@@ -292,7 +298,7 @@ export async function main(args: string[]): Promise<number> {
     }
 
     const fixed: RunFigures[] = [];
-    for (let r = 1; r <= repeats; r++) {
+    for (let r = 1; r <= (messagesOnly ? 0 : repeats); r++) {
       for (const scenario of scenarios) {
         const order = r % 2 === 1 ? sides : [...sides].reverse();
         for (const side of order) {
@@ -311,7 +317,7 @@ export async function main(args: string[]): Promise<number> {
 
     // the message targets: shipped configuration and defaults (a third pair of our servers)
     let messageSweep: MessageSweepResult | undefined;
-    if (sweep && scenarios.includes('persisted')) {
+    if ((sweep || messagesOnly) && scenarios.includes('persisted')) {
       log('starting 2 of our servers in the defaults (no Redis-dependent write path)…');
       const defaults = await startOurs(
         {
@@ -351,7 +357,7 @@ export async function main(args: string[]): Promise<number> {
     }
 
     const sweeps: SweepResult[] = [];
-    if (sweep) {
+    if (sweep && !messagesOnly) {
       for (const scenario of scenarios) {
         const rates = scenario === 'relay' ? RELAY_SWEEP : PERSISTED_SWEEP;
         const state = sides.map((side) => ({

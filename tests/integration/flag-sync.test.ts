@@ -37,7 +37,9 @@ beforeAll(async () => {
     flags: { refresh: async (t) => void refreshes.push(t) },
     logger: silentLogger,
     retryForMs: 60_000,
-    retryBaseMs: 50,
+    // the first retry comes 2 s after the failed publish: by then Redis is back and so is the
+    // peer's subscription (it retries every 100-300 ms), which hears only what comes after it
+    retryBaseMs: 2000,
   });
 });
 
