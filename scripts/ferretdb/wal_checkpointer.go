@@ -13,10 +13,9 @@ import (
 )
 
 // SQLite checkpoints a WAL database from the connection whose commit crossed
-// wal_autocheckpoint, before that commit is answered: at 10,000 pages the write waits 70–90 ms
-// on this machine kind, and behind the write serializer every other write waits with it. That
-// stall was the tail of every write-heavy benchmark (docs/benchmarks.md, "The store's
-// checkpoint"). MongoDB's storage engine checkpoints in the background, never on a write's
+// wal_autocheckpoint, before that commit is answered: at 10,000 pages the write waits 66–87 ms
+// on this machine kind, and behind the write serializer every other write waits with it, the
+// tail of any write-heavy load (docs/benchmarks.md, "The store's checkpoint"). MongoDB's storage engine checkpoints in the background, never on a write's
 // path; this does the same. Every checkpointEvery, each database whose WAL has grown past
 // checkpointFromBytes and changed since its last pass is checkpointed from a connection of its
 // own, PASSIVE: the pages are copied while writes go on. Once the WAL holds restartFrames, the
