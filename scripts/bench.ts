@@ -275,6 +275,7 @@ export async function main(args: string[]): Promise<number> {
         repeat,
         redis,
         adminToken,
+        storePid: dbs.mongoPid,
         progress: log,
       });
 
@@ -402,6 +403,7 @@ export async function main(args: string[]): Promise<number> {
           p99: m((f) => f.latency.p99),
           max: m((f) => f.latency.max),
           serverCpuPer1000: m((f) => f.serverCpuPer1000),
+          storeCpuPer1000: m((f) => f.storeCpuPer1000),
           storeCommandsPerMessage: m((f) => f.storeCommandsPerMessage),
           redisCommandsPerMessage: m((f) => f.redisCommandsPerMessage),
           lost: m((f) => f.lost),
@@ -455,6 +457,7 @@ export async function main(args: string[]): Promise<number> {
         ),
       );
       metricRow(label, 'server CPU ms per 1,000 sent', o.serverCpuPer1000, b.serverCpuPer1000, 0);
+      metricRow(label, 'store CPU ms per 1,000 sent', o.storeCpuPer1000, b.storeCpuPer1000, 0);
       metricRow(label, 'store commands per message', o.storeCommandsPerMessage, b.storeCommandsPerMessage);
       metricRow(label, 'Redis commands per message', o.redisCommandsPerMessage, b.redisCommandsPerMessage);
     }

@@ -22,7 +22,9 @@ export interface SweepPoint {
   p50: number;
   p99: number;
   cpuPer1000: number;
-  baseline: { p50: number; p99: number; cpuPer1000: number };
+  /** the store process's CPU per 1,000 messages (NaN: the store runs elsewhere) */
+  storeCpuPer1000: number;
+  baseline: { p50: number; p99: number; cpuPer1000: number; storeCpuPer1000: number };
   lost: number;
   outOfOrder: number;
   /** ms per stage of a send, medians of the runs' means (message_stage_seconds) */
@@ -161,10 +163,12 @@ export async function runMessageSweep(opts: {
         p50: median(ours.map((f) => f.latency.p50)),
         p99: median(ours.map((f) => f.latency.p99)),
         cpuPer1000: median(ours.map((f) => f.serverCpuPer1000)),
+        storeCpuPer1000: median(ours.map((f) => f.storeCpuPer1000)),
         baseline: {
           p50: median(base.map((f) => f.latency.p50)),
           p99: median(base.map((f) => f.latency.p99)),
           cpuPer1000: median(base.map((f) => f.serverCpuPer1000)),
+          storeCpuPer1000: median(base.map((f) => f.storeCpuPer1000)),
         },
         lost: ours.reduce((n, f) => n + f.lost, 0),
         outOfOrder,
@@ -278,12 +282,12 @@ export function judgeSweep(
   return lines;
 }
 
-/** The sweep as table rows (config, rate, ours / naive p50, p99, CPU, lost, out of order, stages). */
+/** The sweep as table rows (config, rate, ours / naive p50, p99, server and store CPU, lost, out of order, stages). */
 export function sweepTable(points: SweepPoint[]): string[] {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const rows = [
     'message sweep: medians of ours / naive; stages are our mean ms per send (queue, insert, conversation, message_new, ack)',
-    `${'config'.padEnd(9)}${'rate'.padStart(6)}  ${'p50 ms'.padEnd(18)}${'p99 ms'.padEnd(20)}${'CPU ms/1000'.padEnd(20)}lost  disorder  stages`,
+    `${'config'.padEnd(9)}${'rate'.padStart(6)}  ${'p50 ms'.padEnd(18)}${'p99 ms'.padEnd(20)}${'CPU ms/1000'.padEnd(20)}${'store CPU ms/1000'.padEnd(20)}lost  disorder  stages`,
   ];
   for (const p of points) {
     const pair = (o: number, b: number) => `${f(o)}/${f(b)} ${f(o / b, 2)}x`;
@@ -291,7 +295,7 @@ export function sweepTable(points: SweepPoint[]): string[] {
       .map((s) => f(p.stages[s] ?? Number.NaN))
       .join(' ');
     rows.push(
-      `${p.config.padEnd(9)}${String(p.rate).padStart(6)}  ${pair(p.p50, p.baseline.p50).padEnd(18)}${pair(p.p99, p.baseline.p99).padEnd(20)}${pair(p.cpuPer1000, p.baseline.cpuPer1000).padEnd(20)}${String(p.lost).padEnd(6)}${String(p.outOfOrder).padEnd(10)}${st}`,
+      `${p.config.padEnd(9)}${String(p.rate).padStart(6)}  ${pair(p.p50, p.baseline.p50).padEnd(18)}${pair(p.p99, p.baseline.p99).padEnd(20)}${pair(p.cpuPer1000, p.baseline.cpuPer1000).padEnd(20)}${pair(p.storeCpuPer1000, p.baseline.storeCpuPer1000).padEnd(20)}${String(p.lost).padEnd(6)}${String(p.outOfOrder).padEnd(10)}${st}`,
     );
   }
   return rows;

@@ -45,6 +45,8 @@ export interface RunFigures {
   serverCpuPer1000: number;
   /** server CPU as cores busy over the run (both processes) */
   serverCores: number;
+  /** the store process's CPU per 1,000 sent, ms (NaN when the store runs elsewhere) */
+  storeCpuPer1000: number;
   storeCommandsPerMessage: number;
   redisCommandsPerMessage: number;
   redisCores: number;
@@ -74,11 +76,15 @@ export async function runScenario(opts: {
   repeat: number;
   redis: Redis;
   adminToken: string;
+  /** the store's process, when it runs on this machine: its CPU is charged to the run */
+  storePid?: number | undefined;
   progress: (line: string) => void;
 }): Promise<RunFigures> {
   const { side } = opts;
   const tag = `${opts.scenario[0]}${side.kind[0]}${opts.repeat}r${opts.rate}x${Math.random().toString(36).slice(2, 6)}.`;
   const staged = side.kind === 'ours' && opts.scenario === 'persisted';
+  const storeCpu = () => (opts.storePid === undefined ? Number.NaN : processCpuMs(opts.storePid));
+  const store0 = storeCpu();
   const [s0, r0, st0] = await Promise.all([
     readServerCounters(side.kind, side.servers, opts.adminToken),
     readRedisCounters(opts.redis),
@@ -97,6 +103,7 @@ export async function runScenario(opts: {
   // Wait for the servers to go idle, so work queued by an overloaded run is charged to it and
   // does not slow the next one.
   const settleMs = await settle(side, opts.progress);
+  const store1 = storeCpu();
   const [s1, r1, st1] = await Promise.all([
     readServerCounters(side.kind, side.servers, opts.adminToken),
     readRedisCounters(opts.redis),
@@ -141,6 +148,7 @@ export async function runScenario(opts: {
     ackLatency: res.ackLatency,
     serverCpuPer1000: ((s1.cpuMs - s0.cpuMs) * 1000) / per,
     serverCores: (s1.cpuMs - s0.cpuMs) / res.wallMs,
+    storeCpuPer1000: ((store1 - store0) * 1000) / per,
     storeCommandsPerMessage: (s1.mongoCommands - s0.mongoCommands) / per,
     redisCommandsPerMessage: (r1.commands - r0.commands) / per,
     redisCores,

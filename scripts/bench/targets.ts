@@ -20,6 +20,7 @@ export interface Summary {
   p99: number;
   max: number;
   serverCpuPer1000: number;
+  storeCpuPer1000: number;
   storeCommandsPerMessage: number;
   redisCommandsPerMessage: number;
   lost: number;

@@ -9,6 +9,8 @@ export interface Databases {
   mongoUrl: string;
   /** which server answers: for logs and for verify-indexes' choice of check */
   mongoKind: 'external' | 'mongodb-memory-server' | 'ferretdb';
+  /** the store's process when it was started here (the bench charges its CPU to each run) */
+  mongoPid?: number | undefined;
   redisUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function startDatabases(opts: {
   try {
     let mongoUrl = env.MONGO_URL;
     let mongoKind: Databases['mongoKind'] = 'external';
+    let mongoPid: number | undefined;
     if (!mongoUrl) {
       const tmp = opts.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'social-db-'));
       if (tmp) stops.push(async () => rmSync(tmp, { recursive: true, force: true }));
@@ -44,11 +47,13 @@ export async function startDatabases(opts: {
         stops.push(mongod.stop);
         mongoUrl = mongod.url;
         mongoKind = 'mongodb-memory-server';
+        mongoPid = (mongod.process as { pid?: number } | undefined)?.pid;
       } else {
         const ferret = await startFerretDb({ dataDir: join(opts.dataDir ?? tmp!, 'ferretdb') });
         stops.push(ferret.stop);
         mongoUrl = ferret.url;
         mongoKind = 'ferretdb';
+        mongoPid = ferret.process.pid;
       }
       log(`[databases] ${mongoKind} on ${mongoUrl}`);
     }
@@ -59,7 +64,7 @@ export async function startDatabases(opts: {
       redisUrl = redis.url;
       log(`[databases] redis-server on ${redisUrl}`);
     }
-    return { mongoUrl, mongoKind, redisUrl, stop: cleanup };
+    return { mongoUrl, mongoKind, mongoPid, redisUrl, stop: cleanup };
   } catch (err) {
     await cleanup();
     throw err;

@@ -10,6 +10,7 @@ const summary = (over: Partial<Summary>): Summary => ({
   p99: 20,
   max: 30,
   serverCpuPer1000: 1000,
+  storeCpuPer1000: 500,
   storeCommandsPerMessage: 2,
   redisCommandsPerMessage: 1,
   lost: 0,
