@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,22 +17,20 @@ import (
 // SQLite checkpoints a WAL database from the connection whose commit crossed
 // wal_autocheckpoint, before that commit is answered: at 10,000 pages the write waits 66–87 ms
 // on this machine kind, and behind the write serializer every other write waits with it, the
-// tail of any write-heavy load (docs/benchmarks.md, "The store's checkpoint"). MongoDB's storage engine checkpoints in the background, never on a write's
-// path; this does the same. Every checkpointEvery, each database whose WAL has grown past
-// checkpointFromBytes and changed since its last pass is checkpointed from a connection of its
-// own, PASSIVE: the pages are copied while writes go on. Once the WAL holds restartFrames, the
-// few frames committed meanwhile are copied with the write serializer's lock held and the WAL
-// restarted from its beginning (RESTART), a millisecond or two without writes: a writer does
-// not restart it on its own while commits keep coming, and the autocheckpoint would then copy
-// on a write's path again.
+// tail of any write-heavy load (docs/benchmarks.md, "The store's checkpoint"). MongoDB's
+// storage engine checkpoints in the background, never on a write's path; this does the same.
+// Every checkpointEvery, each database whose WAL holds checkpointFrames (about half the
+// autocheckpoint's, so a page rewritten by many commits is still copied back rarely) is
+// checkpointed from a connection of its own: PASSIVE twice, copying while writes go on, then
+// the few frames committed meanwhile with the write serializer's lock held, restarting the WAL
+// from its beginning (RESTART, a millisecond or two without writes). The autocheckpoint is
+// never reached.
 const (
-	checkpointEvery     = 250 * time.Millisecond
-	checkpointFromBytes = 1 << 20
-	restartFrames       = 2000
+	checkpointEvery  = 250 * time.Millisecond
+	checkpointFrames = 5000
 )
 
 func checkpointWALs(ctx context.Context, dir string, lock *writeLock) {
-	done := map[string]time.Time{} // WAL path → its modification time at the last checkpoint
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
 	for {
@@ -39,23 +39,28 @@ func checkpointWALs(ctx context.Context, dir string, lock *writeLock) {
 			return
 		case <-tick.C:
 		}
-		wals, _ := filepath.Glob(filepath.Join(dir, "*.sqlite-wal"))
-		next := make(map[string]time.Time, len(wals))
-		for _, wal := range wals {
-			st, err := os.Stat(wal)
-			if err != nil || st.Size() < checkpointFromBytes {
-				continue
-			}
-			if at, ok := done[wal]; ok && at.Equal(st.ModTime()) {
-				next[wal] = at
-				continue
-			}
-			if checkpoint(ctx, strings.TrimSuffix(wal, "-wal"), lock) == nil {
-				next[wal] = st.ModTime()
+		shms, _ := filepath.Glob(filepath.Join(dir, "*.sqlite-shm"))
+		for _, shm := range shms {
+			if walFrames(shm) >= checkpointFrames {
+				_ = checkpoint(ctx, strings.TrimSuffix(shm, "-shm"), lock)
 			}
 		}
-		done = next
 	}
+}
+
+// walFrames reads how many frames the WAL holds from its index, the -shm file (its header's
+// mxFrame, in the machine's byte order: https://sqlite.org/walformat.html).
+func walFrames(shm string) uint32 {
+	f, err := os.Open(shm)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	header := make([]byte, 20)
+	if _, err := io.ReadFull(f, header); err != nil {
+		return 0
+	}
+	return binary.NativeEndian.Uint32(header[16:20])
 }
 
 // checkpoint opens the database read-write without creating it (a database dropped meanwhile
@@ -85,20 +90,18 @@ func checkpoint(ctx context.Context, db string, lock *writeLock) error {
 	if err != nil {
 		return err
 	}
-	frames, err := walCheckpoint(ctx, conn, "PASSIVE")
-	if err != nil || frames < restartFrames {
-		return err
+	for range 2 {
+		if err := walCheckpoint(ctx, conn, "PASSIVE"); err != nil {
+			return err
+		}
 	}
 	lock.mu.Lock()
 	defer lock.mu.Unlock()
 	// a reader still on the WAL makes it answer busy without waiting: the next pass tries again
-	_, err = walCheckpoint(ctx, conn, "RESTART")
-	return err
+	return walCheckpoint(ctx, conn, "RESTART")
 }
 
-// walCheckpoint runs one checkpoint and answers how many frames the WAL held.
-func walCheckpoint(ctx context.Context, conn *sql.Conn, mode string) (frames int, err error) {
-	var busy, copied int
-	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
-	return frames, err
+func walCheckpoint(ctx context.Context, conn *sql.Conn, mode string) error {
+	var busy, frames, copied int
+	return conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
 }

@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait-for';
  * SQLite checkpoints a WAL database on the write whose commit crosses wal_autocheckpoint
  * (10,000 pages here), and every write behind the wrapper's serializer waits 70–90 ms with it.
  * The wrapper checkpoints in the background instead and restarts the WAL from its beginning
- * once it holds 2,000 frames (scripts/ferretdb/wal_checkpointer.go). The WAL's header counts
+ * once it holds 5,000 frames (scripts/ferretdb/wal_checkpointer.go). The WAL's header counts
  * restarts (its checkpoint sequence number), which is what this reads.
  */
 const FRAME_BYTES = 24 + 4096;
@@ -46,9 +46,9 @@ describe("When writes fill a database's WAL on the development store", () => {
     await docs.insertOne({ text: 'first' });
     const wal = join(dir, 'ckpt.sqlite-wal');
     const started = walSequence(wal);
-    // about a page per document: 3,000 frames, well under the autocheckpoint's 10,000
+    // about a page per document: some 6,500 frames, well under the autocheckpoint's 10,000
     const page = 'x'.repeat(3500);
-    for (let i = 0; i < 30; i++)
+    for (let i = 0; i < 62; i++)
       await docs.insertMany(Array.from({ length: 100 }, (_, n) => ({ i, n, page })));
     // the restarted WAL's header is written with the next commit
     await waitFor(
