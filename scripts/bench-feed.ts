@@ -22,11 +22,14 @@ commands per read and per post. Seeds through the store directly. Starts the dat
 
   --requests       measured first pages per reader in timeline mode (default 200)
   --read-requests  measured first pages per reader in read and dual (default 12: the query is slow)
-  --posts          extra posts in the store besides one per author (default 0)
+  --posts          extra posts besides one per author, to the first authors (default 20: the
+                   reader of 10 gets a full first page, like the others)
   --acks           posts acknowledged per follower count, counts interleaved (default 60)
   --rounds         modes alternate this many times (default 2)`;
 
 const FOLLOWEES = [10, 100, 1000, 10_000];
+/** the first page's size: every reader's first page is full, so the pages compared are alike */
+const PAGE = 20;
 const AUTHORS = 10_000;
 const MODES = ['dual', 'timeline', 'read'] as const;
 /** posts per follower count whose store and Redis commands are counted */
@@ -60,7 +63,7 @@ export async function main(args: string[]): Promise<number> {
     options: {
       requests: { type: 'string', default: '200' },
       'read-requests': { type: 'string', default: '12' },
-      posts: { type: 'string', default: '0' },
+      posts: { type: 'string', default: String(PAGE) },
       acks: { type: 'string', default: '60' },
       rounds: { type: 'string', default: '2' },
       help: { type: 'boolean', short: 'h' },
@@ -253,7 +256,7 @@ export async function main(args: string[]): Promise<number> {
             samples.set(`service|${n}`, direct);
             for (let i = 0; i < Math.ceil(count / 4); i++) {
               const t = performance.now();
-              await s.posts.feed(reader.id, { limit: 20 });
+              await s.posts.feed(reader.id, { limit: PAGE });
               direct.push(performance.now() - t);
             }
           }
