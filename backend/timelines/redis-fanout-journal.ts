@@ -1,3 +1,4 @@
+import { execTransaction } from '../infra/exec-transaction';
 import type { RedisClient } from '../infra/redis';
 import type { FanoutJob, FanoutJournal, JournaledJob } from './fanout-journal';
 
@@ -98,13 +99,13 @@ export class RedisFanoutJournal implements FanoutJournal {
     // One transaction: a worker killed between a separate XACK and XDEL would leave entries
     // no consumer holds and nobody reclaims, counted in the backlog for good.
     return this.run(async (r) => {
-      const replies = await r
-        .multi()
-        .xack(this.key, GROUP, ...ids)
-        .xdel(this.key, ...ids)
-        .exec();
-      const failed = replies?.find(([err]) => err);
-      if (!replies || failed) throw failed?.[0] ?? new Error('fan-out journal: ack discarded');
+      await execTransaction(
+        r
+          .multi()
+          .xack(this.key, GROUP, ...ids)
+          .xdel(this.key, ...ids),
+        'fan-out journal',
+      );
     });
   }
 

@@ -1,3 +1,4 @@
+import { execTransaction } from '../../infra/exec-transaction';
 import type { RedisGuard } from '../../infra/redis-guard';
 import type { MessageSummary } from '../../modules/messages/conversation-update';
 import { decodeEntry, encodeEntry, type OutboxJournal } from './outbox-journal';
@@ -32,15 +33,15 @@ export class RedisOutboxJournal implements OutboxJournal {
       await this.deps.guard.run((r) => r.zadd(entriesKey(prefix, owner), ...scored));
       return;
     }
-    const replies = await this.deps.guard.run((r) =>
-      r
-        .multi()
-        .zadd(entriesKey(prefix, owner), ...scored)
-        .sadd(ownersKey(prefix), owner)
-        .exec(),
+    await this.deps.guard.run((r) =>
+      execTransaction(
+        r
+          .multi()
+          .zadd(entriesKey(prefix, owner), ...scored)
+          .sadd(ownersKey(prefix), owner),
+        'outbox journal',
+      ),
     );
-    const failed = replies?.find(([err]) => err);
-    if (!replies || failed) throw failed?.[0] ?? new Error('outbox journal: transaction discarded');
     this.listed = true;
   }
 
