@@ -144,6 +144,9 @@ const envSchema = z.object({
   // Deferred conversation writes (flag messages.conversationWrites): conversations per lane
   // bulkWrite, and acked messages whose update an instance may owe before it applies inline.
   MESSAGE_LANE_CHUNK: z.coerce.number().int().min(1).max(1000).default(10),
+  // how long one such write should hold the store at most: it takes as many conversations as
+  // fit (up to MESSAGE_LANE_CHUNK), learnt from the writes so far; an insert waits behind it
+  MESSAGE_LANE_WRITE_MS: z.coerce.number().min(0.1).max(10_000).default(5),
   MESSAGE_LANE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MESSAGE_LANE_MIN_BATCH: z.coerce.number().int().min(1).max(10_000).default(2),
   // the largest share of the store's time the lane's writes take while more are owed: acks do
@@ -222,6 +225,7 @@ export interface Config {
     retryWindowMs: number;
     updateChunk: number;
     laneChunk: number;
+    laneWriteMs: number;
     laneMax: number;
     laneMinBatch: number;
     laneShare: number;
@@ -372,6 +376,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
       updateChunk: e.MESSAGE_UPDATE_CHUNK,
       laneChunk: e.MESSAGE_LANE_CHUNK,
+      laneWriteMs: e.MESSAGE_LANE_WRITE_MS,
       laneMax: e.MESSAGE_LANE_MAX,
       laneMinBatch: e.MESSAGE_LANE_MIN_BATCH,
       laneShare: e.MESSAGE_LANE_SHARE,

@@ -81,7 +81,7 @@ function instance(
   owner: string,
   prefix: string,
   opts: {
-    outbox?: Partial<Pick<OutboxDeps, 'minBatch' | 'chunk' | 'maxPending'>>;
+    outbox?: Partial<Pick<OutboxDeps, 'minBatch' | 'chunk' | 'maxPending' | 'writeMs'>>;
     outboxWrites?: WriteHooks;
     journalGuard?: RedisGuard;
   } = {},
@@ -99,6 +99,7 @@ function instance(
     journal,
     enabled: () => mode.value === 'deferred',
     chunk: 3,
+    writeMs: 5,
     share: 0.25,
     maxPending: 10_000,
     // every send through the outbox, even one at a time on an idle instance
@@ -198,6 +199,62 @@ describe('When conversation writes are deferred and a known pair sends', () => {
       expect(ledger.sort()).toEqual(mine.map((r) => r.message.id).sort());
       expect(notified(a, to).sort()).toEqual(mine.map((r) => r.message.id).sort());
     }
+  });
+});
+
+describe('When the store takes longer per conversation than MESSAGE_LANE_WRITE_MS allows', () => {
+  /** Six conversations owed at once; returns the outbox's write commands, in order. */
+  async function writesFor(writeMs: number): Promise<string[]> {
+    const commands: string[] = [];
+    const held = gate();
+    const a = instance('a', freshPrefix(), {
+      outbox: { chunk: 3, writeMs },
+      outboxWrites: {
+        before: async (command) => {
+          commands.push(command);
+          if (commands.length === 1) await held.wait();
+          // a slow store: every conversation write takes at least this long
+          await new Promise((r) => setTimeout(r, 15));
+        },
+      },
+    });
+    const pairs = await Promise.all(Array.from({ length: 6 }, () => pair()));
+    // the first write is held while the other five conversations become owed
+    const first = a.service.send(pairs[0]![0].id, {
+      recipientId: pairs[0]![1].id,
+      text: 'first',
+      clientId: 'w0',
+    });
+    await held.arrived;
+    await Promise.all([
+      first,
+      ...pairs
+        .slice(1)
+        .map(([from, to], p) =>
+          a.service.send(from.id, { recipientId: to.id, text: `p${p}`, clientId: `w${p + 1}` }),
+        ),
+    ]);
+    held.open();
+    await a.drained();
+    for (const [from, to] of pairs) {
+      const c = await t.services.mongo
+        .collection('conversations')
+        .findOne({ participants: { $all: [new Types.ObjectId(from.id), new Types.ObjectId(to.id)] } });
+      expect(c?.unread?.[to.id]).toBe(1);
+    }
+    return commands;
+  }
+
+  it('then each write takes one conversation, so an insert waits behind one short write', async () => {
+    const commands = await writesFor(5);
+    expect(commands.length).toBe(6);
+    expect(commands.every((c) => c === 'updateOne')).toBe(true);
+  });
+
+  it('then with a budget that fits them, a write takes several conversations (up to MESSAGE_LANE_CHUNK)', async () => {
+    const commands = await writesFor(10_000);
+    expect(commands).toContain('bulkWrite');
+    expect(commands.length).toBeLessThan(6);
   });
 });
 

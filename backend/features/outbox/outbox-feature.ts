@@ -39,6 +39,7 @@ export const outbox: Feature = {
       enabled: () => ctx.flags.get('messages.conversationWrites') === 'deferred',
       minBatch: ctx.config.messages.laneMinBatch,
       chunk: ctx.config.messages.laneChunk,
+      writeMs: ctx.config.messages.laneWriteMs,
       share: ctx.config.messages.laneShare,
       maxPending: ctx.config.messages.laneMax,
       logger: ctx.logger,

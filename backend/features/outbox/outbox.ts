@@ -4,6 +4,7 @@ import type { Logger } from '../../infra/logger';
 import { ConversationUpdates, type MessageSummary } from '../../modules/messages/conversation-update';
 import type { ConversationOutbox } from '../../modules/messages/message-writer';
 import { writerSharePause } from '../../modules/messages/writer-share';
+import { ConversationsPerWrite } from './conversations-per-write';
 import type { OutboxJournal } from './outbox-journal';
 
 export interface OutboxMetrics {
@@ -26,8 +27,13 @@ export interface OutboxDeps {
    * updates before the ack even when deferred (MESSAGE_LANE_MIN_BATCH).
    */
   minBatch: number;
-  /** conversations per write (MESSAGE_LANE_CHUNK) */
+  /** conversations per write at most (MESSAGE_LANE_CHUNK) */
   chunk: number;
+  /**
+   * how long one write should hold the store at most (MESSAGE_LANE_WRITE_MS): writes take as
+   * many conversations as fit, learnt from the writes so far (conversations-per-write.ts)
+   */
+  writeMs: number;
   /** the largest share of the store's time its writes take while more are owed (MESSAGE_LANE_SHARE) */
   share: number;
   /** messages owed at most; past it `add` refuses and the batch applies before the ack */
@@ -48,10 +54,11 @@ const REMOVE_EVERY_MS = 100;
  * It takes a batch only under load (`wants`): at low load the store keeps up with the update
  * before the ack, and the journal's round trip would cost more CPU than it saves.
  *
- * It writes a few conversations per write and then pauses as long as that write took: on a
- * store with one writer (FerretDB on SQLite) one bulkWrite of a hundred conversations holds
- * every insert behind it for a few hundred ms; in small slices the inserts go between them.
- * Nothing waits when one conversation is owed.
+ * Each write takes as many conversations as fit in `writeMs` of the store's time, and the
+ * writes pause so that together they keep to `share` of it: on a store with one writer
+ * (FerretDB on SQLite) one bulkWrite of a hundred conversations holds every insert behind it
+ * for a few hundred ms, and one of ten for about 25 ms, the messages' p99; in short writes the
+ * inserts go between them. Nothing waits when one conversation is owed.
  *
  * The updates are ConversationUpdates' (idempotent, seen-guarded), so a write that fails is
  * tried again whole, and a peer that adopts a dead instance's journal applies its entries
@@ -66,6 +73,7 @@ export class Outbox implements ConversationOutbox {
   private failures = 0;
   private idle: Array<() => void> = [];
   private readonly updates: ConversationUpdates;
+  private readonly perWrite: ConversationsPerWrite;
   private report: (counted: readonly MessageSummary[]) => Promise<void> = async () => {};
   private recovery: NodeJS.Timeout | undefined;
   /** applied, still in the journal until the next removal */
@@ -74,6 +82,7 @@ export class Outbox implements ConversationOutbox {
 
   constructor(private readonly deps: OutboxDeps) {
     this.updates = new ConversationUpdates(deps.conversations);
+    this.perWrite = new ConversationsPerWrite(deps.writeMs, deps.chunk);
   }
 
   /** messages owed (added, not yet applied) */
@@ -215,8 +224,9 @@ export class Outbox implements ConversationOutbox {
     try {
       while (this.owed.size > 0 && !this.stopped) {
         const slice: Array<[string, MessageSummary[]]> = [];
+        const take = this.perWrite.next();
         for (const [c, es] of this.owed) {
-          if (slice.length >= this.deps.chunk) break;
+          if (slice.length >= take) break;
           slice.push([c, es]);
         }
         for (const [c] of slice) this.owed.delete(c);
@@ -224,6 +234,7 @@ export class Outbox implements ConversationOutbox {
         try {
           const done = slice.flatMap(([, es]) => es);
           const { countedUnread } = await this.updates.apply(done);
+          this.perWrite.observe(slice.length, performance.now() - started);
           this.failures = 0;
           this.size -= done.length;
           this.deps.metrics?.pending.set(this.size);
