@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig } from './config/config';
 import { LiveFlagsProvider } from './flags/live-flags-provider';
 import { rateLimitsProbe } from './health/rate-limits-probe';
 import { RedisRefusedError } from './infra/redis';
+import { tuneGarbageCollector } from './infra/tune-garbage-collector';
 import { type Realtime, startRealtime } from './realtime/start-realtime';
 import { createServices, type Services } from './services';
 import { installDrainGate } from './shutdown/drain-gate';
@@ -128,6 +129,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function main(): Promise<void> {
+  tuneGarbageCollector();
   let config: Config;
   try {
     config = loadConfig();
