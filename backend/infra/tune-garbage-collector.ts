@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
  * old generation leaves V8 no sign that it now dies young. After the burst the same code paths
  * fill the old generation with short-lived objects, and full collections land in the middle of
  * latency-sensitive traffic. In `npm run bench`, the `typing` relay's p99 after the message
- * points is 1.8–2.5x bare Socket.IO's with pretenuring and 1.0–1.4x without, at the same CPU
+ * points is 1.8–3.1x bare Socket.IO's with pretenuring and 1.0–1.4x without, at the same CPU
  * per message (docs/benchmarks.md, "Relay after a burst").
  *
  * Set at start-up, before the servers take traffic: the flag is read as objects are allocated
