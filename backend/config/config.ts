@@ -136,6 +136,9 @@ const envSchema = z.object({
   // per instance, and how late a retried send may still complete its first attempt.
   MESSAGE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
   MESSAGE_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  // batches whose insert may be in flight at once: under load a send waits for a free slot
+  // instead of for the whole previous batch; pushes still go out in batch order
+  MESSAGE_INSERTS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   MESSAGE_CACHE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MESSAGE_RETRY_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
   // Conversations per update write while the next batch is inserted (docs/realtime.md "Where a
@@ -221,6 +224,7 @@ export interface Config {
   messages: {
     batchMax: number;
     queueMax: number;
+    insertsInFlight: number;
     cacheMax: number;
     retryWindowMs: number;
     updateChunk: number;
@@ -372,6 +376,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     messages: {
       batchMax: e.MESSAGE_BATCH_MAX,
       queueMax: e.MESSAGE_QUEUE_MAX,
+      insertsInFlight: e.MESSAGE_INSERTS_IN_FLIGHT,
       cacheMax: e.MESSAGE_CACHE_MAX,
       retryWindowMs: e.MESSAGE_RETRY_WINDOW_MS,
       updateChunk: e.MESSAGE_UPDATE_CHUNK,

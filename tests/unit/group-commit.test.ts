@@ -54,6 +54,21 @@ describe('When items are submitted to a group commit', () => {
     expect(gc.depth).toBe(0);
   });
 
+  it('then with two batches allowed in flight an item arriving while one is written starts the second at once, and the rest wait for a free slot', async () => {
+    const w = gatedWriter();
+    const gc = new GroupCommit({ maxBatch: 10, maxQueue: 10, maxInFlight: 2, write: w.write });
+    const all = [gc.submit(1), gc.submit(2), gc.submit(3), gc.submit(4)];
+    expect(w.batches).toEqual([[1], [2]]);
+    expect(gc.depth).toBe(2);
+    await w.release();
+    await all[0];
+    expect(w.batches).toEqual([[1], [2], [3, 4]]);
+    await w.release();
+    await w.release();
+    await expect(Promise.all(all)).resolves.toEqual(['v1', 'v2', 'v3', 'v4']);
+    await gc.drained();
+  });
+
   it('then a failed item rejects alone and its batch mates resolve', async () => {
     const w = gatedWriter();
     const gc = new GroupCommit({ maxBatch: 10, maxQueue: 10, write: w.write });

@@ -6,6 +6,8 @@ export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 export interface GroupCommitOptions<I, O> {
   /** items per batch at most */
   maxBatch: number;
+  /** batches being written at once at most; 1 when absent */
+  maxInFlight?: number;
   /** items waiting (not counting the batch in flight) at most; beyond it submit is refused */
   maxQueue: number;
   /**
@@ -25,18 +27,20 @@ interface Waiting<I, O> {
 }
 
 /**
- * Natural group commit: a batch is written the moment nothing is in flight (no timer, so an
- * idle instance adds no latency), and whatever arrives while it is in flight waits for the
+ * Natural group commit: a batch is written the moment a write slot is free (no timer, so an
+ * idle instance adds no latency), and whatever arrives while every slot is busy waits for the
  * next one, so the batch grows with the load and the store sees one command per batch
- * instead of one per item. One batch written at a time keeps the items in submit order
- * across batches; `write` may answer some outcomes as still pending (the message writer's
- * conversation updates), and the next batch is written meanwhile. The queue is bounded: past
- * `maxQueue` waiting items, submit is refused with UNAVAILABLE at once, so a store slower than
- * the arrival rate costs clients a retry, never the instance its memory.
+ * instead of one per item. Batches are handed to `write` in submit order, up to `maxInFlight`
+ * at once (the writer keeps their effects in that order); `write` may answer some outcomes as
+ * still pending (the message writer's conversation updates), and the next batch is written
+ * meanwhile. The queue is bounded: past `maxQueue` waiting items, submit is refused with
+ * UNAVAILABLE at once, so a store slower than the arrival rate costs clients a retry, never
+ * the instance its memory.
  */
 export class GroupCommit<I, O> {
   private queue: Array<Waiting<I, O>> = [];
-  private inFlight = false;
+  /** batches being written */
+  private inFlight = 0;
   /** outcomes answered pending by `write` and not yet settled */
   private pending = 0;
   private idle: Array<() => void> = [];
@@ -56,7 +60,7 @@ export class GroupCommit<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.opts.onDepth?.(this.queue.length);
-      if (!this.inFlight) void this.run();
+      if (this.inFlight < (this.opts.maxInFlight ?? 1)) void this.run();
     });
   }
 
@@ -67,7 +71,7 @@ export class GroupCommit<I, O> {
   }
 
   private isIdle(): boolean {
-    return !this.inFlight && this.queue.length === 0 && this.pending === 0;
+    return this.inFlight === 0 && this.queue.length === 0 && this.pending === 0;
   }
 
   private wakeIfIdle(): void {
@@ -75,7 +79,7 @@ export class GroupCommit<I, O> {
   }
 
   private async run(): Promise<void> {
-    this.inFlight = true;
+    this.inFlight += 1;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       this.opts.onDepth?.(this.queue.length);
@@ -104,7 +108,7 @@ export class GroupCommit<I, O> {
           });
       });
     }
-    this.inFlight = false;
+    this.inFlight -= 1;
     this.wakeIfIdle();
   }
 }

@@ -51,6 +51,8 @@ export interface MessageServiceDeps {
   settings: {
     batchMax: number;
     queueMax: number;
+    /** batches whose insert may be in flight at once (MESSAGE_INSERTS_IN_FLIGHT) */
+    insertsInFlight: number;
     cacheMax: number;
     retryWindowMs: number;
     /** conversations per update write (MESSAGE_UPDATE_CHUNK) */
@@ -126,6 +128,7 @@ export class MessageService {
     this.queue = new GroupCommit({
       maxBatch: deps.settings.batchMax,
       maxQueue: deps.settings.queueMax,
+      maxInFlight: deps.settings.insertsInFlight,
       write: (batch) => this.writer.write(batch),
       onBatch: (n) => deps.metrics.messageBatchSize.observe(n),
       onDepth: (n) => deps.metrics.messageQueueDepth.set(n),

@@ -93,14 +93,19 @@ type Outcome = Settled<SendResult>;
  *    the first attempt never did (then it is pushed now too); another text or recipient with
  *    the same clientId is a CONFLICT.
  *
- * Steps 1–4 run one batch at a time, so inserts and message:new keep submit order; steps 5–7
+ * Several batches may be in steps 1–4 at once (MESSAGE_INSERTS_IN_FLIGHT): their inserts
+ * overlap, and each pushes only after the batch ahead has pushed, so message:new keeps submit
+ * order (a later batch may commit first: sync's settle window covers that). Steps 5–7
  * are answered as pending outcomes and complete while the next batch runs 1–4. Nothing is
  * acked before it is durable, and each send fails alone: a failed command fails the sends it
  * carried, and a retry with the same clientId completes what they left undone.
  */
 export class MessageWriter {
   private lastTime = 0;
-  private inserting = false;
+  /** batches whose insert is in flight */
+  private inserting = 0;
+  /** settles once the latest batch has pushed its messages, or failed: the next one pushes after it */
+  private pushedAhead: Promise<void> = Promise.resolve();
   private readonly updates: ConversationUpdates;
   private readonly lane: ConversationLane;
 
@@ -108,11 +113,28 @@ export class MessageWriter {
     this.updates = new ConversationUpdates(deps.conversations);
     this.lane = new ConversationLane(deps.conversations, {
       ...deps.lane,
-      insertsWaiting: () => this.inserting || deps.queued() > 0,
+      insertsWaiting: () => this.inserting > 0 || deps.queued() > 0,
     });
   }
 
   async write(batch: QueuedSend[]): Promise<Array<Outcome | Promise<Outcome>>> {
+    const ahead = this.pushedAhead;
+    let pushed!: () => void;
+    this.pushedAhead = new Promise((resolve) => {
+      pushed = resolve;
+    });
+    try {
+      return await this.writeAfter(ahead, batch);
+    } finally {
+      // never before the batch ahead, whatever happened to this one
+      void ahead.then(pushed);
+    }
+  }
+
+  private async writeAfter(
+    ahead: Promise<void>,
+    batch: QueuedSend[],
+  ): Promise<Array<Outcome | Promise<Outcome>>> {
     // the lane's backlog is bounded: a store that cannot keep up holds the inserts, and the
     // write queue behind them refuses sends past its own bound
     await this.lane.room();
@@ -135,10 +157,12 @@ export class MessageWriter {
     });
     this.stagesSince('queue', batch);
     // 3
-    this.inserting = true;
+    this.inserting += 1;
     const insert = await this.timed('insert', batch.length, () => this.insert(docs)).finally(() => {
-      this.inserting = false;
+      this.inserting -= 1;
     });
+    // 4 waits for the batch ahead: its insert may still be in flight
+    await ahead;
     if (!insert.ok) return batch.map(() => ({ ok: false, error: insert.error }));
     const inserted: number[] = [];
     const storedBefore: number[] = [];
