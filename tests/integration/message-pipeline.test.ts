@@ -225,7 +225,7 @@ describe('When the pipeline queue is full', () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     await send(alice, bob, 'warm');
     const slots = t.services.config.messages.insertsInFlight;
-    const hold = holdEvery(slots);
+    const hold = holdFirst(slots);
     const instance = otherInstance({ queueMax: 2, messageWrites: { before: hold.hook } });
     const rejectedBefore = (await t.services.metrics.messageRejections.get()).values[0]?.value ?? 0;
     const sendQ = (i: number) => instance.send(alice.id, { recipientId: bob.id, text: `q${i}` });
@@ -241,28 +241,6 @@ describe('When the pipeline queue is full', () => {
     expect(await unreadOf(written[0]!.message.conversationId, bob)).toBe(slots + 3);
   });
 });
-
-/** A hook that holds every command until released, and says when `n` of them got there. */
-function holdEvery(n: number) {
-  let reached!: () => void;
-  let release!: () => void;
-  const arrived = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let calls = 0;
-  return {
-    arrived,
-    release,
-    hook: async () => {
-      calls += 1;
-      if (calls === n) reached();
-      await released;
-    },
-  };
-}
 
 /** A hook that throws the first `n` times it runs. */
 function failFirst(n: number, message: string) {

@@ -54,8 +54,11 @@ export function interceptModelWrites<M extends Model<any>>(model: M, hooks: Writ
   });
 }
 
-/** A hook that holds the first command it sees until released, and says when it got there. */
-export function holdFirst() {
+/**
+ * A hook that holds the first `n` commands it sees until released, and says when the n-th got
+ * there; later ones pass.
+ */
+export function holdFirst(n = 1) {
   let reached!: () => void;
   let release!: () => void;
   const arrived = new Promise<void>((r) => {
@@ -70,8 +73,8 @@ export function holdFirst() {
     release,
     hook: async () => {
       calls += 1;
-      if (calls > 1) return;
-      reached();
+      if (calls > n) return;
+      if (calls === n) reached();
       await released;
     },
   };
