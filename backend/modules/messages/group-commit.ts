@@ -8,7 +8,7 @@ export interface GroupCommitOptions<I, O> {
   maxBatch: number;
   /** batches being written at once at most; 1 when absent */
   maxInFlight?: number;
-  /** items waiting (not counting the batch in flight) at most; beyond it submit is refused */
+  /** items waiting (not counting the batches in flight) at most; beyond it submit is refused */
   maxQueue: number;
   /**
    * Writes one batch; answers one outcome per item, same order; a throw fails every item. An
