@@ -530,6 +530,50 @@ describe("When a batch's insert is slower than the next batch's", () => {
   });
 });
 
+describe('When a send is repeated while its first attempt is still being inserted', () => {
+  it('then the repeat is not inserted again: it waits for the first and is answered with the same message, created false', async () => {
+    const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const notifier = new AwaitingNotifier();
+    const gate = holdFirst();
+    let holding = false;
+    let inserts = 0;
+    let secondInsert!: () => void;
+    const secondArrived = new Promise<void>((r) => {
+      secondInsert = r;
+    });
+    const instance = otherInstance({
+      notifier,
+      messageWrites: {
+        before: () => {
+          if (!holding) return;
+          inserts += 1;
+          if (inserts === 2) secondInsert();
+          return gate.hook();
+        },
+      },
+    });
+    const send = (text: string, clientId: string) =>
+      instance.send(alice.id, { recipientId: bob.id, text, clientId });
+    await send('warm', 'warm');
+    holding = true;
+    const first = send('same', 'retry-1');
+    await gate.arrived;
+    const repeat = send('same', 'retry-1');
+    // a later send's insert shows the repeat reached the writer before it, in submit order
+    const after = send('after', 'after-1');
+    await secondArrived;
+    gate.release();
+
+    const [a, b, c] = await Promise.all([first, repeat, after]);
+    expect(a.created).toBe(true);
+    expect(b).toEqual({ message: a.message, created: false });
+    expect(c.created).toBe(true);
+    expect(inserts).toBe(2);
+    expect(textsTo(notifier, bob, alice)).toEqual(['warm', 'same', 'after']);
+    expect(await unreadOf(a.message.conversationId, bob)).toBe(3);
+  });
+});
+
 describe("When a batch's conversation update is still being written", () => {
   it('then later batches are inserted and pushed meanwhile, each send is acked once its own update lands, and their updates land together with exact counts', async () => {
     const [alice, bob, carol] = await Promise.all([

@@ -78,7 +78,9 @@ type Outcome = Settled<SendResult>;
 /**
  * Writes one batch of sends from the write queue (group-commit.ts), in this order:
  *
- * 1. one message per (sender, clientId): a repeat inside the batch takes the first one's outcome;
+ * 1. one message per (sender, clientId) at a time in this instance: a repeat, in the same batch
+ *    or while a batch in flight still writes the first, takes the first one's outcome, failure
+ *    included, instead of racing it to the store (a later retry goes to step 7);
  * 2. ids and createdAt, given here in queue order (per instance they grow with the sends);
  * 3. insert: `insertOne`, or `insertMany` for several; a clientId stored before fails with
  *    E11000 and goes to step 7;
@@ -106,6 +108,8 @@ export class MessageWriter {
   private inserting = 0;
   /** settles once the latest batch has pushed its messages, or failed: the next one pushes after it */
   private pushedAhead: Promise<void> = Promise.resolve();
+  /** each (sender, clientId) being written here, to its outcome: a repeat waits for it */
+  private readonly unsettled = new Map<string, Promise<Outcome>>();
   private readonly updates: ConversationUpdates;
   private readonly lane: ConversationLane;
 
@@ -118,17 +122,64 @@ export class MessageWriter {
   }
 
   async write(batch: QueuedSend[]): Promise<Array<Outcome | Promise<Outcome>>> {
+    // 1, before the first await: the next batch may be handed over while this one is inserted
+    const { own, results, settle } = this.claim(batch);
     const ahead = this.pushedAhead;
     let pushed!: () => void;
     this.pushedAhead = new Promise((resolve) => {
       pushed = resolve;
     });
     try {
-      return await this.writeAfter(ahead, batch);
+      const sends = own.map((i) => batch[i]!);
+      const written = sends.length > 0 ? await this.writeAfter(ahead, sends) : [];
+      own.forEach((i, n) => {
+        results[i] = written[n]!;
+      });
+    } catch (error) {
+      for (const i of own) results[i] = { ok: false, error };
     } finally {
       // never before the batch ahead, whatever happened to this one
       void ahead.then(pushed);
     }
+    own.forEach((i, n) => {
+      settle[n]!(results[i]!);
+    });
+    return results;
+  }
+
+  /**
+   * Step 1: the first send of each (sender, clientId) not already being written by this
+   * instance is this batch's own; a repeat, in this batch or in one still in flight, takes the
+   * first one's outcome instead of racing it to the store.
+   */
+  private claim(batch: QueuedSend[]): {
+    own: number[];
+    results: Array<Outcome | Promise<Outcome>>;
+    settle: Array<(outcome: Outcome | Promise<Outcome>) => void>;
+  } {
+    const own: number[] = [];
+    const results: Array<Outcome | Promise<Outcome>> = new Array(batch.length);
+    const settle: Array<(outcome: Outcome | Promise<Outcome>) => void> = [];
+    batch.forEach((send, i) => {
+      const key = `${send.senderId}\u0000${send.clientId}`;
+      const first = this.unsettled.get(key);
+      if (first) {
+        results[i] = first.then((outcome) => repeatOutcome(send, outcome));
+        return;
+      }
+      let resolve!: (outcome: Outcome | Promise<Outcome>) => void;
+      const outcome = new Promise<Outcome>((r) => {
+        resolve = r;
+      });
+      this.unsettled.set(key, outcome);
+      const forget = () => {
+        if (this.unsettled.get(key) === outcome) this.unsettled.delete(key);
+      };
+      void outcome.then(forget, forget);
+      own.push(i);
+      settle.push(resolve);
+    });
+    return { own, results, settle };
   }
 
   private async writeAfter(
@@ -139,12 +190,9 @@ export class MessageWriter {
     // write queue behind them refuses sends past its own bound
     await this.lane.room();
     const out: Array<Outcome | undefined> = new Array(batch.length);
-    // 1
-    const { firsts, repeats } = splitRepeats(batch);
     // 2: close to the commit, which is what sync's settle window has to cover
     const createdAt = new Date(this.tick());
-    const docs: MessageDoc[] = firsts.map((i) => {
-      const send = batch[i]!;
+    const docs: MessageDoc[] = batch.map((send) => {
       return {
         _id: new Types.ObjectId(),
         conversation: send.conversation,
@@ -166,23 +214,23 @@ export class MessageWriter {
     if (!insert.ok) return batch.map(() => ({ ok: false, error: insert.error }));
     const inserted: number[] = [];
     const storedBefore: number[] = [];
-    firsts.forEach((i, k) => {
-      const failure = insert.failed.get(k);
-      if (failure === undefined) inserted.push(k);
+    batch.forEach((_, i) => {
+      const failure = insert.failed.get(i);
+      if (failure === undefined) inserted.push(i);
       else if (isDuplicateKey(failure)) storedBefore.push(i);
       else out[i] = { ok: false, error: failure };
     });
 
-    const insertedDocs = inserted.map((k) => docs[k]!);
+    const insertedDocs = inserted.map((i) => docs[i]!);
     const summaries = insertedDocs.map(summarize);
     // 4: a `seen` it triggers cannot be overtaken by the update (conversation-update.ts)
     const messages = insertedDocs.map(toPublicMessage);
-    inserted.forEach((k, n) => {
-      this.announce(batch[firsts[k]!]!, messages[n]!);
+    inserted.forEach((i, n) => {
+      this.announce(batch[i]!, messages[n]!);
     });
     this.stagesSince(
       'message_new',
-      inserted.map((k) => batch[firsts[k]!]!),
+      inserted.map((i) => batch[i]!),
     );
 
     // 5–7 complete while the next batch is written: the acks wait for them, the inserts and
@@ -200,17 +248,18 @@ export class MessageWriter {
           );
           await this.notifyCounted(countedUnread, batch);
         }
-        inserted.forEach((k, n) => {
-          out[firsts[k]!] = { ok: true, value: { message: messages[n]!, created: true } };
+        inserted.forEach((i, n) => {
+          out[i] = { ok: true, value: { message: messages[n]!, created: true } };
         });
         // 7
         await this.answerStoredBefore(storedBefore, batch, out);
       } catch (error) {
         // Stored but not applied to their conversations: the error goes back, and the client's
         // retry with the same clientId completes them.
-        for (const i of firsts) out[i] ??= { ok: false, error };
+        batch.forEach((_, i) => {
+          out[i] ??= { ok: false, error };
+        });
       }
-      for (const [i, first] of repeats) out[i] = repeatOutcome(batch[i]!, out[first]!);
       this.stagesSince('ack', batch);
       return out as Outcome[];
     })();
@@ -352,22 +401,6 @@ export class MessageWriter {
       out[i] = { ok: true, value: { message, created } };
     }
   }
-}
-
-/** The first send of each (sender, clientId) is written; the repeats take its outcome. */
-function splitRepeats(batch: QueuedSend[]): { firsts: number[]; repeats: Array<[number, number]> } {
-  const first = new Map<string, number>();
-  const firsts: number[] = [];
-  const repeats: Array<[number, number]> = [];
-  batch.forEach((send, i) => {
-    const key = `${send.senderId}\u0000${send.clientId}`;
-    const f = first.get(key);
-    if (f === undefined) {
-      first.set(key, i);
-      firsts.push(i);
-    } else repeats.push([i, f]);
-  });
-  return { firsts, repeats };
 }
 
 function repeatOutcome(send: QueuedSend, first: Outcome): Outcome {
