@@ -451,33 +451,6 @@ class AwaitingNotifier extends RecordingNotifier {
   }
 }
 
-/** An instance whose conversation writes can be held (from `hold()` on) and are counted. */
-function heldUpdates() {
-  const notifier = new AwaitingNotifier();
-  const gate = holdFirst();
-  let holding = false;
-  let writes = 0;
-  const instance = otherInstance({
-    notifier,
-    conversationWrites: {
-      before: async () => {
-        if (!holding) return;
-        writes += 1;
-        await gate.hook();
-      },
-    },
-  });
-  return {
-    instance,
-    notifier,
-    gate,
-    hold: () => {
-      holding = true;
-    },
-    writes: () => writes,
-  };
-}
-
 const textsTo = (n: RecordingNotifier, to: TestUser, from: TestUser) =>
   n
     .to(to.id, 'message:new')
@@ -485,47 +458,78 @@ const textsTo = (n: RecordingNotifier, to: TestUser, from: TestUser) =>
     .filter((m) => m.senderId === from.id)
     .map((m) => m.text);
 
+/**
+ * An instance whose writes to messages (inserts) or conversations (updates) can be held, from
+ * `hold()` on: the first is held until `gate.release()`, later ones pass; all are counted, and
+ * `second` says when the second arrives at the store and when it is stored.
+ */
+function heldWrites(of: 'messageWrites' | 'conversationWrites') {
+  const notifier = new AwaitingNotifier();
+  const gate = holdFirst();
+  let holding = false;
+  let writes = 0;
+  let arrived!: () => void;
+  let stored!: () => void;
+  const second = {
+    arrived: new Promise<void>((r) => {
+      arrived = r;
+    }),
+    stored: new Promise<void>((r) => {
+      stored = r;
+    }),
+  };
+  const instance = otherInstance({
+    notifier,
+    [of]: {
+      before: () => {
+        if (!holding) return;
+        writes += 1;
+        if (writes === 2) arrived();
+        return gate.hook();
+      },
+      after: () => {
+        if (writes >= 2) stored();
+      },
+    },
+  });
+  return {
+    instance,
+    notifier,
+    gate,
+    second,
+    hold: () => {
+      holding = true;
+    },
+    writes: () => writes,
+  };
+}
+
 describe("When a batch's insert is slower than the next batch's", () => {
   it('then the next batch is inserted meanwhile, and its message:new waits for the slower one: pushes keep submit order', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const notifier = new AwaitingNotifier();
-    const gate = holdFirst();
-    let holding = false;
-    let secondStored!: () => void;
-    const stored = new Promise<void>((r) => {
-      secondStored = r;
-    });
-    const instance = otherInstance({
-      notifier,
-      messageWrites: {
-        before: () => (holding ? gate.hook() : undefined),
-        after: () => {
-          if (holding) secondStored();
-        },
-      },
-    });
-    const send = (text: string) => instance.send(alice.id, { recipientId: bob.id, text });
+    const h = heldWrites('messageWrites');
+    const send = (text: string) => h.instance.send(alice.id, { recipientId: bob.id, text });
     await send('warm');
-    holding = true;
+    h.hold();
     const first = send('a0');
-    await gate.arrived;
+    await h.gate.arrived;
     const second = send('a1');
-    await stored;
+    await h.second.stored;
 
     // a1 is stored, a0's insert is still held: nothing of either is pushed yet
     const a1 = await t.services.mongo
       .collection('messages')
       .findOne({ sender: new Types.ObjectId(alice.id), text: 'a1' });
     expect(a1).not.toBeNull();
-    expect(textsTo(notifier, bob, alice)).toEqual(['warm']);
+    expect(textsTo(h.notifier, bob, alice)).toEqual(['warm']);
 
-    gate.release();
+    h.gate.release();
     const results = await Promise.all([first, second]);
     expect(results.map((r) => [r.message.text, r.created])).toEqual([
       ['a0', true],
       ['a1', true],
     ]);
-    expect(textsTo(notifier, bob, alice)).toEqual(['warm', 'a0', 'a1']);
+    expect(textsTo(h.notifier, bob, alice)).toEqual(['warm', 'a0', 'a1']);
     expect(await unreadOf(results[0].message.conversationId, bob)).toBe(3);
   });
 });
@@ -533,43 +537,25 @@ describe("When a batch's insert is slower than the next batch's", () => {
 describe('When a send is repeated while its first attempt is still being inserted', () => {
   it('then the repeat is not inserted again: it waits for the first and is answered with the same message, created false', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const notifier = new AwaitingNotifier();
-    const gate = holdFirst();
-    let holding = false;
-    let inserts = 0;
-    let secondInsert!: () => void;
-    const secondArrived = new Promise<void>((r) => {
-      secondInsert = r;
-    });
-    const instance = otherInstance({
-      notifier,
-      messageWrites: {
-        before: () => {
-          if (!holding) return;
-          inserts += 1;
-          if (inserts === 2) secondInsert();
-          return gate.hook();
-        },
-      },
-    });
+    const h = heldWrites('messageWrites');
     const send = (text: string, clientId: string) =>
-      instance.send(alice.id, { recipientId: bob.id, text, clientId });
+      h.instance.send(alice.id, { recipientId: bob.id, text, clientId });
     await send('warm', 'warm');
-    holding = true;
+    h.hold();
     const first = send('same', 'retry-1');
-    await gate.arrived;
+    await h.gate.arrived;
     const repeat = send('same', 'retry-1');
     // a later send's insert shows the repeat reached the writer before it, in submit order
     const after = send('after', 'after-1');
-    await secondArrived;
-    gate.release();
+    await h.second.arrived;
+    h.gate.release();
 
     const [a, b, c] = await Promise.all([first, repeat, after]);
     expect(a.created).toBe(true);
     expect(b).toEqual({ message: a.message, created: false });
     expect(c.created).toBe(true);
-    expect(inserts).toBe(2);
-    expect(textsTo(notifier, bob, alice)).toEqual(['warm', 'same', 'after']);
+    expect(h.writes()).toBe(2);
+    expect(textsTo(h.notifier, bob, alice)).toEqual(['warm', 'same', 'after']);
     expect(await unreadOf(a.message.conversationId, bob)).toBe(3);
   });
 });
@@ -581,7 +567,7 @@ describe("When a batch's conversation update is still being written", () => {
       registerUser(t.http),
       registerUser(t.http),
     ]);
-    const h = heldUpdates();
+    const h = heldWrites('conversationWrites');
     const send = (from: TestUser, text: string) => h.instance.send(from.id, { recipientId: bob.id, text });
     const ab = (await send(alice, 'warm')).message.conversationId;
     const cb = (await send(carol, 'warm')).message.conversationId;
@@ -617,7 +603,7 @@ describe("When a batch's conversation update is still being written", () => {
 
   it('then a retry of a send whose update is still owed waits for it, is answered created false, and is pushed and counted once', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const h = heldUpdates();
+    const h = heldWrites('conversationWrites');
     const send = (text: string, clientId?: string) =>
       h.instance.send(alice.id, { recipientId: bob.id, text, clientId });
     const ab = (await send('warm')).message.conversationId;
