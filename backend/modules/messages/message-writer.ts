@@ -160,11 +160,16 @@ export class MessageWriter {
     const own: number[] = [];
     const results: Array<Outcome | Promise<Outcome>> = new Array(batch.length);
     const settle: Array<(outcome: Outcome | Promise<Outcome>) => void> = [];
+    const repeats: QueuedSend[] = [];
     batch.forEach((send, i) => {
       const key = `${send.senderId}\u0000${send.clientId}`;
       const first = this.unsettled.get(key);
       if (first) {
-        results[i] = first.then((outcome) => repeatOutcome(send, outcome));
+        repeats.push(send);
+        results[i] = first.then((outcome) => {
+          this.stagesSince('ack', [send]);
+          return repeatOutcome(send, outcome);
+        });
         return;
       }
       let resolve!: (outcome: Outcome | Promise<Outcome>) => void;
@@ -179,6 +184,7 @@ export class MessageWriter {
       own.push(i);
       settle.push(resolve);
     });
+    this.stagesSince('queue', repeats);
     return { own, results, settle };
   }
 
