@@ -74,6 +74,8 @@ interface MessageWriterDeps {
 }
 
 type Outcome = Settled<SendResult>;
+/** one outcome per send of a batch, settled or still pending (acks wait for their updates) */
+type Written = Array<Outcome | Promise<Outcome>>;
 
 /**
  * Writes one batch of sends from the write queue (group-commit.ts), in this order:
@@ -108,8 +110,11 @@ export class MessageWriter {
   private inserting = 0;
   /** settles once the latest batch has pushed its messages, or failed: the next one pushes after it */
   private pushedAhead: Promise<void> = Promise.resolve();
-  /** each (sender, clientId) being written here, to its outcome: a repeat waits for it */
-  private readonly unsettled = new Map<string, Promise<Outcome>>();
+  /**
+   * each (sender, clientId) being written here, until its outcome settles: its batch's
+   * outcomes, once that batch is inserted, and its place among them (a repeat waits for it)
+   */
+  private readonly writing = new Map<string, { written: Promise<Written>; at: number }>();
   private readonly updates: ConversationUpdates;
   private readonly lane: ConversationLane;
 
@@ -121,29 +126,36 @@ export class MessageWriter {
     });
   }
 
-  async write(batch: QueuedSend[]): Promise<Array<Outcome | Promise<Outcome>>> {
+  async write(batch: QueuedSend[]): Promise<Written> {
+    let wrote!: (outcomes: Written) => void;
+    const written = new Promise<Written>((resolve) => {
+      wrote = resolve;
+    });
     // 1, before the first await: the next batch may be handed over while this one is inserted
-    const { own, results, settle } = this.claim(batch);
+    const { own, keys, results } = this.claim(batch, written);
     const ahead = this.pushedAhead;
     let pushed!: () => void;
     this.pushedAhead = new Promise((resolve) => {
       pushed = resolve;
     });
+    let outcomes: Written;
     try {
       const sends = own.map((i) => batch[i]!);
-      const written = sends.length > 0 ? await this.writeAfter(ahead, sends) : [];
-      own.forEach((i, n) => {
-        results[i] = written[n]!;
-      });
+      outcomes = sends.length > 0 ? await this.writeAfter(ahead, sends) : [];
     } catch (error) {
-      for (const i of own) results[i] = { ok: false, error };
+      outcomes = own.map(() => ({ ok: false, error }));
     } finally {
       // never before the batch ahead, whatever happened to this one
       void ahead.then(pushed);
     }
+    wrote(outcomes);
     own.forEach((i, n) => {
-      settle[n]!(results[i]!);
+      results[i] = outcomes[n]!;
     });
+    const forget = () => {
+      for (const key of keys) if (this.writing.get(key)?.written === written) this.writing.delete(key);
+    };
+    void Promise.all(outcomes).then(forget, forget);
     return results;
   }
 
@@ -152,46 +164,36 @@ export class MessageWriter {
    * instance is this batch's own; a repeat, in this batch or in one still in flight, takes the
    * first one's outcome instead of racing it to the store.
    */
-  private claim(batch: QueuedSend[]): {
-    own: number[];
-    results: Array<Outcome | Promise<Outcome>>;
-    settle: Array<(outcome: Outcome | Promise<Outcome>) => void>;
-  } {
+  private claim(
+    batch: QueuedSend[],
+    written: Promise<Written>,
+  ): { own: number[]; keys: string[]; results: Written } {
     const own: number[] = [];
-    const results: Array<Outcome | Promise<Outcome>> = new Array(batch.length);
-    const settle: Array<(outcome: Outcome | Promise<Outcome>) => void> = [];
+    const keys: string[] = [];
+    const results: Written = new Array(batch.length);
     const repeats: QueuedSend[] = [];
     batch.forEach((send, i) => {
       const key = `${send.senderId}\u0000${send.clientId}`;
-      const first = this.unsettled.get(key);
-      if (first) {
-        repeats.push(send);
-        results[i] = first.then((outcome) => {
+      const first = this.writing.get(key);
+      if (!first) {
+        this.writing.set(key, { written, at: own.length });
+        own.push(i);
+        keys.push(key);
+        return;
+      }
+      repeats.push(send);
+      results[i] = first.written
+        .then((outcomes) => outcomes[first.at]!)
+        .then((outcome) => {
           this.stagesSince('ack', [send]);
           return repeatOutcome(send, outcome);
         });
-        return;
-      }
-      let resolve!: (outcome: Outcome | Promise<Outcome>) => void;
-      const outcome = new Promise<Outcome>((r) => {
-        resolve = r;
-      });
-      this.unsettled.set(key, outcome);
-      const forget = () => {
-        if (this.unsettled.get(key) === outcome) this.unsettled.delete(key);
-      };
-      void outcome.then(forget, forget);
-      own.push(i);
-      settle.push(resolve);
     });
     this.stagesSince('queue', repeats);
-    return { own, results, settle };
+    return { own, keys, results };
   }
 
-  private async writeAfter(
-    ahead: Promise<void>,
-    batch: QueuedSend[],
-  ): Promise<Array<Outcome | Promise<Outcome>>> {
+  private async writeAfter(ahead: Promise<void>, batch: QueuedSend[]): Promise<Written> {
     // the lane's backlog is bounded: a store that cannot keep up holds the inserts, and the
     // write queue behind them refuses sends past its own bound
     await this.lane.room();
